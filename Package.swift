@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// lorakit: a terminal workbench for LoRA-family fine-tuning. See README.md and DESIGN notes.
+import PackageDescription
+
+/// Optimisation flags for the numeric targets in release builds: bounds checks stay on in debug
+/// (where the tests run) and are dropped in release, where the kernels have been proven by the tests.
+let fastMath: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "lorakit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lorakit", targets: ["lorakit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CCurses", path: "Sources/CCurses"),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+
+        // Libraries, ground floor first; each imports only the floors below it.
+        .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["Tensors"], swiftSettings: fastMath),
+        .target(name: "Tuners", dependencies: ["Models", "Tensors"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Tuners", "Models", "Tensors"], swiftSettings: fastMath),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "CBLAS"], swiftSettings: fastMath),
+        .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tensors", "CCurses", "CReadline"]),
+
+        // The executable: argument parsing and the choice of front end.
+        .executableTarget(name: "lorakit", dependencies: [
+            "Workbench", "Benchmarks",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "TunersTests", dependencies: ["Tuners"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,3 @@
+// CBLAS and LAPACKE as Debian's libopenblas-dev and liblapacke-dev install them.
+#include <cblas.h>
+#include <lapacke.h>

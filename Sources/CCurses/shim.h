@@ -1,0 +1,4 @@
+// Wide-character ncurses (libncurses-dev).
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <locale.h>
+#include <ncursesw/curses.h>

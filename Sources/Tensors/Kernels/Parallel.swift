@@ -1,0 +1,34 @@
+import Dispatch
+
+/// Splits element-wise and row-wise loops across the machine's cores. Small loops run inline: below
+/// `minimumWork` elements the cost of waking a second thread is larger than the loop.
+public enum Parallel {
+    /// The number of chunks large loops are split into.
+    public static let width = max(1, sysconfCores())
+
+    /// Element counts below this run on the calling thread.
+    public static let minimumWork = 1 << 15
+
+    /// Calls `body` on disjoint ranges covering `0 ..< count`, in parallel when `count * costPerItem`
+    /// is large. `costPerItem` is the rough number of elements each item touches (a row's length).
+    @inlinable
+    public static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = count * costPerItem >= minimumWork ? min(width, count) : 1
+        if chunks <= 1 {
+            if count > 0 { body(0 ..< count) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+            if start < end { body(start ..< end) }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func sysconfCores() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }

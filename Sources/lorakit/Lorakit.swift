@@ -1,0 +1,11 @@
+import ArgumentParser
+import Benchmarks
+
+/// The `lorakit` command: parses arguments and hands over to a front end or a headless command.
+@main
+struct Lorakit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lorakit",
+        abstract: "A terminal workbench for LoRA-family fine-tuning.",
+        subcommands: [Bench.self])
+}

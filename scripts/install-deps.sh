@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lorakit builds and tests against, if any is missing.
+# Runs apt-get as root directly, or through sudo otherwise.
+set -euo pipefail
+
+packages=(libopenblas-dev liblapacke-dev libncurses-dev libreadline-dev tmux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}"
