@@ -3,6 +3,12 @@ import CBLAS
 /// The raw kernels under the operations: BLAS matrix products and the few loops that operations
 /// share. They work on buffers and write results in place; they know nothing of the tape.
 public enum Kernels {
+    #if DEBUG
+    /// How many products `gemm` has handed to BLAS; debug builds only, so tests can check that
+    /// frozen weights cost no gradient product.
+    @usableFromInline nonisolated(unsafe) static var gemmCalls = 0
+    #endif
+
     /// `C = alpha * op(A) * op(B) + beta * C` on row-major buffers, through `cblas_sgemm`.
     /// `op(A)` is `m x k`, `op(B)` is `k x n`; a transposed operand is read transposed by BLAS, never
     /// copied. `lda`/`ldb` default to the row length of the stored (untransposed) matrix.
@@ -23,6 +29,9 @@ public enum Kernels {
             }
             return
         }
+        #if DEBUG
+        gemmCalls += 1
+        #endif
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
