@@ -25,7 +25,8 @@ extension Tensor {
                 Parallel.forEachChunk(rows, costPerItem: classes) { range in
                     for r in range where targets[r] != ignoreIndex {
                         let row = logits.baseAddress! + r * classes
-                        losses[r] = Double(Kernels.logSumExp(row, classes) - row[targets[r]])
+                        let (maximum, logTotal) = Kernels.logSumExp(row, classes)
+                        losses[r] = Double(logTotal - (row[targets[r]] - maximum))
                     }
                 }
             }

@@ -21,8 +21,8 @@ extension Tensor {
         guard rank >= 1 else { throw TensorError.invalidArgument(op: "logSoftmax", reason: "needs at least one dimension") }
         let n = shape[rank - 1]
         let out = Kernels.rowwise(self, n) { _, x, y in
-            let lse = Kernels.logSumExp(x, n)
-            for i in 0 ..< n { y[i] = x[i] - lse }
+            let (maximum, logTotal) = Kernels.logSumExp(x, n)
+            for i in 0 ..< n { y[i] = (x[i] - maximum) - logTotal }
         }
         return Tensor.record(out, op: "log_softmax", inputs: [self]) { g in
             // dx = g − softmax · Σ g
@@ -51,13 +51,14 @@ extension Kernels {
         for i in 0 ..< n { y[i] *= inverse }
     }
 
-    /// `log Σ exp(x)` over `n` values, shifted by the maximum for stability.
+    /// `log Σ exp(x)` over `n` values as its two parts, the maximum `m` and `log Σ exp(x − m)`;
+    /// log-probabilities are `(x − m) − logTotal`, which keeps their precision for large logits.
     @inline(__always)
-    static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> (maximum: Float, logTotal: Float) {
         var maximum = -Float.infinity
         for i in 0 ..< n { maximum = Swift.max(maximum, x[i]) }
         var total: Float = 0
         for i in 0 ..< n { total += Foundation.exp(x[i] - maximum) }
-        return maximum + Foundation.log(total)
+        return (maximum, Foundation.log(total))
     }
 }

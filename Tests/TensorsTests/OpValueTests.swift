@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+/// Forward values against numbers from the ops' defining formulas (PyTorch's definitions, worked out
+/// independently of this code) and against naive loops.
+@Suite struct OpValueTests {
+    func close(_ a: [Float], _ b: [Float], _ tol: Float = 1e-5, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.count == b.count, sourceLocation: sourceLocation)
+        for (x, y) in zip(a, b) where abs(x - y) > tol * max(1, abs(y)) {
+            Issue.record("\(a) differs from \(b)", sourceLocation: sourceLocation)
+            return
+        }
+    }
+
+    @Test func activationsAtKnownPoints() {
+        let x = Tensor(shape: [3], data: [-1, 0, 1])
+        close(x.gelu().scalars, [-0.15865526, 0, 0.8413447])
+        close(x.gelu(approximation: .tanh).scalars, [-0.15880801, 0, 0.8411920])
+        close(x.silu().scalars, [-0.26894142, 0, 0.7310586])
+        close(x.sigmoid().scalars, [0.26894142, 0.5, 0.7310586])
+        close(x.tanh().scalars, [-0.7615942, 0, 0.7615942])
+    }
+
+    @Test func softmaxAndLogSoftmax() throws {
+        let x = Tensor(shape: [2, 3], data: [1, 2, 3, 1000, 1000, 1000])
+        close(try x.softmax().scalars, [0.09003057, 0.24472847, 0.66524096, 1 / 3, 1 / 3, 1 / 3])
+        close(try x.logSoftmax().scalars, [-2.4076059, -1.4076059, -0.4076059, -1.0986123, -1.0986123, -1.0986123])
+    }
+
+    @Test func normsMatchTheirDefinitions() throws {
+        let x = Tensor(shape: [1, 4], data: [1, 2, 3, 4])
+        let s = 1 / (1.25 + 1e-5 as Float).squareRoot()
+        close(try x.layerNorm(weight: nil, bias: nil, eps: 1e-5).scalars, [-1.5 * s, -0.5 * s, 0.5 * s, 1.5 * s])
+        let w = Tensor(shape: [4], data: [1, 2, 1, 2]), b = Tensor(shape: [4], data: [0, 0, 1, 1])
+        close(try x.layerNorm(weight: w, bias: b, eps: 1e-5).scalars, [-1.5 * s, -1 * s, 0.5 * s + 1, 3 * s + 1])
+        let r = 1 / (7.5 + 1e-6 as Float).squareRoot()
+        close(try x.rmsNorm(weight: w, eps: 1e-6).scalars, [r, 4 * r, 3 * r, 8 * r])
+    }
+
+    @Test func crossEntropySkipsIgnoredRows() throws {
+        let logits = Tensor(shape: [3, 3], data: [1, 2, 3, 5, 5, 5, 0, 0, 0])
+        let loss = try logits.crossEntropy(targets: [2, -100, 0])
+        close([loss.item], [(0.40760596 + 1.0986123) / 2])
+        #expect(try logits.crossEntropy(targets: [-100, -100, -100]).item.isNaN)
+    }
+
+    @Test func matmulMatchesANaiveLoop() throws {
+        var g = RandomGenerator(seed: 3)
+        let a = Tensor.normal([2, 3, 4], generator: &g), b = Tensor.normal([2, 4, 5], generator: &g)
+        let c = try a.matmul(b)
+        var expected = [Float]()
+        let pa = a.scalars, pb = b.scalars
+        for n in 0 ..< 2 { for i in 0 ..< 3 { for j in 0 ..< 5 {
+            var s: Float = 0
+            for k in 0 ..< 4 { s += pa[n * 12 + i * 4 + k] * pb[n * 20 + k * 5 + j] }
+            expected.append(s)
+        } } }
+        #expect(c.shape == [2, 3, 5])
+        close(c.scalars, expected)
+        let viaLinear = try a.linear(weight: b.slice(0 ..< 1).reshaped([4, 5]), layout: .inOut)
+        close(try viaLinear.slice(0 ..< 1).scalars, Array(expected.prefix(15)))
+    }
+
+    @Test func attentionMasksAsTransformersDoes() throws {
+        // Zero queries give equal scores, so each row averages the values it may see.
+        let q = Tensor.zeros([1, 1, 3, 2])
+        let v = Tensor(shape: [1, 1, 3, 2], data: [1, 10, 2, 20, 3, 30])
+        let causal = try Tensor.scaledDotProductAttention(query: q, key: v, value: v, mask: AttentionMask(causal: true))
+        close(causal.scalars, [1, 10, 1.5, 15, 2, 20])
+        let padded = try Tensor.scaledDotProductAttention(query: q, key: v, value: v,
+                                                          mask: AttentionMask(causal: false, keyPadding: [[true, false, true]]))
+        close(padded.scalars, [2, 20, 2, 20, 2, 20])
+        let allMasked = try Tensor.scaledDotProductAttention(query: q, key: v, value: v,
+                                                             mask: AttentionMask(causal: false, keyPadding: [[false, false, false]]))
+        close(allMasked.scalars, [2, 20, 2, 20, 2, 20])
+    }
+
+    @Test func rotaryRotatesPairsByPositionTimesFrequency() throws {
+        let x = Tensor(shape: [1, 3, 4], data: [1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4])
+        let table = try RotaryTable(dimension: 4, theta: 100, positions: 0 ..< 3)
+        let y = try x.applyingRotary(table).scalars
+        var expected = [Float]()
+        for p in 0 ..< 3 {
+            let angles = [Double(p), Double(p) / 10]  // inv_freq = 1 / 100^(0/4), 1 / 100^(2/4)
+            let (c, s) = (angles.map { Float(cos($0)) }, angles.map { Float(sin($0)) })
+            expected += [1 * c[0] - 3 * s[0], 2 * c[1] - 4 * s[1], 3 * c[0] + 1 * s[0], 4 * c[1] + 2 * s[1]]
+        }
+        close(y, expected)
+    }
+
+    @Test func kroneckerBlocks() throws {
+        let a = Tensor(shape: [1, 2], data: [1, 2]), b = Tensor(shape: [2, 2], data: [0, 1, 1, 0])
+        let k = try Tensor.kron(a, b)
+        #expect(k.shape == [2, 4])
+        #expect(k.scalars == [0, 1, 0, 2, 1, 0, 2, 0])
+    }
+
+    @Test func topKPicksTheLargestAndSoftmaxesThem() throws {
+        let x = Tensor(shape: [1, 4], data: [0.5, 3, -1, 1])
+        let (weights, indices) = try x.topKSoftmax(k: 2)
+        #expect(indices == [1, 3])
+        close(weights.scalars, [0.8807971, 0.11920292])
+    }
+
+    @Test func broadcastingShapes() throws {
+        let a = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        #expect(try (a + Tensor(shape: [3], data: [10, 20, 30])).scalars == [11, 22, 33, 14, 25, 36])
+        #expect(try (a * Tensor(shape: [2, 1], data: [2, 3])).scalars == [2, 4, 6, 12, 15, 18])
+        #expect(try (Tensor(shape: [2, 1], data: [1, 2]) - Tensor(shape: [1, 3], data: [1, 2, 3])).scalars == [0, -1, -2, 1, 0, -1])
+    }
+
+    @Test func dropoutIsSeededAndInverted() throws {
+        let x = Tensor.ones([10_000])
+        var g1 = RandomGenerator(seed: 5), g2 = RandomGenerator(seed: 5)
+        let a = try x.dropout(probability: 0.25, generator: &g1), b = try x.dropout(probability: 0.25, generator: &g2)
+        #expect(a.scalars == b.scalars)
+        let zeros = a.scalars.filter { $0 == 0 }.count
+        #expect(abs(Double(zeros) / 10_000 - 0.25) < 0.02)
+        #expect(a.scalars.allSatisfy { $0 == 0 || abs($0 - 4 / 3) < 1e-6 })
+        #expect(try x.dropout(probability: 0, generator: &g1) === x)
+        #expect(throws: TensorError.self) { try x.dropout(probability: 1, generator: &g1) }
+    }
+}

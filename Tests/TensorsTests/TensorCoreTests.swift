@@ -1,0 +1,90 @@
+import Testing
+@testable import Tensors
+
+/// Storage, views, random initialisation, the tape's rules and error messages.
+@Suite struct TensorCoreTests {
+    @Test func viewsShareStorageAndCopyOnWrite() throws {
+        let a = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        let row = try a.slice(1 ..< 2), flat = try a.reshaped([6])
+        #expect(row.scalars == [4, 5, 6])
+        row.withUnsafeMutableBufferPointer { $0[0] = 40 }
+        #expect(row.scalars == [40, 5, 6])
+        #expect(a.scalars == [1, 2, 3, 4, 5, 6], "writing a view must not change its parent")
+        #expect(flat.scalars == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test func zeroSizedTensorsWork() throws {
+        let empty = Tensor.zeros([0, 4])
+        let w = Tensor.zeros([3, 4])
+        #expect(try empty.linear(weight: w).shape == [0, 3])
+        #expect(try Tensor.concat([empty, Tensor.ones([2, 4])], axis: 0).shape == [2, 4])
+        #expect(try Tensor.zeros([5, 0]).matmul(Tensor.zeros([0, 2])).scalars == [Float](repeating: 0, count: 10))
+    }
+
+    @Test func randomInitialisationIsSeededAndBounded() {
+        var g1 = RandomGenerator(seed: 42), g2 = RandomGenerator(seed: 42)
+        let a = Tensor.kaimingUniform([64, 100], fanIn: 100, generator: &g1)
+        let b = Tensor.kaimingUniform([64, 100], fanIn: 100, generator: &g2)
+        #expect(a.scalars == b.scalars)
+        #expect(a.scalars.allSatisfy { abs($0) <= 0.1 }, "kaiming_uniform(a=√5) is bounded by 1/√fan_in")
+        #expect(a.scalars.map { abs($0) }.max()! > 0.09)
+        let n = Tensor.normal([20_000], mean: 1, std: 2, generator: &g1).scalars.map(Double.init)
+        let mean = n.reduce(0, +) / Double(n.count)
+        let std = (n.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n.count)).squareRoot()
+        #expect(abs(mean - 1) < 0.05 && abs(std - 2) < 0.05)
+    }
+
+    @Test func frozenWeightsGetNoGradientAndNoProduct() throws {
+        var g = RandomGenerator(seed: 1)
+        let x = Tensor.normal([4, 8], generator: &g)
+        let frozen = Tensor.normal([8, 8], generator: &g)
+        let adapter = Tensor.normal([2, 8], generator: &g)
+        adapter.requiresGrad = true
+        let hidden = try x.linear(weight: frozen)
+        let y = try hidden.linear(weight: adapter)  // only `adapter` is trainable
+        let before = Kernels.gemmCalls
+        try y.sum().backward()
+        #expect(Kernels.gemmCalls - before == 1, "one product for the adapter's weight gradient, none for the frozen path")
+        #expect(frozen.grad == nil && x.grad == nil)
+        #expect(adapter.grad?.shape == [2, 8])
+    }
+
+    @Test func noGradScopeRecordsNothing() throws {
+        let w = Tensor.ones([2, 2])
+        w.requiresGrad = true
+        let y = try GradMode.withoutGradients { try w * w }
+        #expect(!y.requiresGrad)
+        #expect(throws: TensorError.self) { try y.sum().backward() }
+        #expect(GradMode.isEnabled)
+    }
+
+    @Test func gradientsAccumulateAcrossUsesAndCalls() throws {
+        let w = Tensor(shape: [2], data: [1, 2])
+        w.requiresGrad = true
+        try (try w * w + w).sum().backward()  // d/dw (w² + w) = 2w + 1
+        #expect(w.grad?.scalars == [3, 5])
+        try w.sum().backward()
+        #expect(w.grad?.scalars == [4, 6])
+        w.zeroGrad()
+        #expect(w.grad == nil)
+    }
+
+    @Test func errorsNameTheOperationAndShapes() {
+        let a = Tensor.zeros([2, 3]), b = Tensor.zeros([4, 5])
+        do {
+            _ = try a.matmul(b)
+            Issue.record("matmul of [2, 3] and [4, 5] must fail")
+        } catch {
+            #expect("\(error)".contains("matmul") && "\(error)".contains("[2, 3]") && "\(error)".contains("[4, 5]"))
+        }
+        #expect(throws: TensorError.self) { try a + Tensor.zeros([2]) }
+        #expect(throws: TensorError.self) { try a.reshaped([4, 2]) }
+        #expect(throws: TensorError.self) { try Tensor.zeros([3, 2]).indexSelect(rows: [3]) }
+        #expect(throws: TensorError.self) { try a.crossEntropy(targets: [0, 3]) }
+        #expect(throws: TensorError.self) { try Tensor(validating: [2, 2], data: [1]) }
+        #expect(throws: TensorError.self) {
+            try Tensor.scaledDotProductAttention(query: Tensor.zeros([1, 3, 2, 4]), key: Tensor.zeros([1, 2, 2, 4]),
+                                                 value: Tensor.zeros([1, 2, 2, 4]), mask: AttentionMask(causal: true))
+        }
+    }
+}
