@@ -42,11 +42,11 @@ public struct GemmBenchmark {
 
     /// The rows as a text table.
     public static func format(_ rows: [Row]) -> String {
-        var lines = ["  size   engine GFLOP/s   cblas_sgemm GFLOP/s   engine/blas"]
-        for row in rows {
-            lines.append(String(format: "%6d   %14.1f   %19.1f   %10.1f%%", row.size, row.engineGFlops, row.blasGFlops, row.ratio * 100))
+        var table = TextTable(header: ["size", "engine GFLOP/s", "cblas_sgemm GFLOP/s", "engine/blas"])
+        table.rows = rows.map {
+            ["\($0.size)", String(format: "%.1f", $0.engineGFlops), String(format: "%.1f", $0.blasGFlops), String(format: "%.1f%%", $0.ratio * 100)]
         }
-        return lines.joined(separator: "\n")
+        return table.rendered
     }
 }
 

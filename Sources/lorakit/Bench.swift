@@ -5,7 +5,7 @@ import Benchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed.",
-        subcommands: [Gemm.self])
+        subcommands: [Gemm.self, Ops.self])
 
     /// `lorakit bench gemm`.
     struct Gemm: ParsableCommand {
@@ -17,6 +17,16 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             print(GemmBenchmark.format(try GemmBenchmark(sizes: sizes).run()))
+        }
+    }
+
+    /// `lorakit bench ops`.
+    struct Ops: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forward and forward+backward time of each fused op at transformer sizes.")
+
+        func run() throws {
+            print(OpsBenchmark.format(try OpsBenchmark().run()))
         }
     }
 }
