@@ -1,0 +1,78 @@
+import Foundation
+
+/// Typed reads of a transformers `config.json`, with transformers' defaults for absent keys and
+/// errors that name the file and the key.
+public struct ConfigReader {
+    /// The parsed JSON object.
+    public let values: [String: Any]
+    /// Where it came from, for messages.
+    public let path: String
+
+    public init(values: [String: Any], path: String) {
+        self.values = values
+        self.path = path
+    }
+
+    /// Reads and parses `config.json` at `url`.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ModelError.invalidConfig(path: url.path, reason: "cannot read the file (\(error.localizedDescription)); a model directory needs a config.json")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data), let values = object as? [String: Any] else {
+            throw ModelError.invalidConfig(path: url.path, reason: "not a JSON object; is it a transformers config.json?")
+        }
+        self.init(values: values, path: url.path)
+    }
+
+    public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
+        switch values[key] {
+        case let n as NSNumber where !Self.isBool(n) && n.doubleValue == n.doubleValue.rounded(): return n.intValue
+        case nil, is NSNull:
+            if let fallback { return fallback }
+            throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing")
+        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be an integer")
+        }
+    }
+
+    public func optionalInt(_ key: String) throws -> Int? {
+        values[key] == nil || values[key] is NSNull ? nil : try int(key)
+    }
+
+    public func double(_ key: String, default fallback: Double? = nil) throws -> Double {
+        switch values[key] {
+        case let n as NSNumber where !Self.isBool(n): return n.doubleValue
+        case nil, is NSNull:
+            if let fallback { return fallback }
+            throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing")
+        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a number")
+        }
+    }
+
+    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        switch values[key] {
+        case let n as NSNumber where Self.isBool(n): return n.boolValue
+        case nil, is NSNull: return fallback
+        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be true or false")
+        }
+    }
+
+    public func string(_ key: String, default fallback: String? = nil) throws -> String {
+        switch values[key] {
+        case let s as String: return s
+        case nil, is NSNull:
+            if let fallback { return fallback }
+            throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing")
+        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a string")
+        }
+    }
+
+    /// The nested object under `key`, read with the same rules.
+    public func nested(_ key: String) -> ConfigReader? {
+        (values[key] as? [String: Any]).map { ConfigReader(values: $0, path: "\(path) (\(key))") }
+    }
+
+    private static func isBool(_ n: NSNumber) -> Bool {
+        CFGetTypeID(n) == CFBooleanGetTypeID()
+    }
+}

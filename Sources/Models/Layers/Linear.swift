@@ -1,0 +1,43 @@
+import Tensors
+
+/// `nn.Linear`: `y = x Wᵀ + b` with an `[out, in]` weight.
+public final class Linear: Module, TensorLayer {
+    public let inFeatures: Int, outFeatures: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+
+    public init(inFeatures: Int, outFeatures: Int, bias: Bool, factory: ParameterFactory) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.weight = factory.weight([outFeatures, inFeatures])
+        self.bias = bias ? factory.zeros([outFeatures]) : nil
+        super.init(kind: .linear)
+        register(weight, as: "weight")
+        if let b = self.bias { register(b, as: "bias") }
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try x.linear(weight: weight.value(), bias: bias?.value(), layout: .outIn)
+    }
+}
+
+/// transformers' `Conv1D` (GPT-2): `y = x W + b` with an `[in, out]` weight.
+public final class Conv1D: Module, TensorLayer {
+    public let inFeatures: Int, outFeatures: Int
+    public let weight: Parameter
+    public let bias: Parameter
+
+    public init(inFeatures: Int, outFeatures: Int, factory: ParameterFactory) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.weight = factory.weight([inFeatures, outFeatures])
+        self.bias = factory.zeros([outFeatures])
+        super.init(kind: .conv1D)
+        register(weight, as: "weight")
+        register(bias, as: "bias")
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try x.linear(weight: weight.value(), bias: bias.value(), layout: .inOut)
+    }
+}

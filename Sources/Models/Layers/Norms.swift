@@ -1,0 +1,54 @@
+import Tensors
+
+/// `nn.LayerNorm` over the last dimension, with weight and bias.
+public final class LayerNorm: Module, TensorLayer {
+    public let weight: Parameter, bias: Parameter
+    public let eps: Float
+
+    public init(dimension: Int, eps: Float, factory: ParameterFactory) {
+        self.weight = factory.ones([dimension])
+        self.bias = factory.zeros([dimension])
+        self.eps = eps
+        super.init(kind: .layerNorm)
+        register(weight, as: "weight")
+        register(bias, as: "bias")
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try x.layerNorm(weight: weight.value(), bias: bias.value(), eps: eps)
+    }
+}
+
+/// RMSNorm as `LlamaRMSNorm`: `x / sqrt(mean(x²) + eps) · weight`.
+public final class RMSNorm: Module, TensorLayer {
+    public let weight: Parameter
+    public let eps: Float
+
+    public init(dimension: Int, eps: Float, factory: ParameterFactory) {
+        self.weight = factory.ones([dimension])
+        self.eps = eps
+        super.init(kind: .rmsNorm)
+        register(weight, as: "weight")
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        try x.rmsNorm(weight: weight.value(), eps: eps)
+    }
+}
+
+/// `nn.Dropout`: active only in training mode and with a non-zero probability.
+public final class Dropout: Module, TensorLayer {
+    public let probability: Float
+    private var generator: RandomGenerator
+
+    public init(probability: Float, seed: UInt64 = 0) {
+        self.probability = probability
+        self.generator = RandomGenerator(seed: seed)
+        super.init(kind: .dropout)
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        guard isTraining, probability > 0 else { return x }
+        return try x.dropout(probability: probability, generator: &generator)
+    }
+}
