@@ -61,8 +61,8 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
             return "\(file): tensor '\(tensor)' is \(dtype.rawValue) and cannot be loaded as \(target)."
                 + " Convert the checkpoint to a supported dtype (F32, F16, BF16, F64, I64, I32)."
         case let .badIndex(file, reason):
-            return "\(file): \(reason). Check that every shard named in the index's weight_map is present"
-                + " next to the index, or download the checkpoint again."
+            return "\(file): \(reason). The index must be a JSON object whose weight_map sends every tensor to a"
+                + " shard file next to the index; repair the index or download the checkpoint again."
         case let .invalidTensorToWrite(file, tensor, reason):
             return "\(file): cannot write tensor '\(tensor)': \(reason). Nothing was written; fix the tensor and save again."
         }
