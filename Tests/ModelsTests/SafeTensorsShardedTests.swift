@@ -5,8 +5,8 @@ import Testing
 
 @Suite struct SafeTensorsShardedTests {
     /// A folder with two shards and an index, as transformers saves a sharded model.
-    private func shardedFolder(weightMap: String) throws -> TemporaryFolder {
-        let folder = try TemporaryFolder()
+    private func shardedFolder(weightMap: String) throws -> SafeTensorsTemporaryFolder {
+        let folder = try SafeTensorsTemporaryFolder()
         try SafeTensorsWriter.write(["model.embed_tokens.weight": Tensor(shape: [2, 2], data: [1, 2, 3, 4]),
                                      "model.norm.weight": Tensor.ones([2])],
                                     metadata: ["format": "pt"], to: folder.file("model-00001-of-00002.safetensors"))
@@ -41,11 +41,11 @@ import Testing
     @Test func checkpointFolderOpensTheIndexOrTheSingleFile() throws {
         let sharded = try shardedFolder(weightMap: completeMap)
         #expect(try SafeTensorsCheckpoint.open(directory: sharded.url) is ShardedSafeTensors)
-        let single = try TemporaryFolder()
+        let single = try SafeTensorsTemporaryFolder()
         try SafeTensorsWriter.write(["w": Tensor.ones([1])], to: single.file(SafeTensorsCheckpoint.singleFileName))
         let file = try SafeTensorsCheckpoint.open(directory: single.url)
         #expect(file is SafeTensorsFile && file.names == ["w"])
-        let empty = try TemporaryFolder()
+        let empty = try SafeTensorsTemporaryFolder()
         #expect(throws: SafeTensorsError.io(file: empty.url.path,
                                             reason: "the folder holds neither model.safetensors nor model.safetensors.index.json")) {
             try SafeTensorsCheckpoint.open(directory: empty.url)

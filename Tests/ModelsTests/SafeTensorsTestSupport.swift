@@ -18,7 +18,7 @@ enum SafeTensorsFixtures {
 }
 
 /// A fresh temporary folder, removed when the value is released.
-final class TemporaryFolder {
+final class SafeTensorsTemporaryFolder {
     let url: URL
 
     init() throws {

@@ -34,7 +34,7 @@ import Testing
         let huge = withUnsafeBytes(of: UInt64.max.littleEndian, Array.init) + Array("{}".utf8)
         #expect(openingError(huge) == .headerLengthOutOfRange(file: "bad.safetensors", headerLength: .max, fileSize: 10))
         // A sparse file long enough for a 200 MB header, which is still refused as absurd.
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let big = folder.file("big.safetensors")
         try Data(withUnsafeBytes(of: UInt64(200_000_000).littleEndian, Array.init)).write(to: big)
         let handle = try FileHandle(forWritingTo: big)
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func missingOrUnreadableFilesAreIOErrors() throws {
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let missing = folder.file("absent.safetensors")
         #expect(throws: SafeTensorsError.io(file: missing.path, reason: "cannot open: No such file or directory")) {
             try SafeTensorsFile(contentsOf: missing)

@@ -18,7 +18,7 @@ import Testing
     @Test(arguments: [SafeTensorsFixtures.loraAdapter, SafeTensorsFixtures.loraExpected,
                       SafeTensorsFixtures.loraInputs, SafeTensorsFixtures.adaloraPruned])
     func rewritesPythonFilesByteForByte(fixture: URL) throws {
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let original = try SafeTensorsFile(contentsOf: fixture)
         let copy = folder.file("copy.safetensors")
         try SafeTensorsWriter.write(try values(of: original), metadata: original.metadata.isEmpty ? nil : original.metadata, to: copy)
@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test func roundTripsMixedTensorsInPythonsLayout() throws {
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let url = folder.file("mixed.safetensors")
         var generator = RandomGenerator(seed: 7)
         let weights = Tensor.normal([3, 5], generator: &generator)
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func writesFloatDictionariesWithoutMetadata() throws {
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let url = folder.file("plain.safetensors")
         try SafeTensorsWriter.write(["w": Tensor(shape: [2], data: [1, -1])], to: url)
         #expect(try SafeTensorsFixtures.bytes(url) == safeTensorsBytes(
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func replacesTheTargetAtomicallyAndLeavesNoTemporaryFile() throws {
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let url = folder.file("adapter_model.safetensors")
         try SafeTensorsWriter.write(["a": Tensor.ones([2])], to: url)
         try SafeTensorsWriter.write(["b": Tensor.ones([3])], to: url)
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func refusesBadTensorsAndKeepsTheExistingFile() throws {
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let url = folder.file("keep.safetensors")
         try SafeTensorsWriter.write(["a": Tensor.ones([2])], to: url)
         let before = try SafeTensorsFixtures.bytes(url)
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func reportsAFolderThatCannotBeWritten() throws {
-        let folder = try TemporaryFolder()
+        let folder = try SafeTensorsTemporaryFolder()
         let url = folder.file("missing/adapter.safetensors")
         let error = #expect(throws: SafeTensorsError.self) { try SafeTensorsWriter.write(["a": Tensor.ones([1])], to: url) }
         #expect(error?.description.contains(url.path) == true)

@@ -1,25 +1,13 @@
 /// A JSON value as the safetensors header and the shard index hold it. Objects keep their members in
 /// file order (so duplicate names can be reported) and numbers keep their literal text (so `4`, `4.0`
 /// and `1e99` can be told apart when an exact integer is required).
-enum HeaderJSON: Equatable {
+enum HeaderJSON {
     case object([(key: String, value: HeaderJSON)])
     case array([HeaderJSON])
     case string(String)
     case number(String)
     case bool(Bool)
     case null
-
-    static func == (lhs: HeaderJSON, rhs: HeaderJSON) -> Bool {
-        switch (lhs, rhs) {
-        case let (.object(a), .object(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        case let (.array(a), .array(b)): return a == b
-        case let (.string(a), .string(b)), let (.number(a), .number(b)): return a == b
-        case let (.bool(a), .bool(b)): return a == b
-        case (.null, .null): return true
-        default: return false
-        }
-    }
 
     /// The value if it is a JSON integer literal (no fraction, no exponent) that fits in `Int`.
     var integer: Int? {

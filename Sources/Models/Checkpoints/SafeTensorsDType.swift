@@ -3,7 +3,7 @@
 /// The cases are declared in the order of the reference (Rust) implementation's `Dtype` enum, which
 /// its writer uses to lay out data: larger types in that order first, then by name. Sub-byte types
 /// (`F4`, `F6_*`) are not supported and read as unknown dtypes.
-public enum SafeTensorsDType: String, Sendable, CaseIterable, Equatable {
+public enum SafeTensorsDType: String, Sendable, CaseIterable {
     case bool = "BOOL"
     case u8 = "U8"
     case i8 = "I8"
