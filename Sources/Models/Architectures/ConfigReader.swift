@@ -72,7 +72,9 @@ public struct ConfigReader {
         (values[key] as? [String: Any]).map { ConfigReader(values: $0, path: "\(path) (\(key))") }
     }
 
+    /// Whether JSON gave `true`/`false` rather than a number (Foundation boxes both as NSNumber;
+    /// booleans have the `char` encoding, which JSON numbers never get).
     private static func isBool(_ n: NSNumber) -> Bool {
-        CFGetTypeID(n) == CFBooleanGetTypeID()
+        String(cString: n.objCType) == "c"
     }
 }

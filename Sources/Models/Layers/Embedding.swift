@@ -5,7 +5,7 @@ public final class Embedding: Module, TokenLayer {
     public let count: Int, dimension: Int
     public let weight: Parameter
 
-    public init(count: Int, dimension: Int, factory: ParameterFactory) {
+    public convenience init(count: Int, dimension: Int, factory: ParameterFactory) {
         self.init(weight: factory.weight([count, dimension]))
     }
 

@@ -16,6 +16,16 @@ public final class Linear: Module, TensorLayer {
         if let b = self.bias { register(b, as: "bias") }
     }
 
+    /// A bias-free output head whose weight is an embedding's table (`tie_word_embeddings`).
+    public init(tiedTo embeddingWeight: Parameter) {
+        self.inFeatures = embeddingWeight.shape[1]
+        self.outFeatures = embeddingWeight.shape[0]
+        self.weight = embeddingWeight
+        self.bias = nil
+        super.init(kind: .linear)
+        register(weight, as: "weight")
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         try x.linear(weight: weight.value(), bias: bias?.value(), layout: .outIn)
     }

@@ -1,0 +1,88 @@
+import Foundation
+import Tensors
+
+/// Builds a model from a transformers `config.json` and fills it from `model.safetensors` (or
+/// shards), as `AutoModel.from_pretrained` does: the architecture comes from `architectures`, or
+/// else `model_type`; tied weights are shared; f16/bf16 weights load as f32.
+public enum ModelLoader {
+    /// The transformers class names lorakit implements.
+    public static let supportedArchitectures = [
+        "GPT2LMHeadModel", "GPT2Model", "LlamaForCausalLM", "LlamaModel",
+        "Qwen2ForCausalLM", "Qwen2Model", "BertModel", "BertForSequenceClassification",
+    ]
+
+    /// Checkpoint entries that are buffers, not parameters, in some transformers versions; skipped.
+    static let ignoredBufferSuffixes = ["position_ids", "attn.bias", "attn.masked_bias", "rotary_emb.inv_freq"]
+
+    /// What loading found besides the model.
+    public struct Report: Sendable, Equatable {
+        /// Checkpoint tensors that no parameter took (buffers excepted).
+        public var unexpected: [String] = []
+        /// Task-head parameters the checkpoint lacked, freshly initialised as transformers does
+        /// when a base checkpoint is loaded into a classification model.
+        public var initializedHeads: [String] = []
+    }
+
+    /// A model with its weights (or shapes only with `meta`) and what loading noticed.
+    public static func load(directory: URL, meta: Bool = false, seed: UInt64 = 0) throws -> (model: any PretrainedModel, report: Report) {
+        let config = try ConfigReader(contentsOf: directory.appendingPathComponent("config.json"))
+        let model = try build(config: config, factory: ParameterFactory(.meta))
+        guard !meta else { return (model, Report()) }
+        let checkpoint = try SafeTensorsCheckpoint.open(directory: directory)
+        let report = try fill(model, from: checkpoint, path: directory.path, config: config, seed: seed)
+        return (model, report)
+    }
+
+    /// The model `config` describes, with parameters from `factory`.
+    public static func build(config: ConfigReader, factory: ParameterFactory) throws -> any PretrainedModel {
+        let architectures = (config.values["architectures"] as? [String]) ?? []
+        let modelType = try config.string("model_type", default: "")
+        let byType = ["gpt2": "GPT2LMHeadModel", "llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "bert": "BertModel"]
+        guard let architecture = architectures.first(where: supportedArchitectures.contains) ?? byType[modelType] else {
+            throw ModelError.unsupportedArchitecture(architectures.first ?? (modelType.isEmpty ? "(none named in config.json)" : modelType),
+                                                     supported: supportedArchitectures)
+        }
+        switch architecture {
+        case "GPT2LMHeadModel", "GPT2Model":
+            return try GPT2Model(config: GPT2Config(config), withLMHead: architecture == "GPT2LMHeadModel", factory: factory, configPath: config.path)
+        case "LlamaForCausalLM", "LlamaModel", "Qwen2ForCausalLM", "Qwen2Model":
+            let qwen2 = architecture.hasPrefix("Qwen2")
+            return try LlamaModel(config: LlamaConfig(config, qwen2: qwen2), architecture: architecture, modelType: qwen2 ? "qwen2" : "llama",
+                                  withLMHead: architecture.hasSuffix("ForCausalLM"), factory: factory, configPath: config.path)
+        default:
+            return try BertModel(config: BertConfig(config), forClassification: architecture == "BertForSequenceClassification",
+                                 factory: factory, configPath: config.path)
+        }
+    }
+
+    /// Assigns every parameter of `model` from the checkpoint. A name absent from the checkpoint is
+    /// also looked up without the base-model prefix (`transformer.`, `model.`, `bert.`) and with it,
+    /// as transformers does for checkpoints of the bare model.
+    static func fill(_ model: any PretrainedModel, from checkpoint: any SafeTensorsCollection, path: String,
+                     config: ConfigReader, seed: UInt64) throws -> Report {
+        let available = Set(checkpoint.names)
+        let prefixes = ["transformer.", "model.", "bert."]
+        var used = Set<String>()
+        var missing: [String] = []
+        var report = Report()
+        let headFactory = ParameterFactory(.initialized(std: Float(try config.double("initializer_range", default: 0.02)), seed: seed))
+        for (name, parameter) in model.namedParameters() {
+            let candidates = [name] + prefixes.compactMap { name.hasPrefix($0) ? String(name.dropFirst($0.count)) : nil } + prefixes.map { $0 + name }
+            if let found = candidates.first(where: available.contains) {
+                try parameter.assign(checkpoint.tensor(named: found), name: found)
+                used.insert(found)
+            } else if model.outputLayerNames.contains(where: { name.hasPrefix($0 + ".") }) && model.task == .sequenceClassification {
+                let fresh = name.hasSuffix("bias") ? headFactory.zeros(parameter.shape) : headFactory.weight(parameter.shape)
+                try parameter.assign(fresh.value(), name: name)
+                report.initializedHeads.append(name)
+            } else {
+                missing.append(name)
+            }
+        }
+        report.unexpected = available.subtracting(used).filter { name in !ignoredBufferSuffixes.contains { name.hasSuffix($0) } }.sorted()
+        guard missing.isEmpty else {
+            throw ModelError.checkpointMismatch(path: path, missing: missing, unexpected: report.unexpected)
+        }
+        return report
+    }
+}
