@@ -23,7 +23,7 @@ let package = Package(
 
         // Libraries, ground floor first; each imports only the floors below it.
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
-        .target(name: "Models", dependencies: ["Tensors"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["Tensors"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["Tuners", "Models", "Tensors"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Tensors", "CBLAS"], swiftSettings: fastMath),

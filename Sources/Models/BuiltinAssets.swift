@@ -1,0 +1,20 @@
+import Foundation
+
+/// The models and datasets that ship inside lorakit as package resources, so that it works on a
+/// machine with nothing downloaded.
+public enum BuiltinAssets {
+    /// The folder holding every built-in asset.
+    static var root: URL { Bundle.module.resourceURL!.appendingPathComponent("builtin") }
+
+    /// Names usable as `builtin:NAME` for models (folders with a `config.json`).
+    public static var modelNames: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter {
+            FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/config.json").path)
+        }.sorted()
+    }
+
+    /// The folder of the built-in model `name`, if there is one.
+    public static func modelDirectory(named name: String) -> URL? {
+        modelNames.contains(name) ? root.appendingPathComponent(name) : nil
+    }
+}

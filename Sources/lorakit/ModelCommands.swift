@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensors
+
+/// `lorakit info MODEL`: the module tree, kinds, shapes and parameter counts.
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a model's module tree with shapes and parameter counts.")
+
+    @Argument(help: "A directory with config.json, or builtin:NAME.")
+    var model: String
+
+    @Flag(help: "Read config.json only (no weights): fast, for models larger than memory.")
+    var meta = false
+
+    @Option(help: "Show modules down to this depth.")
+    var depth: Int?
+
+    func run() throws {
+        let (loaded, report) = try ModelReference(model).load(meta: meta)
+        print(ModuleTree(loaded, rootName: "", maxDepth: depth).rendered())
+        let counts = loaded.parameterCounts()
+        print("\(loaded.architecture) (\(loaded.modelType)): \(ModuleTree.grouped(counts.total)) parameters" + (meta ? " (meta: no weights loaded)" : ""))
+        if !report.unexpected.isEmpty { print("note: the checkpoint has tensors the model does not use: \(report.unexpected.joined(separator: ", "))") }
+    }
+}
+
+/// `lorakit forward`: runs a model on pre-tokenised inputs and writes the outputs, the contract the
+/// PEFT-parity checks use.
+struct Forward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model on input_ids (and attention_mask, token_type_ids) from a safetensors file; write logits or last_hidden_state.")
+
+    @Option(help: "A directory with config.json, or builtin:NAME.")
+    var model: String
+
+    @Option(help: "A safetensors file with int64 input_ids [batch, length], optional attention_mask and token_type_ids.")
+    var inputs: String
+
+    @Option(help: "Where to write the float32 outputs (safetensors).")
+    var out: String
+
+    func run() throws {
+        let (loaded, _) = try ModelReference(model).load()
+        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
+        guard let idsInfo = file.info(named: "input_ids"), idsInfo.shape.count == 2 else {
+            throw ValidationError("\(inputs) needs an input_ids tensor of shape [batch, length]")
+        }
+        func optional(_ name: String) throws -> [Int]? { file.info(named: name) == nil ? nil : try file.integers(named: name) }
+        let input = try ModelInput(ids: file.integers(named: "input_ids"), batch: idsInfo.shape[0], length: idsInfo.shape[1],
+                                   attentionMask: optional("attention_mask"), tokenTypeIds: optional("token_type_ids"))
+        let output = try GradMode.withoutGradients { try loaded.forward(input) }
+        var tensors = ["last_hidden_state": output.lastHiddenState]
+        if let logits = output.logits { tensors = ["logits": logits] }
+        try SafeTensorsWriter.write(tensors, to: URL(fileURLWithPath: out))
+        print("wrote \(tensors.keys.sorted().joined(separator: ", ")) \(tensors.values.first!.shape) to \(out)")
+    }
+}
