@@ -35,10 +35,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Reading the PEFT parity fixtures in Tests/Fixtures, shared by the test targets.
+        .target(name: "FixtureSupport", dependencies: ["Models", "Tensors"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
-        .testTarget(name: "TunersTests", dependencies: ["Tuners"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "FixtureSupport"]),
+        .testTarget(name: "TunersTests", dependencies: ["Tuners", "FixtureSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "FixtureSupport"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
     ],
     swiftLanguageModes: [.v5]

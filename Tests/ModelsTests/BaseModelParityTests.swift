@@ -1,3 +1,4 @@
+import FixtureSupport
 import Foundation
 import Models
 import Tensors
@@ -11,12 +12,11 @@ import Testing
         let (model, report) = try ModelLoader.load(directory: fixture.directory.appendingPathComponent("base"))
         #expect(report.unexpected.isEmpty && report.initializedHeads.isEmpty)
         let output = try GradMode.withoutGradients { try model.forward(fixture.input(), cache: nil, collectHiddenStates: true) }
-        let expected = try fixture.expected
-        fixture.expectClose(try #require(output.logits), try expected.tensor(named: "logits"), "logits")
-        let hiddenNames = expected.names.filter { $0.hasPrefix("hidden_states.") }
+        #expect(try fixture.mismatch(#require(output.logits), expectedName: "logits") == nil)
+        let hiddenNames = try fixture.expected.names.filter { $0.hasPrefix("hidden_states.") }
         #expect(hiddenNames.count == output.hiddenStates.count)
         for (i, state) in output.hiddenStates.enumerated() {
-            fixture.expectClose(state, try expected.tensor(named: "hidden_states.\(i)"), "hidden_states.\(i)")
+            #expect(try fixture.mismatch(state, expectedName: "hidden_states.\(i)") == nil)
         }
     }
 }
@@ -37,11 +37,10 @@ import Testing
         #expect(report.unexpected.isEmpty)
         let input = try fixture.input()
         let output = try GradMode.withoutGradients { try model.forward(input) }
-        let expected = try fixture.expected
-        fixture.expectClose(output.lastHiddenState, try expected.tensor(named: "last_hidden_state_base"), "last_hidden_state")
+        #expect(try fixture.mismatch(output.lastHiddenState, expectedName: "last_hidden_state_base") == nil)
         // Attention-masked mean over tokens, as sentence-transformers pools.
         let mask = Tensor(shape: [input.batch, input.length, 1], data: input.attentionMask!.map(Float.init))
         let pooled = try (output.lastHiddenState * mask).sum(axis: 1) / mask.sum(axis: 1)
-        fixture.expectClose(pooled, try expected.tensor(named: "mean_pooled_base"), "mean_pooled")
+        #expect(try fixture.mismatch(pooled, expectedName: "mean_pooled_base") == nil)
     }
 }
