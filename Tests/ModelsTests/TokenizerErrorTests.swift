@@ -4,13 +4,6 @@ import Testing
 
 /// Files a tokenizer cannot be read from give errors that say what is wrong.
 @Suite struct TokenizerErrorTests {
-    private func tokenizerJSON(model: String, normalizer: String = "null") -> Data {
-        Data("""
-        {"version": "1.0", "added_tokens": [], "normalizer": \(normalizer), "pre_tokenizer": {"type": "BertPreTokenizer"},
-         "post_processor": null, "decoder": null, "model": \(model)}
-        """.utf8)
-    }
-
     private let wordPieceModel = """
         {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
          "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0, "a": 1}}
@@ -53,7 +46,7 @@ import Testing
     }
 
     @Test func unsupportedModelTypeIsNamed() {
-        let data = tokenizerJSON(model: #"{"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0]]}"#)
+        let data = TokenizerFixtures.minimalTokenizerJSON(model: #"{"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0]]}"#)
         do {
             _ = try Tokenizer(jsonData: data, sourceName: "unigram.json")
             Issue.record("a Unigram model was accepted")
@@ -69,7 +62,7 @@ import Testing
     }
 
     @Test func unknownNormalizerIsNamed() {
-        let data = tokenizerJSON(model: wordPieceModel, normalizer: #"{"type": "NFKC"}"#)
+        let data = TokenizerFixtures.minimalTokenizerJSON(model: wordPieceModel, normalizer: #"{"type": "NFKC"}"#)
         do {
             _ = try Tokenizer(jsonData: data)
             Issue.record("an NFKC normalizer was accepted")
@@ -84,7 +77,7 @@ import Testing
     }
 
     @Test func missingVocabularyIsAnInvalidField() {
-        let data = tokenizerJSON(model: #"{"type": "WordPiece", "unk_token": "[UNK]"}"#)
+        let data = TokenizerFixtures.minimalTokenizerJSON(model: #"{"type": "WordPiece", "unk_token": "[UNK]"}"#)
         #expect(throws: TokenizerError.invalidField(path: "tokenizer.json", field: "model.vocab",
                                                    reason: "expected an object mapping token strings to ids")) {
             try Tokenizer(jsonData: data)
@@ -92,13 +85,8 @@ import Testing
     }
 
     @Test func mergeOfTokensOutsideTheVocabularyIsAnInvalidField() {
-        let data = tokenizerJSON(model: #"{"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}"#)
+        let data = TokenizerFixtures.minimalTokenizerJSON(model: #"{"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}"#)
         #expect(throws: TokenizerError.self) { try Tokenizer(jsonData: data) }
     }
 
-    @Test func minimalWordPieceFileLoadsAndEncodes() throws {
-        let tokenizer = try Tokenizer(jsonData: tokenizerJSON(model: wordPieceModel))
-        #expect(tokenizer.encode("a b").tokens == ["a", "[UNK]"])
-        #expect(tokenizer.encode("a b").offsets == [0..<1, 2..<3])
-    }
 }

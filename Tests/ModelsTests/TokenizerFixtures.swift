@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Testing
 
 /// The tokenizer fixture cases copied into `Tests/Fixtures`: the `tokenizer.json` and what the
 /// Hugging Face `tokenizers` library produced for each text (`expected.json`).
@@ -49,6 +50,23 @@ enum TokenizerFixtures {
 
     static func tokenizer(_ name: String) throws -> Tokenizer {
         try Tokenizer(contentsOf: directory(name).appendingPathComponent("tokenizer.json"))
+    }
+
+    /// The tokenizer of case `name` with its `tokenizer.json` changed by `edit` first.
+    static func tokenizer(_ name: String, editing edit: (inout [String: Any]) -> Void) throws -> Tokenizer {
+        let data = try Data(contentsOf: directory(name).appendingPathComponent("tokenizer.json"))
+        var json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        edit(&json)
+        return try Tokenizer(jsonData: JSONSerialization.data(withJSONObject: json), sourceName: "edited \(name)")
+    }
+
+    /// A small `tokenizer.json` with the given model and normalizer sections, a BERT pre-tokenizer
+    /// and nothing else.
+    static func minimalTokenizerJSON(model: String, normalizer: String = "null") -> Data {
+        Data("""
+        {"version": "1.0", "added_tokens": [], "normalizer": \(normalizer),
+         "pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": null, "decoder": null, "model": \(model)}
+        """.utf8)
     }
 
     static func expected(_ name: String) throws -> Expected {

@@ -13,7 +13,7 @@ struct BPEMerge {
 /// Reading the `merges` list of a BPE model, given either as `"a b"` strings or as `["a", "b"]`
 /// pairs (newer files).
 enum BPEMerges {
-    static func read(from fields: JSONFields, vocabulary: [String: Int]) throws -> [BPEPair: BPEMerge] {
+    static func read(from fields: JSONFields, vocabulary: [ExactString: Int]) throws -> [BPEPair: BPEMerge] {
         let list = fields.isNull("merges") ? [] : try fields.array("merges")
         var merges: [BPEPair: BPEMerge] = [:]
         merges.reserveCapacity(list.count)

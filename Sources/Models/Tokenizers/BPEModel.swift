@@ -1,7 +1,7 @@
 /// The BPE model: a word starts as one symbol per character, then the adjacent pair with the
 /// lowest merge rank is joined (leftmost first) until no merge applies. Results are cached per word.
 struct BPEModel: TokenModel {
-    let vocabulary: [String: Int]
+    let vocabulary: [ExactString: Int]
     let unknownTokenId: Int?
     private let merges: [BPEPair: BPEMerge]
     private let fuseUnknown: Bool
@@ -32,14 +32,14 @@ struct BPEModel: TokenModel {
         ignoreMerges = try fields.bool("ignore_merges", default: false)
         var characterIds: [Unicode.Scalar: Int] = [:]
         for (token, id) in vocabulary {
-            let scalars = token.unicodeScalars
+            let scalars = token.value.unicodeScalars
             if scalars.count == 1, let scalar = scalars.first { characterIds[scalar] = id }
         }
         self.characterIds = characterIds
     }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {
-        let key = String(String.UnicodeScalarView(word))
+        let key = ExactString(String(String.UnicodeScalarView(word)))
         if let cached = cache.tokens(for: key) { return cached }
         let tokens: [ModelToken]
         if ignoreMerges, let id = vocabulary[key] {

@@ -6,20 +6,20 @@ final class BPEWordCache: @unchecked Sendable {
     static let maxWordLength = 256
 
     private let capacity: Int
-    private var tokensByWord: [String: [ModelToken]] = [:]
+    private var tokensByWord: [ExactString: [ModelToken]] = [:]
     private let lock = NSLock()
 
     init(capacity: Int = 500_000) {
         self.capacity = capacity
     }
 
-    func tokens(for word: String) -> [ModelToken]? {
+    func tokens(for word: ExactString) -> [ModelToken]? {
         lock.lock()
         defer { lock.unlock() }
         return tokensByWord[word]
     }
 
-    func store(_ tokens: [ModelToken], for word: String, length: Int) {
+    func store(_ tokens: [ModelToken], for word: ExactString, length: Int) {
         guard length <= Self.maxWordLength else { return }
         lock.lock()
         defer { lock.unlock() }

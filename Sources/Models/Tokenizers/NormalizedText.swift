@@ -19,7 +19,6 @@ struct NormalizedText {
 
     var count: Int { scalars.count }
     var isEmpty: Bool { scalars.isEmpty }
-    var string: String { String(String.UnicodeScalarView(scalars)) }
 
     /// The part `range` of this text, origins kept.
     func slice(_ range: Range<Int>) -> NormalizedText {

@@ -17,7 +17,7 @@ struct SpecialTokenIds {
 
     init(addedVocabulary: AddedVocabulary, modelUnknownId: Int?, paddingToken: String?) {
         func firstSpecial(_ names: [String]) -> Int? {
-            names.lazy.filter { addedVocabulary.specialContents.contains($0) }
+            names.lazy.filter { addedVocabulary.specialContents.contains(ExactString($0)) }
                 .compactMap { addedVocabulary.id(forContent: $0) }.first
         }
         pad = paddingToken.flatMap { addedVocabulary.id(forContent: $0) } ?? firstSpecial(Self.padNames)

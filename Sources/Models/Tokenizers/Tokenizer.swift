@@ -69,8 +69,8 @@ public final class Tokenizer: @unchecked Sendable {
         let addedTokens = fields.isNull("added_tokens") ? [] : try fields.arrayOfFields("added_tokens").map(AddedToken.init)
         addedVocabulary = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
 
-        modelTokenById = Dictionary(model.vocabulary.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        vocabularySize = Set(model.vocabulary.keys).union(addedTokens.map(\.content)).count
+        modelTokenById = Dictionary(model.vocabulary.map { ($1, $0.value) }, uniquingKeysWith: { first, _ in first })
+        vocabularySize = Set(model.vocabulary.keys).union(addedTokens.map { ExactString($0.content) }).count
         let paddingToken = try fields.optionalFields("padding")?.optionalString("pad_token")
         specialTokenIds = SpecialTokenIds(addedVocabulary: addedVocabulary, modelUnknownId: model.unknownTokenId,
                                           paddingToken: paddingToken)
@@ -85,7 +85,7 @@ public final class Tokenizer: @unchecked Sendable {
         for segment in addedVocabulary.originalTextMatcher.split(original) {
             switch segment {
             case let .token(token, range):
-                encoding.append(id: token.id, token: token.content, offsets: range)
+                encoding.append(id: token.id, token: String(String.UnicodeScalarView(original[range])), offsets: range)
             case let .text(range):
                 var normalized = NormalizedText(original: original, range: range)
                 normalizer?.normalize(&normalized)
@@ -104,7 +104,8 @@ public final class Tokenizer: @unchecked Sendable {
         for segment in addedVocabulary.normalizedTextMatcher.split(text.scalars) {
             switch segment {
             case let .token(token, range):
-                encoding.append(id: token.id, token: token.content, offsets: text.originalRange(of: range))
+                encoding.append(id: token.id, token: String(String.UnicodeScalarView(text.scalars[range])),
+                                offsets: text.originalRange(of: range))
             case let .text(range):
                 let words = preTokenizer?.split(text.slice(range)) ?? [text.slice(range)]
                 for word in words where !word.isEmpty {
@@ -121,18 +122,18 @@ public final class Tokenizer: @unchecked Sendable {
     /// tokens (`[CLS]`, `[PAD]`, `<|endoftext|>`, ...).
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
         let tokens = ids.compactMap(token(forId:)).filter {
-            !skipSpecialTokens || !addedVocabulary.specialContents.contains($0)
+            !skipSpecialTokens || !addedVocabulary.specialContents.contains(ExactString($0))
         }
         return decoder?.decode(tokens) ?? tokens.joined(separator: " ")
     }
 
     /// The id of `token`, an added token or a token of the model's vocabulary.
     public func id(forToken token: String) -> Int? {
-        addedVocabulary.id(forContent: token) ?? model.vocabulary[token]
+        addedVocabulary.id(forContent: token) ?? model.vocabulary[ExactString(token)]
     }
 
     /// The token string of `id`, or `nil` if no token has it.
     public func token(forId id: Int) -> String? {
-        addedVocabulary.token(forId: id)?.content ?? modelTokenById[id]
+        addedVocabulary.string(forId: id) ?? modelTokenById[id]
     }
 }

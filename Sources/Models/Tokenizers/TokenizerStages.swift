@@ -20,7 +20,7 @@ struct ModelToken: Equatable {
 /// Maps one word to vocabulary tokens (WordPiece, BPE).
 protocol TokenModel {
     /// Every token string of the model with its id.
-    var vocabulary: [String: Int] { get }
+    var vocabulary: [ExactString: Int] { get }
     /// The id of the model's unknown token, if it has one.
     var unknownTokenId: Int? { get }
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken]

@@ -2,7 +2,7 @@
 /// left, pieces after the first carrying the continuing prefix (`##`). A word that cannot be split
 /// this way, or that is longer than `maxInputCharsPerWord`, becomes the unknown token.
 struct WordPieceModel: TokenModel {
-    let vocabulary: [String: Int]
+    let vocabulary: [ExactString: Int]
     let unknownId: Int
     let continuingPrefix: String
     let maxInputCharsPerWord: Int
@@ -35,7 +35,7 @@ struct WordPieceModel: TokenModel {
         for end in stride(from: word.count, to: start, by: -1) {
             var candidate = start > 0 ? continuingPrefix : ""
             candidate.unicodeScalars.append(contentsOf: word[start..<end])
-            if let id = vocabulary[candidate] { return ModelToken(id: id, range: start..<end) }
+            if let id = vocabulary[ExactString(candidate)] { return ModelToken(id: id, range: start..<end) }
         }
         return nil
     }
