@@ -48,6 +48,18 @@ import Testing
         #expect(rightStripped.offsets[4] == 5..<11)
     }
 
+    @Test func mergesGivenAsStringsEqualMergesGivenAsPairs() throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(TokenizerFixtures.byteLevelBPE) { json in
+            var model = json["model"] as! [String: Any]
+            model["merges"] = (model["merges"] as! [[String]]).map { $0.joined(separator: " ") }
+            json["model"] = model
+        }
+        let original = try TokenizerFixtures.tokenizer(TokenizerFixtures.byteLevelBPE)
+        for text in try TokenizerFixtures.texts(TokenizerFixtures.byteLevelBPE) {
+            #expect(tokenizer.encode(text) == original.encode(text))
+        }
+    }
+
     @Test func normalizedAddedTokenMatchesAfterNormalization() throws {
         let tokenizer = try TokenizerFixtures.tokenizer(TokenizerFixtures.wordPiece) { json in
             var added = json["added_tokens"] as! [[String: Any]]

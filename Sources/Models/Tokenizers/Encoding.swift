@@ -2,8 +2,11 @@
 /// `[start, end)` range of the original text it covers, in Unicode code points (tokens added by
 /// the post-processor, such as `[CLS]`, have the empty range `0..<0`).
 public struct Encoding: Equatable, Sendable {
+    /// The token ids, in order.
     public private(set) var ids: [Int] = []
+    /// The token strings, as the vocabulary spells them (`##ing`, `Ġthe`).
     public private(set) var tokens: [String] = []
+    /// For each token, the code points `[start, end)` of the original text it came from.
     public private(set) var offsets: [Range<Int>] = []
 
     /// The number of tokens.

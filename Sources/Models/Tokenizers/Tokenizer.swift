@@ -54,7 +54,8 @@ public final class Tokenizer: @unchecked Sendable {
         do {
             root = try JSONSerialization.jsonObject(with: jsonData)
         } catch {
-            throw TokenizerError.malformedJSON(path: sourceName, reason: error.localizedDescription)
+            let details = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw TokenizerError.malformedJSON(path: sourceName, reason: "invalid JSON (\(details ?? error.localizedDescription))")
         }
         guard let object = root as? [String: Any] else {
             throw TokenizerError.malformedJSON(path: sourceName, reason: "the top level is not a JSON object")

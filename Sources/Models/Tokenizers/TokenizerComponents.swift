@@ -19,15 +19,20 @@ enum TokenizerComponents {
         }
     }
 
-    /// The model; files that predate the `type` field are recognised by their fields.
     static func model(_ fields: JSONFields) throws -> TokenModel {
-        let type = try fields.optionalString("type")
-            ?? (fields.isNull("merges") ? (fields.isNull("max_input_chars_per_word") ? "" : "WordPiece") : "BPE")
-        switch type {
+        switch try modelType(fields) {
         case "WordPiece": return try WordPieceModel(fields: fields)
         case "BPE": return try BPEModel(fields: fields)
         case let other: throw fields.unsupported("type", "model type \"\(other)\" is not supported (supported: WordPiece, BPE)")
         }
+    }
+
+    /// The model's `type`; files that predate the field are recognised by the fields they have.
+    private static func modelType(_ fields: JSONFields) throws -> String {
+        if let type = try fields.optionalString("type") { return type }
+        if !fields.isNull("merges") { return "BPE" }
+        if !fields.isNull("max_input_chars_per_word") { return "WordPiece" }
+        throw fields.invalid("type", "the model has no type and is neither a WordPiece nor a BPE model")
     }
 
     static func postProcessor(_ fields: JSONFields?) throws -> PostProcessor? {

@@ -15,9 +15,9 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unreadableFile(path, reason):
-            return "cannot read tokenizer file \(path): \(reason)"
+            return "cannot read tokenizer file \(path): \(reason); check the path"
         case let .malformedJSON(path, reason):
-            return "\(path) is not a valid tokenizer.json (malformed JSON): \(reason)"
+            return "\(path) is malformed: \(reason); expected a tokenizer.json as the Hugging Face tokenizers library saves it"
         case let .unsupported(path, field, reason):
             return "\(path): \(field): \(reason)"
         case let .invalidField(path, field, reason):

@@ -12,7 +12,7 @@ protocol PreTokenizer {
 }
 
 /// One vocabulary token found by a model inside a word: its id and the scalars of the word it covers.
-struct ModelToken: Equatable {
+struct ModelToken {
     let id: Int
     let range: Range<Int>
 }
