@@ -1,0 +1,28 @@
+import Foundation
+
+/// A thread-safe memo of BPE results per word, so each distinct word of a corpus is merged once.
+/// Long words are not kept, and the memo stops growing at `capacity` words.
+final class BPEWordCache: @unchecked Sendable {
+    static let maxWordLength = 256
+
+    private let capacity: Int
+    private var tokensByWord: [ExactString: [ModelToken]] = [:]
+    private let lock = NSLock()
+
+    init(capacity: Int = 500_000) {
+        self.capacity = capacity
+    }
+
+    func tokens(for word: ExactString) -> [ModelToken]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return tokensByWord[word]
+    }
+
+    func store(_ tokens: [ModelToken], for word: ExactString, length: Int) {
+        guard length <= Self.maxWordLength else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if tokensByWord.count < capacity { tokensByWord[word] = tokens }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// A tokenizer read from a `tokenizer.json` as the Hugging Face `tokenizers` library writes it:
+/// WordPiece (BERT) or byte-level BPE (GPT-2). It encodes text to token ids with offsets into the
+/// text and decodes ids back to text, giving the same results as the library.
+///
+/// Encoding runs the library's pipeline: added tokens are matched first, the text between them is
+/// normalized, split into words and tokenized by the model, and the post-processor adds the
+/// special tokens. The `truncation` and `padding` sections of the file are not applied; truncate
+/// with `encode(_:addSpecialTokens:maxLength:)`. Safe to use from several threads.
+public final class Tokenizer: @unchecked Sendable {
+    private let addedVocabulary: AddedVocabulary
+    private let normalizer: TextNormalizer?
+    private let preTokenizer: PreTokenizer?
+    private let model: TokenModel
+    private let postProcessor: PostProcessor?
+    private let decoder: TokenDecoder?
+    private let modelTokenById: [Int: String]
+    private let specialTokenIds: SpecialTokenIds
+
+    /// The number of distinct tokens, added tokens included.
+    public let vocabularySize: Int
+
+    /// The padding token's id, if the tokenizer has one.
+    public var padTokenId: Int? { specialTokenIds.pad }
+    /// The beginning-of-sequence token's id (`<s>`, `<|begin_of_text|>`, `<|endoftext|>`, ...).
+    public var bosTokenId: Int? { specialTokenIds.bos }
+    /// The end-of-sequence token's id (`</s>`, `<|end_of_text|>`, `<|endoftext|>`, ...).
+    public var eosTokenId: Int? { specialTokenIds.eos }
+    /// The unknown token's id.
+    public var unkTokenId: Int? { specialTokenIds.unk }
+    /// The classification token's id (`[CLS]`).
+    public var clsTokenId: Int? { specialTokenIds.cls }
+    /// The separator token's id (`[SEP]`).
+    public var sepTokenId: Int? { specialTokenIds.sep }
+
+    /// Reads `url`, a `tokenizer.json` file or a folder holding one.
+    public convenience init(contentsOf url: URL) throws {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        let file = exists && isDirectory.boolValue ? url.appendingPathComponent("tokenizer.json") : url
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw TokenizerError.unreadableFile(path: file.path, reason: error.localizedDescription)
+        }
+        try self.init(jsonData: data, sourceName: file.path)
+    }
+
+    /// Reads a `tokenizer.json` held in memory; `sourceName` names it in error messages.
+    public init(jsonData: Data, sourceName: String = "tokenizer.json") throws {
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: jsonData)
+        } catch {
+            let details = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            throw TokenizerError.malformedJSON(path: sourceName, reason: "invalid JSON (\(details ?? error.localizedDescription))")
+        }
+        guard let object = root as? [String: Any] else {
+            throw TokenizerError.malformedJSON(path: sourceName, reason: "the top level is not a JSON object")
+        }
+        let fields = JSONFields(object, source: sourceName)
+
+        normalizer = try TokenizerComponents.normalizer(fields.optionalFields("normalizer"))
+        preTokenizer = try TokenizerComponents.preTokenizer(fields.optionalFields("pre_tokenizer"))
+        model = try TokenizerComponents.model(fields.fields("model"))
+        postProcessor = try TokenizerComponents.postProcessor(fields.optionalFields("post_processor"))
+        decoder = try TokenizerComponents.decoder(fields.optionalFields("decoder"))
+        let addedTokens = fields.isNull("added_tokens") ? [] : try fields.arrayOfFields("added_tokens").map(AddedToken.init)
+        addedVocabulary = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
+
+        modelTokenById = Dictionary(model.vocabulary.map { ($1, $0.value) }, uniquingKeysWith: { first, _ in first })
+        vocabularySize = Set(model.vocabulary.keys).union(addedTokens.map { ExactString($0.content) }).count
+        let paddingToken = try fields.optionalFields("padding")?.optionalString("pad_token")
+        specialTokenIds = SpecialTokenIds(addedVocabulary: addedVocabulary, modelUnknownId: model.unknownTokenId,
+                                          paddingToken: paddingToken)
+    }
+
+    /// Tokenizes `text`. With `addSpecialTokens` the post-processor adds its tokens (BERT's
+    /// `[CLS]` and `[SEP]`). With `maxLength`, the text's tokens are cut so that the result, special
+    /// tokens included, has at most `maxLength` tokens (the special tokens are always kept).
+    public func encode(_ text: String, addSpecialTokens: Bool = true, maxLength: Int? = nil) -> Encoding {
+        let original = Array(text.unicodeScalars)
+        var encoding = Encoding()
+        for segment in addedVocabulary.originalTextMatcher.split(original) {
+            switch segment {
+            case let .token(token, range):
+                encoding.append(id: token.id, token: String(String.UnicodeScalarView(original[range])), offsets: range)
+            case let .text(range):
+                var normalized = NormalizedText(original: original, range: range)
+                normalizer?.normalize(&normalized)
+                appendNormalizedSegment(normalized, to: &encoding)
+            }
+        }
+        if let maxLength {
+            let reserved = addSpecialTokens ? postProcessor?.addedTokenCount ?? 0 : 0
+            encoding.truncate(to: max(0, maxLength - reserved))
+        }
+        return postProcessor?.process(encoding, addSpecialTokens: addSpecialTokens) ?? encoding
+    }
+
+    /// Matches the normalized added tokens in `text`, then splits and tokenizes the rest.
+    private func appendNormalizedSegment(_ text: NormalizedText, to encoding: inout Encoding) {
+        for segment in addedVocabulary.normalizedTextMatcher.split(text.scalars) {
+            switch segment {
+            case let .token(token, range):
+                encoding.append(id: token.id, token: String(String.UnicodeScalarView(text.scalars[range])),
+                                offsets: text.originalRange(of: range))
+            case let .text(range):
+                let words = preTokenizer?.split(text.slice(range)) ?? [text.slice(range)]
+                for word in words where !word.isEmpty {
+                    for token in model.tokenize(word.scalars) {
+                        encoding.append(id: token.id, token: modelTokenById[token.id] ?? "",
+                                        offsets: word.originalRange(of: token.range))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The text of `ids`. Ids of no token are ignored; with `skipSpecialTokens` so are the special
+    /// tokens (`[CLS]`, `[PAD]`, `<|endoftext|>`, ...).
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
+        let tokens = ids.compactMap(token(forId:)).filter {
+            !skipSpecialTokens || !addedVocabulary.specialContents.contains(ExactString($0))
+        }
+        return decoder?.decode(tokens) ?? tokens.joined(separator: " ")
+    }
+
+    /// The id of `token`, an added token or a token of the model's vocabulary.
+    public func id(forToken token: String) -> Int? {
+        addedVocabulary.id(forContent: token) ?? model.vocabulary[ExactString(token)]
+    }
+
+    /// The token string of `id`, or `nil` if no token has it.
+    public func token(forId id: Int) -> String? {
+        addedVocabulary.string(forId: id) ?? modelTokenById[id]
+    }
+}
