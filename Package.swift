@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: a module map and a shim header each, nothing else.
@@ -25,7 +26,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Tensors"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["Tuners", "Models", "Tensors"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Tuners", "Models", "Tensors", "Yams"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Tensors", "CBLAS"], swiftSettings: fastMath),
         .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tensors", "CCurses", "CReadline"]),
 

@@ -17,4 +17,18 @@ public enum BuiltinAssets {
     public static func modelDirectory(named name: String) -> URL? {
         modelNames.contains(name) ? root.appendingPathComponent(name) : nil
     }
+
+    /// Names usable as `builtin:NAME` for datasets (files in `data/`, named without extension).
+    public static var datasetNames: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("data").path)) ?? [])
+            .filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".txt") }
+            .map { ($0 as NSString).deletingPathExtension }.sorted()
+    }
+
+    /// The file of the built-in dataset `name`, if there is one.
+    public static func datasetFile(named name: String) -> URL? {
+        let folder = root.appendingPathComponent("data")
+        return ["jsonl", "txt"].map { folder.appendingPathComponent("\(name).\($0)") }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
+    }
 }

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Writes training events as JSON lines (one object per event, with an `event` field), the run's
+/// `metrics.jsonl`; each line is flushed as it is written, so a running run can be read.
+public final class MetricsLog {
+    private let handle: FileHandle
+    public let url: URL
+
+    public init(url: URL) throws {
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw DataError("cannot write the metrics file \(url.path)")
+        }
+        self.handle = handle
+        self.url = url
+    }
+
+    deinit { try? handle.close() }
+
+    /// Appends one event.
+    public func record(_ event: TrainingEvent) {
+        var object: [String: Any]
+        switch event {
+        case let .step(m):
+            object = ["event": "step", "step": m.step, "total_steps": m.totalSteps, "epoch": m.epoch, "loss": m.loss,
+                      "learning_rate": m.learningRate, "grad_norm": m.gradNorm, "tokens_per_second": m.tokensPerSecond,
+                      "elapsed": m.elapsedSeconds, "remaining": m.remainingSeconds]
+        case let .evaluation(m):
+            object = ["event": "eval", "step": m.step, "eval_loss": m.loss, "perplexity": m.perplexity]
+        case let .saved(step, path):
+            object = ["event": "saved", "step": step, "path": path]
+        case let .finished(step, reason):
+            object = ["event": "finished", "step": step, "reason": reason.rawValue]
+        }
+        for (key, value) in object { if let d = value as? Double, !d.isFinite { object[key] = "\(d)" } }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        handle.write(data + Data("\n".utf8))
+    }
+}

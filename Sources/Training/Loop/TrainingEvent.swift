@@ -1,0 +1,40 @@
+import Foundation
+
+/// What a training run reports, as values: the trainer emits them and never calls up into whoever
+/// listens (the terminal progress line, the metrics file, the workbench).
+public enum TrainingEvent: Sendable, Equatable {
+    /// An optimizer step finished.
+    case step(StepMetrics)
+    /// An evaluation finished.
+    case evaluation(EvaluationMetrics)
+    /// Weights were written to a folder.
+    case saved(step: Int, path: String)
+    /// The run ended: all steps done, or stopped early (by request, or for a non-finite loss).
+    case finished(step: Int, reason: FinishReason)
+
+    /// Why a run ended.
+    public enum FinishReason: String, Sendable, Equatable {
+        case completed, stopped, nonFiniteLoss = "non_finite_loss"
+    }
+}
+
+/// The numbers of one optimizer step.
+public struct StepMetrics: Sendable, Equatable, Codable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Double
+    public var loss: Double
+    public var learningRate: Double
+    /// The total gradient norm before clipping.
+    public var gradNorm: Double
+    public var tokensPerSecond: Double
+    public var elapsedSeconds: Double
+    public var remainingSeconds: Double
+}
+
+/// The numbers of one evaluation.
+public struct EvaluationMetrics: Sendable, Equatable, Codable {
+    public var step: Int
+    public var loss: Double
+    public var perplexity: Double
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Models
+import Yams
+
+/// A training run as a YAML file, with keys in the spirit of transformers' `TrainingArguments`:
+/// what to train, on what data, for how long, and how. Every key can be overridden with
+/// `--set key=value`; an unknown key is an error that names the closest known one.
+public struct Recipe: Equatable {
+    /// A model directory or `builtin:NAME`.
+    public var model: String
+    /// Start from the weights `config.json` describes, freshly initialised with `seed`, instead of
+    /// loading them (pretraining).
+    public var fromScratch = false
+    /// A `tokenizer.json`; by default the model directory's.
+    public var tokenizer: String?
+    /// Training text: a `.txt` or `.jsonl` file, or `builtin:NAME`.
+    public var data: String
+    /// Evaluation text, in the same forms; or hold out `evalSplit` of the training blocks.
+    public var evalData: String?
+    public var evalSplit = 0.0
+    public var outputDir: String
+    /// Stop after this many optimizer steps, or after `epochs` passes over the data.
+    public var maxSteps: Int?
+    public var epochs: Double?
+    public var batchSize = 8
+    public var gradAccum = 1
+    public var seqLen = 128
+    public var lr = 5e-5
+    public var schedule = LearningRateSchedule.Kind.linear
+    /// Warmup steps; a value below 1 is a fraction of the total steps.
+    public var warmup = 0.0
+    public var weightDecay = 0.0
+    public var betas = [0.9, 0.999]
+    public var eps = 1e-8
+    /// 0 turns clipping off.
+    public var maxGradNorm = 1.0
+    public var seed = 42
+    public var shuffle = true
+    public var optimizer = "adamw"
+    public var momentum = 0.0
+    /// Evaluate every this many steps (0: only at the end, if there is evaluation data).
+    public var evalEvery = 0
+    /// Save every this many steps (0: only at the end).
+    public var saveEvery = 0
+    /// Report every this many steps.
+    public var logging = 1
+
+    /// Every key a recipe may hold.
+    public static let keys = [
+        "model", "from_scratch", "tokenizer", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
+        "batch_size", "grad_accum", "seq_len", "lr", "schedule", "warmup", "weight_decay", "betas", "eps",
+        "max_grad_norm", "seed", "shuffle", "optimizer", "momentum", "eval_every", "save_every", "logging",
+    ]
+
+    /// Reads a recipe from YAML text, then applies `overrides` (`key=value`, the value in YAML).
+    public init(yaml: String, source: String, overrides: [String] = []) throws {
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: yaml) } catch {
+            throw RecipeError("\(source): not valid YAML (\(error)); a recipe is a mapping of keys to values")
+        }
+        guard var values = (loaded ?? [String: Any]()) as? [String: Any] else {
+            throw RecipeError("\(source): a recipe must be a mapping of keys to values, such as `model: builtin:tiny-llama`")
+        }
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "="), equals != override.startIndex else {
+                throw RecipeError("--set \(override): write it as key=value, for example --set lr=1e-4")
+            }
+            let key = String(override[..<equals]), text = String(override[override.index(after: equals)...])
+            values[key] = (try? Yams.load(yaml: text)) ?? text
+        }
+        try self.init(values: values, source: source)
+    }
+
+    /// Reads a recipe file.
+    public init(contentsOf url: URL, overrides: [String] = []) throws {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw RecipeError("cannot read the recipe \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(yaml: text, source: url.path, overrides: overrides)
+    }
+
+    init(values: [String: Any], source: String) throws {
+        for key in values.keys where !Self.keys.contains(key) {
+            let hint = EditDistance.suggestion(for: key, among: Self.keys).map { "; did you mean \($0)?" } ?? ""
+            throw RecipeError("\(source): unknown key \"\(key)\"\(hint)")
+        }
+        let read = RecipeValues(values: values, source: source)
+        model = try read.string("model")
+        data = try read.string("data")
+        outputDir = try read.string("output_dir")
+        fromScratch = try read.bool("from_scratch") ?? fromScratch
+        tokenizer = try read.optionalString("tokenizer")
+        evalData = try read.optionalString("eval_data")
+        evalSplit = try read.double("eval_split", in: 0 ..< 1) ?? evalSplit
+        maxSteps = try read.int("max_steps", atLeast: 1)
+        epochs = try read.double("epochs", in: 0 ..< Double.infinity)
+        guard maxSteps != nil || epochs != nil else { throw RecipeError("\(source): give max_steps or epochs") }
+        batchSize = try read.int("batch_size", atLeast: 1) ?? batchSize
+        gradAccum = try read.int("grad_accum", atLeast: 1) ?? gradAccum
+        seqLen = try read.int("seq_len", atLeast: 2) ?? seqLen
+        lr = try read.double("lr", in: 0 ..< Double.infinity) ?? lr
+        if let name = try read.optionalString("schedule") {
+            guard let kind = LearningRateSchedule.Kind(rawValue: name) else {
+                throw RecipeError("\(source): schedule must be one of \(LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got \(name)")
+            }
+            schedule = kind
+        }
+        warmup = try read.double("warmup", in: 0 ..< Double.infinity) ?? warmup
+        weightDecay = try read.double("weight_decay", in: 0 ..< Double.infinity) ?? weightDecay
+        if let list = try read.doubles("betas") {
+            guard list.count == 2, list.allSatisfy({ (0 ..< 1).contains($0) }) else { throw RecipeError("\(source): betas must be two numbers in [0, 1)") }
+            betas = list
+        }
+        eps = try read.double("eps", in: 0 ..< Double.infinity) ?? eps
+        maxGradNorm = try read.double("max_grad_norm", in: 0 ..< Double.infinity) ?? maxGradNorm
+        seed = try read.int("seed", atLeast: 0) ?? seed
+        shuffle = try read.bool("shuffle") ?? shuffle
+        optimizer = try read.optionalString("optimizer") ?? optimizer
+        guard ["adamw", "sgd"].contains(optimizer) else { throw RecipeError("\(source): optimizer must be adamw or sgd, got \(optimizer)") }
+        momentum = try read.double("momentum", in: 0 ..< 1) ?? momentum
+        evalEvery = try read.int("eval_every", atLeast: 0) ?? evalEvery
+        saveEvery = try read.int("save_every", atLeast: 0) ?? saveEvery
+        logging = try read.int("logging", atLeast: 1) ?? logging
+    }
+}
+
+/// Typed reads of a recipe's values, with errors that name the key.
+struct RecipeValues {
+    let values: [String: Any]
+    let source: String
+
+    func string(_ key: String) throws -> String {
+        guard let value = try optionalString(key) else { throw RecipeError("\(source): the key \"\(key)\" is required") }
+        return value
+    }
+
+    func optionalString(_ key: String) throws -> String? {
+        switch values[key] {
+        case nil, is NSNull: return nil
+        case let s as String: return s
+        case let other?: return "\(other)"
+        }
+    }
+
+    func int(_ key: String, atLeast minimum: Int) throws -> Int? {
+        guard let value = values[key], !(value is NSNull) else { return nil }
+        guard let n = value as? Int, n >= minimum else { throw RecipeError("\(source): \(key) must be a whole number ≥ \(minimum), got \(value)") }
+        return n
+    }
+
+    func double(_ key: String, in range: Range<Double>) throws -> Double? {
+        guard let value = values[key], !(value is NSNull) else { return nil }
+        let number = (value as? Double) ?? (value as? Int).map(Double.init) ?? (value as? String).flatMap(Double.init)
+        guard let number, range.contains(number) else { throw RecipeError("\(source): \(key) must be a number in \(range), got \(value)") }
+        return number
+    }
+
+    func doubles(_ key: String) throws -> [Double]? {
+        guard let value = values[key], !(value is NSNull) else { return nil }
+        guard let list = value as? [Any] else { throw RecipeError("\(source): \(key) must be a list of numbers") }
+        return try list.map {
+            guard let n = ($0 as? Double) ?? ($0 as? Int).map(Double.init) else { throw RecipeError("\(source): \(key) must be a list of numbers") }
+            return n
+        }
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = values[key], !(value is NSNull) else { return nil }
+        guard let b = value as? Bool else { throw RecipeError("\(source): \(key) must be true or false, got \(value)") }
+        return b
+    }
+}
