@@ -56,3 +56,52 @@ struct Forward: ParsableCommand {
         print("wrote \(tensors.keys.sorted().joined(separator: ", ")) \(tensors.values.first!.shape) to \(out)")
     }
 }
+
+/// `lorakit generate`: continues a prompt with a causal LM.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Continue a prompt with a causal language model (greedy, or sampled with a seed).")
+
+    @Option(help: "A directory with config.json and tokenizer.json, or builtin:NAME.")
+    var model: String
+
+    @Option(help: "The text to continue.")
+    var prompt: String
+
+    @Option(help: "How many tokens to add.")
+    var maxNewTokens = 50
+
+    @Option(help: "0 picks the most likely token; higher values sample more freely.")
+    var temperature: Float = 0
+
+    @Option(help: "Sample only among the K most likely tokens (0: all).")
+    var topK = 0
+
+    @Option(help: "Sample only among the most likely tokens whose probability adds up to P.")
+    var topP: Float = 1
+
+    @Option(help: "Seed of the sampler.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        let reference = try ModelReference(model)
+        let (loaded, _) = try reference.load()
+        let tokenizer = try Tokenizer(contentsOf: reference.directory.appendingPathComponent("tokenizer.json"))
+        let options = SamplingOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
+                                      stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))
+        let promptIds = tokenizer.encode(prompt, addSpecialTokens: false).ids
+        print(prompt, terminator: "")
+        var produced: [Int] = []
+        var shown = ""
+        _ = try TextGenerator(model: loaded).generate(prompt: promptIds, options: options) { token in
+            produced.append(token)
+            let text = tokenizer.decode(produced, skipSpecialTokens: true)
+            if text.hasPrefix(shown), !text.hasSuffix("\u{FFFD}") {
+                print(text.dropFirst(shown.count), terminator: "")
+                fflush(stdout)
+                shown = text
+            }
+            return true
+        }
+        print(tokenizer.decode(produced, skipSpecialTokens: true).dropFirst(shown.count))
+    }
+}
