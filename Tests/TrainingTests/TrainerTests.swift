@@ -1,0 +1,92 @@
+import FixtureSupport
+import Foundation
+import Models
+import Testing
+import Training
+
+/// End-to-end runs on a tiny LLaMA built from a config, with the byte-level BPE fixture tokenizer.
+@Suite struct TrainerTests {
+    /// A model folder (config.json + tokenizer.json, no weights) and a training text, in a temporary folder.
+    final class Workspace {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-train-\(UUID().uuidString)")
+
+        init(text: String) throws {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            let config: [String: Any] = ["architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 400, "hidden_size": 32,
+                                         "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                                         "max_position_embeddings": 64, "tie_word_embeddings": true]
+            try JSONSerialization.data(withJSONObject: config).write(to: url.appendingPathComponent("config.json"))
+            try FileManager.default.copyItem(at: FixtureCase.root.appendingPathComponent("tokenizer_bytelevel_bpe/tokenizer.json"),
+                                             to: url.appendingPathComponent("tokenizer.json"))
+            try text.write(to: url.appendingPathComponent("data.txt"), atomically: true, encoding: .utf8)
+        }
+
+        deinit { try? FileManager.default.removeItem(at: url) }
+
+        func recipe(_ extra: String = "", overrides: [String] = []) throws -> Recipe {
+            try Recipe(yaml: """
+            model: \(url.path)
+            from_scratch: true
+            data: \(url.path)/data.txt
+            output_dir: \(url.path)/out
+            max_steps: 25
+            batch_size: 4
+            seq_len: 16
+            lr: 0.01
+            schedule: constant
+            eval_split: 0.2
+            \(extra)
+            """, source: "test.yaml", overrides: overrides)
+        }
+    }
+
+    static let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 60)
+
+    func losses(_ run: TrainingRun) throws -> [Double] {
+        var losses: [Double] = []
+        try run.run { if case let .step(m) = $0 { losses.append(m.loss) } }
+        return losses
+    }
+
+    @Test func lossFallsAndTheRunIsReproducible() throws {
+        let workspace = try Workspace(text: Self.text)
+        let first = try losses(TrainingRun(recipe: workspace.recipe()))
+        #expect(first.count == 25)
+        #expect(first.last! < first.first! * 0.5, "the loss on a repeated sentence must fall: \(first)")
+        let second = try losses(TrainingRun(recipe: workspace.recipe()))
+        #expect(first == second, "the same seed must give the same losses bit for bit")
+        let reloaded = try ModelLoader.load(directory: workspace.url.appendingPathComponent("out"))
+        #expect(reloaded.model.parameterCounts().total == 400 * 32 + 2 * (2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 64 + 64) + 32)
+        let metrics = try String(contentsOf: workspace.url.appendingPathComponent("out/metrics.jsonl"), encoding: .utf8)
+        #expect(metrics.split(separator: "\n").filter { $0.contains("\"event\":\"step\"") }.count == 25)
+        #expect(metrics.contains("\"event\":\"eval\""))
+    }
+
+    @Test func stopRequestsEndTheRunAtAStepBoundary() throws {
+        let workspace = try Workspace(text: Self.text)
+        let run = try TrainingRun(recipe: workspace.recipe())
+        var events: [TrainingEvent] = []
+        try run.run(shouldStop: { events.count >= 3 }) { events.append($0) }
+        #expect(events.contains(.finished(step: 3, reason: .stopped)))
+        #expect(FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("out/model.safetensors").path))
+    }
+
+    @Test func recipeMistakesAreNamed() throws {
+        let workspace = try Workspace(text: Self.text)
+        #expect(throws: RecipeError("test.yaml: unknown key \"lerning_rate\"")) { try workspace.recipe("lerning_rate: 3") }
+        #expect(throws: RecipeError("test.yaml: unknown key \"bach_size\"; did you mean batch_size?")) { try workspace.recipe("bach_size: 3") }
+        #expect(throws: RecipeError.self) { try workspace.recipe("optimizer: adam") }
+        let overridden = try Recipe(yaml: "model: m\ndata: d\noutput_dir: o\nmax_steps: 3", source: "r.yaml", overrides: ["lr=1e-4", "batch_size=2"])
+        #expect(overridden.lr == 1e-4 && overridden.batchSize == 2)
+    }
+
+    @Test func badDataIsReportedWithFileAndLine() throws {
+        let workspace = try Workspace(text: Self.text)
+        let jsonl = workspace.url.appendingPathComponent("bad.jsonl")
+        try "{\"text\": \"fine\"}\n\n{\"txt\": \"oops\"}\n".write(to: jsonl, atomically: true, encoding: .utf8)
+        #expect(throws: DataError("\(jsonl.path):3: no \"text\" field (fields: txt)")) { try TextSource(jsonl.path) }
+        try "{\"text\": \"fine\"}\nnot json\n".write(to: jsonl, atomically: true, encoding: .utf8)
+        #expect(throws: DataError.self) { try TextSource(jsonl.path) }
+        #expect(throws: DataError.self) { try TrainingRun(recipe: workspace.recipe(overrides: ["seq_len=100000"])) }
+    }
+}
