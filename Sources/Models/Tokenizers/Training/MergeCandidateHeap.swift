@@ -1,11 +1,13 @@
 /// A pair of adjacent symbol ids packed as `left << 32 | right`, so that comparing packed values
 /// compares the pairs lexicographically, as the `tokenizers` trainer compares its `(u32, u32)` pairs.
-typealias PackedSymbolPair = UInt64
+struct PackedSymbolPair: Hashable, Comparable {
+    private let bits: UInt64
 
-extension PackedSymbolPair {
-    init(_ left: Int32, _ right: Int32) { self = UInt64(UInt32(left)) << 32 | UInt64(UInt32(right)) }
-    var left: Int32 { Int32(truncatingIfNeeded: self >> 32) }
-    var right: Int32 { Int32(truncatingIfNeeded: self & 0xFFFF_FFFF) }
+    init(_ left: Int32, _ right: Int32) { bits = UInt64(UInt32(left)) << 32 | UInt64(UInt32(right)) }
+    var left: Int32 { Int32(truncatingIfNeeded: bits >> 32) }
+    var right: Int32 { Int32(truncatingIfNeeded: bits & 0xFFFF_FFFF) }
+
+    static func < (a: PackedSymbolPair, b: PackedSymbolPair) -> Bool { a.bits < b.bits }
 }
 
 /// A pair that may be merged next, with its count when it was queued and the words (by index)
