@@ -14,6 +14,12 @@ import Foundation
 ///     let trained = try BPETrainer(vocabularySize: 4096).train(files: [corpus])
 ///     try trained.write(to: folder)   // tokenizer.json, tokenizer_config.json, special_tokens_map.json
 public struct BPETrainer: Sendable {
+    /// The 256 bytes in the order of their byte-level characters' code points: the order in which
+    /// the `tokenizers` trainer numbers its initial alphabet.
+    static let bytesInAlphabetOrder: [UInt8] = (0 ... 255).sorted {
+        ByteLevelAlphabet.scalarForByte[Int($0)].value < ByteLevelAlphabet.scalarForByte[Int($1)].value
+    }
+
     /// The number of tokens to end with, special tokens and byte symbols included.
     public let vocabularySize: Int
     /// The special tokens, which take the first ids.
@@ -56,8 +62,8 @@ public struct BPETrainer: Sendable {
 
         var tokens = specialTokens.all
         var idOfByte = [Int32](repeating: 0, count: 256)
-        for byte in ByteLevelSymbols.bytesInAlphabetOrder {
-            let symbol = String(Character(ByteLevelSymbols.character[Int(byte)]))
+        for byte in Self.bytesInAlphabetOrder {
+            let symbol = String(Character(ByteLevelAlphabet.scalarForByte[Int(byte)]))
             if let special = tokens.firstIndex(of: symbol) {
                 idOfByte[Int(byte)] = Int32(special)
             } else {

@@ -15,10 +15,10 @@ struct TrainingWordCounts {
             var lineEnd = lineStart
             while lineEnd < scalars.count && scalars[lineEnd] != "\n" { lineEnd += 1 }
             lineEnd = min(lineEnd + 1, scalars.count)
-            let line = scalars[lineStart ..< lineEnd]
-            for range in GPT2PieceScanner.pieceRanges(of: line) {
+            let line = Array(scalars[lineStart ..< lineEnd])
+            for range in GPT2SplitPattern.pieces(of: line) {
                 var bytes: [UInt8] = []
-                for scalar in scalars[range] { UTF8.encode(scalar) { bytes.append($0) } }
+                for scalar in line[range] { UTF8.encode(scalar) { bytes.append($0) } }
                 counts[bytes, default: 0] += 1
             }
             lineStart = lineEnd
