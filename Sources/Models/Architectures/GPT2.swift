@@ -74,26 +74,17 @@ public final class GPT2Model: Module, PretrainedModel {
         let positions = (0 ..< input.batch).flatMap { _ in past ..< past + input.length }
         let tokens = try (root.child("wte") as! any TokenLayer).forward(ids: input.ids, shape: [input.batch, input.length])
         let placed = try (root.child("wpe") as! any TokenLayer).forward(ids: positions, shape: [input.batch, input.length])
-        var x = try root.layer("drop").forward(tokens + placed)
+        let x = try root.layer("drop").forward(tokens + placed)
         let context = AttentionContext(batch: input.batch, length: input.length,
                                        mask: AttentionMask(causal: true, keyPadding: try input.keyPadding(keyLength: past + input.length)),
                                        rotary: nil, cache: cache)
-        var hidden: [Tensor] = collectHiddenStates ? [x] : []
-        let blocks = root.child("h")!.children
-        for (index, (_, block)) in blocks.enumerated() {
-            x = try (block as! GPT2Block).forward(x, layerIndex: index, context: context)
-            if collectHiddenStates { hidden.append(x) }
-        }
-        x = try root.layer("ln_f").forward(x)
-        if collectHiddenStates { hidden[hidden.count - 1] = x }
-        cache?.advance(by: input.length)
-        let logits = task == .causalLM ? try layer("lm_head").forward(x) : nil
-        return ModelOutput(logits: logits, lastHiddenState: x, hiddenStates: hidden)
+        return try DecoderStack.run(x, model: self, root: root, blocks: "h", finalNorm: "ln_f", hasHead: task == .causalLM,
+                                    context: context, collectHiddenStates: collectHiddenStates)
     }
 }
 
 /// `GPT2Block`: pre-norm attention and MLP with residual connections.
-final class GPT2Block: Module {
+final class GPT2Block: Module, DecoderBlock {
     init(_ config: GPT2Config, factory: ParameterFactory, configPath: String) throws {
         heads = config.heads
         super.init(kind: .container, typeName: "GPT2Block")

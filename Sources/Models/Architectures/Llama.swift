@@ -81,27 +81,19 @@ public final class LlamaModel: Module, PretrainedModel {
     public func forward(_ input: ModelInput, cache: KVCache?, collectHiddenStates: Bool) throws -> ModelOutput {
         let past = cache?.length ?? 0
         let root = prefix.isEmpty ? self : child(prefix)!
-        var x = try (root.child("embed_tokens") as! any TokenLayer).forward(ids: input.ids, shape: [input.batch, input.length])
+        let x = try (root.child("embed_tokens") as! any TokenLayer).forward(ids: input.ids, shape: [input.batch, input.length])
         let context = AttentionContext(
             batch: input.batch, length: input.length,
             mask: AttentionMask(causal: true, keyPadding: try input.keyPadding(keyLength: past + input.length)),
             rotary: try RotaryTable(dimension: config.headDim, theta: config.ropeTheta, positions: past ..< past + input.length),
             cache: cache)
-        var hidden: [Tensor] = collectHiddenStates ? [x] : []
-        for (index, (_, layer)) in root.child("layers")!.children.enumerated() {
-            x = try (layer as! LlamaDecoderLayer).forward(x, layerIndex: index, context: context)
-            if collectHiddenStates { hidden.append(x) }
-        }
-        x = try root.layer("norm").forward(x)
-        if collectHiddenStates { hidden[hidden.count - 1] = x }
-        cache?.advance(by: input.length)
-        let logits = task == .causalLM ? try layer("lm_head").forward(x) : nil
-        return ModelOutput(logits: logits, lastHiddenState: x, hiddenStates: hidden)
+        return try DecoderStack.run(x, model: self, root: root, blocks: "layers", finalNorm: "norm", hasHead: task == .causalLM,
+                                    context: context, collectHiddenStates: collectHiddenStates)
     }
 }
 
 /// `LlamaDecoderLayer`: pre-norm attention and MLP with residual connections.
-final class LlamaDecoderLayer: Module {
+final class LlamaDecoderLayer: Module, DecoderBlock {
     private let config: LlamaConfig
 
     init(_ config: LlamaConfig, family: String, factory: ParameterFactory, configPath: String) throws {

@@ -1,0 +1,25 @@
+import Tensors
+
+/// A transformer block of a decoder-only model (GPT-2's `GPT2Block`, LLaMA's decoder layer).
+protocol DecoderBlock: Module {
+    func forward(_ x: Tensor, layerIndex: Int, context: AttentionContext) throws -> Tensor
+}
+
+/// What GPT-2 and LLaMA do after their embeddings: run the blocks, apply the final norm, grow the
+/// KV cache, and project to logits with `lm_head` when the model has one.
+enum DecoderStack {
+    static func run(_ x: Tensor, model: Module, root: Module, blocks: String, finalNorm: String, hasHead: Bool,
+                    context: AttentionContext, collectHiddenStates: Bool) throws -> ModelOutput {
+        var x = x
+        var hidden: [Tensor] = collectHiddenStates ? [x] : []
+        for (index, (_, block)) in root.child(blocks)!.children.enumerated() {
+            x = try (block as! any DecoderBlock).forward(x, layerIndex: index, context: context)
+            if collectHiddenStates { hidden.append(x) }
+        }
+        x = try root.layer(finalNorm).forward(x)
+        if collectHiddenStates { hidden[hidden.count - 1] = x }
+        context.cache?.advance(by: context.length)
+        let logits = hasHead ? try model.layer("lm_head").forward(x) : nil
+        return ModelOutput(logits: logits, lastHiddenState: x, hiddenStates: hidden)
+    }
+}
