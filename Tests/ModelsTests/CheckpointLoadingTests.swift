@@ -50,3 +50,52 @@ import Testing
         }
     }
 }
+
+/// Sharded checkpoints and Qwen2, checked against the LLaMA fixture they derive from.
+@Suite struct DerivedCheckpointTests {
+    let source = FixtureCase.root.appendingPathComponent("base_llama/base")
+
+    func logits(_ model: any PretrainedModel) throws -> [Float] {
+        try GradMode.withoutGradients { try model.forward(FixtureCase("base_llama").input()).logits!.scalars }
+    }
+
+    @Test func shardsListedInAnIndexLoadLikeOneFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-shards-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+        let file = try SafeTensorsFile(contentsOf: source.appendingPathComponent("model.safetensors"))
+        var shards: [[String: Tensor]] = [[:], [:]]
+        var weightMap: [String: String] = [:]
+        for (i, name) in file.names.enumerated() {
+            shards[i % 2][name] = try file.tensor(named: name)
+            weightMap[name] = "model-0000\(i % 2 + 1)-of-00002.safetensors"
+        }
+        for (i, shard) in shards.enumerated() {
+            try SafeTensorsWriter.write(shard, to: folder.appendingPathComponent("model-0000\(i + 1)-of-00002.safetensors"))
+        }
+        try JSONSerialization.data(withJSONObject: ["metadata": [:], "weight_map": weightMap])
+            .write(to: folder.appendingPathComponent("model.safetensors.index.json"))
+        let sharded = try ModelLoader.load(directory: folder).model
+        #expect(try logits(sharded) == logits(ModelLoader.load(directory: source).model))
+    }
+
+    @Test func qwen2IsLlamaWithQKVBiases() throws {
+        var values = try ConfigReader(contentsOf: source.appendingPathComponent("config.json")).values
+        values["architectures"] = ["Qwen2ForCausalLM"]
+        values["model_type"] = "qwen2"
+        let qwen = try ModelLoader.build(config: ConfigReader(values: values, path: "config.json"), factory: ParameterFactory(.meta))
+        #expect(qwen.module(at: "model.layers.0.self_attn.q_proj")?.parameter("bias")?.shape == [32])
+        #expect(qwen.module(at: "model.layers.0.self_attn.v_proj")?.parameter("bias")?.shape == [16])
+        #expect(qwen.module(at: "model.layers.0.self_attn.o_proj")?.parameter("bias") == nil)
+        // With the LLaMA weights and zero biases, Qwen2 computes what LLaMA does; a bias on v moves it.
+        let llama = try ModelLoader.load(directory: source).model
+        let weights = Dictionary(uniqueKeysWithValues: llama.namedParameters().map { ($0.name, $0.parameter) })
+        for (name, parameter) in qwen.namedParameters() {
+            try parameter.assign(weights[name]?.value() ?? Tensor.zeros(parameter.shape), name: name)
+        }
+        #expect(try logits(qwen) == logits(llama))
+        try qwen.module(at: "model.layers.1.self_attn.v_proj")!.parameter("bias")!.assign(Tensor.full([16], 0.5), name: "v bias")
+        #expect(try logits(qwen) != logits(llama))
+    }
+}
