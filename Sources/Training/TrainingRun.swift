@@ -3,8 +3,9 @@ import Models
 import Tensors
 
 /// Everything a recipe names, made ready to train: the model (loaded, or freshly initialised with
-/// `from_scratch`), its tokenizer, the tokenised data and the trainer. Nothing starts until every
-/// part is in place, so a bad recipe or bad data fails before any step runs.
+/// `from_scratch`), its tokenizer, the tokenised data and the trainer, and optionally the state of
+/// an earlier run to resume. Nothing starts until every part is in place, so a bad recipe or bad
+/// data fails before any step runs.
 public final class TrainingRun {
     public let recipe: Recipe
     public let model: any PretrainedModel
@@ -12,8 +13,11 @@ public final class TrainingRun {
     public let trainer: Trainer
     public let outputDirectory: URL
     private let modelDirectory: URL
+    /// The trainable parameters by full name.
+    private let trainable: [String: Parameter]
+    private let resumed: Bool
 
-    public init(recipe: Recipe) throws {
+    public init(recipe: Recipe, resumeFrom checkpoint: URL? = nil) throws {
         self.recipe = recipe
         let reference = try ModelReference(recipe.model)
         modelDirectory = reference.directory
@@ -24,50 +28,67 @@ public final class TrainingRun {
         } else {
             model = try reference.load().model
         }
-        guard model.task == .causalLM else {
-            throw RecipeError("\(recipe.model) is a \(model.architecture); training on text needs a causal language model")
-        }
         let tokenizerURL = recipe.tokenizer.map { URL(fileURLWithPath: $0) } ?? reference.directory.appendingPathComponent("tokenizer.json")
         tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        var train = try TokenBlocks(documents: TextSource(recipe.data).documents, tokenizer: tokenizer, length: recipe.seqLen)
-        var evaluation: TokenBlocks?
+        var train = try TrainingExamples(DataRecords(recipe.data), tokenizer: tokenizer, seqLen: recipe.seqLen)
+        var evaluation: TrainingExamples?
         if let evalData = recipe.evalData {
-            evaluation = try TokenBlocks(documents: TextSource(evalData).documents, tokenizer: tokenizer, length: recipe.seqLen)
+            evaluation = try TrainingExamples(DataRecords(evalData), tokenizer: tokenizer, seqLen: recipe.seqLen, classNames: train.classNames)
         } else if recipe.evalSplit > 0 {
             evaluation = try train.holdOut(fraction: recipe.evalSplit)
         }
-        let parameters = model.namedParameters().map(\.parameter)
-        for parameter in parameters { parameter.requiresGrad = true }
-        trainer = try Trainer(model: model, parameters: parameters.map { try $0.value() }, recipe: recipe, train: train, evaluation: evaluation)
+        if model.task == .sequenceClassification, train.classNames == nil {
+            throw DataError("\(recipe.data) has no labels; a classifier trains on {\"text\", \"label\"} records")
+        }
+        let named = model.namedParameters()
+        for (_, parameter) in named { parameter.requiresGrad = true }
+        trainable = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.parameter) })
+        trainer = try Trainer(model: model, parameterGroups: [(try named.map { try $0.parameter.value() }, 1)], recipe: recipe,
+                              train: train, evaluation: evaluation, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0)
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
+        resumed = checkpoint != nil
+        if let checkpoint { try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint) }
     }
 
-    /// Trains, writing `metrics.jsonl` and the weights into the output folder, and passing every
-    /// event to `listener` as well.
+    /// Trains, writing `metrics.jsonl`, checkpoints every `save_every` steps, and the final weights
+    /// into the output folder, and passing every event to `listener` as well. A stop request ends
+    /// the run at the end of a step with a checkpoint to resume from.
     public func run(shouldStop: () -> Bool = { false }, listener: (TrainingEvent) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"))
+        let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), append: resumed)
         var saveError: Error?
-        try trainer.run(shouldStop: shouldStop) { event in
+        var stopped = false
+        func report(_ event: TrainingEvent) {
             log.record(event)
             listener(event)
-            if case let .step(metrics) = event, recipe.saveEvery > 0, metrics.step % recipe.saveEvery == 0, metrics.step < trainer.totalSteps {
-                do { try save(step: metrics.step, log: log, listener: listener) } catch { saveError = error }
+        }
+        try trainer.run(shouldStop: shouldStop) { event in
+            report(event)
+            switch event {
+            case let .step(metrics) where recipe.saveEvery > 0 && metrics.step % recipe.saveEvery == 0 && metrics.step < trainer.totalSteps:
+                do { try writeCheckpoint(report) } catch { saveError = error }
+            case .finished(_, .stopped):
+                stopped = true
+            default:
+                break
             }
         }
         if let saveError { throw saveError }
-        try save(step: trainer.step, log: log, listener: listener)
-    }
-
-    private func save(step: Int, log: MetricsLog, listener: (TrainingEvent) -> Void) throws {
+        if stopped { try writeCheckpoint(report) }
         try ModelWriter.save(model, companionsFrom: modelDirectory, to: outputDirectory)
         if let tokenizerPath = recipe.tokenizer {
             let target = outputDirectory.appendingPathComponent("tokenizer.json")
             try? FileManager.default.removeItem(at: target)
             try FileManager.default.copyItem(at: URL(fileURLWithPath: tokenizerPath), to: target)
         }
-        let event = TrainingEvent.saved(step: step, path: outputDirectory.path)
-        log.record(event)
-        listener(event)
+        report(.saved(step: trainer.step, path: outputDirectory.path))
+    }
+
+    /// The checkpoint folder for the current step.
+    public var checkpointDirectory: URL { outputDirectory.appendingPathComponent("checkpoint-\(trainer.step)") }
+
+    private func writeCheckpoint(_ report: (TrainingEvent) -> Void) throws {
+        try TrainingCheckpoint.write(trainer, weights: try trainable.mapValues { try $0.value() }, to: checkpointDirectory)
+        report(.saved(step: trainer.step, path: checkpointDirectory.path))
     }
 }

@@ -69,6 +69,32 @@ import Training
         try run.run(shouldStop: { events.count >= 3 }) { events.append($0) }
         #expect(events.contains(.finished(step: 3, reason: .stopped)))
         #expect(FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("out/model.safetensors").path))
+        #expect(FileManager.default.fileExists(atPath: workspace.url.appendingPathComponent("out/checkpoint-3/trainer_state.json").path))
+    }
+
+    @Test func resumingContinuesTheUninterruptedLossCurve() throws {
+        let workspace = try Workspace(text: Self.text)
+        let uninterrupted = try losses(TrainingRun(recipe: workspace.recipe()))
+        let first = try TrainingRun(recipe: workspace.recipe())
+        var head: [Double] = []
+        try first.run(shouldStop: { head.count >= 10 }) { if case let .step(m) = $0 { head.append(m.loss) } }
+        let resumed = try TrainingRun(recipe: workspace.recipe(), resumeFrom: workspace.url.appendingPathComponent("out/checkpoint-10"))
+        #expect(resumed.trainer.step == 10)
+        let tail = try losses(resumed)
+        #expect(head + tail == uninterrupted, "a resumed run must continue the loss curve exactly")
+    }
+
+    @Test func aNonFiniteLossStopsTheRunNamingTheStep() throws {
+        let workspace = try Workspace(text: Self.text)
+        let run = try TrainingRun(recipe: workspace.recipe(overrides: ["lr=1e30", "max_grad_norm=0", "save_every=2"]))
+        var events: [TrainingEvent] = []
+        do {
+            try run.run { events.append($0) }
+            Issue.record("an exploding run must stop")
+        } catch let error as RecipeError {
+            #expect(error.message.contains("the loss became") && error.message.contains("at step"))
+        }
+        #expect(events.contains { if case .finished(_, .nonFiniteLoss) = $0 { return true } else { return false } })
     }
 
     @Test func recipeMistakesAreNamed() throws {
@@ -84,9 +110,11 @@ import Training
         let workspace = try Workspace(text: Self.text)
         let jsonl = workspace.url.appendingPathComponent("bad.jsonl")
         try "{\"text\": \"fine\"}\n\n{\"txt\": \"oops\"}\n".write(to: jsonl, atomically: true, encoding: .utf8)
-        #expect(throws: DataError("\(jsonl.path):3: no \"text\" field (fields: txt)")) { try TextSource(jsonl.path) }
+        #expect(throws: DataError("\(jsonl.path):3: no \"text\" field (fields: txt)")) { try DataRecords(jsonl.path) }
         try "{\"text\": \"fine\"}\nnot json\n".write(to: jsonl, atomically: true, encoding: .utf8)
-        #expect(throws: DataError.self) { try TextSource(jsonl.path) }
+        #expect(throws: DataError("\(jsonl.path):2: not a JSON object; each line must be like {\"text\": \"...\"}")) { try DataRecords(jsonl.path) }
+        try "".write(to: jsonl, atomically: true, encoding: .utf8)
+        #expect(throws: DataError.self) { try DataRecords(jsonl.path) }
         #expect(throws: DataError.self) { try TrainingRun(recipe: workspace.recipe(overrides: ["seq_len=100000"])) }
     }
 }

@@ -39,7 +39,8 @@ public final class RMSNorm: Module, TensorLayer {
 /// `nn.Dropout`: active only in training mode and with a non-zero probability.
 public final class Dropout: Module, TensorLayer {
     public let probability: Float
-    private var generator: RandomGenerator
+    /// The source of this layer's masks; a training checkpoint saves and restores it.
+    public var generator: RandomGenerator
 
     public init(probability: Float, seed: UInt64 = 0) {
         self.probability = probability

@@ -42,13 +42,18 @@ public final class Parameter {
         return tensor
     }
 
-    /// Replaces the values (loading a checkpoint, merging an adapter); the shape must match.
+    /// Sets the values (loading a checkpoint, merging an adapter); the shape must match. A parameter
+    /// that has values keeps its tensor and has the new values copied in, so that an optimizer or
+    /// anything else holding that tensor sees them; a meta parameter takes `newValue` itself.
     public func assign(_ newValue: Tensor, name: String) throws {
         guard newValue.shape == shape else {
             throw ModelError.shapeMismatch(name: name, expected: shape, found: newValue.shape)
         }
-        let trainable = requiresGrad
-        tensor = newValue
-        newValue.requiresGrad = trainable
+        if let tensor {
+            try tensor.assign(newValue)
+        } else {
+            newValue.requiresGrad = metaRequiresGrad
+            tensor = newValue
+        }
     }
 }

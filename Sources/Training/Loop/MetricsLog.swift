@@ -6,11 +6,15 @@ public final class MetricsLog {
     private let handle: FileHandle
     public let url: URL
 
-    public init(url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+    /// Opens `url` for writing, empty or (`append`, for a resumed run) after what it holds.
+    public init(url: URL, append: Bool = false) throws {
+        if !append || !FileManager.default.fileExists(atPath: url.path) {
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
             throw DataError("cannot write the metrics file \(url.path)")
         }
+        if append { handle.seekToEndOfFile() }
         self.handle = handle
         self.url = url
     }
@@ -26,7 +30,9 @@ public final class MetricsLog {
                       "learning_rate": m.learningRate, "grad_norm": m.gradNorm, "tokens_per_second": m.tokensPerSecond,
                       "elapsed": m.elapsedSeconds, "remaining": m.remainingSeconds]
         case let .evaluation(m):
-            object = ["event": "eval", "step": m.step, "eval_loss": m.loss, "perplexity": m.perplexity]
+            object = ["event": "eval", "step": m.step, "eval_loss": m.loss]
+            if let perplexity = m.perplexity { object["perplexity"] = perplexity }
+            if let accuracy = m.accuracy { object["accuracy"] = accuracy }
         case let .saved(step, path):
             object = ["event": "saved", "step": step, "path": path]
         case let .finished(step, reason):

@@ -25,7 +25,10 @@ public struct ProgressPrinter {
                              Self.duration(m.elapsedSeconds), Self.duration(m.remainingSeconds)))
             }
         case let .evaluation(m):
-            write((isTerminal ? "\n" : "") + String(format: "eval at step %d: loss %.4f  perplexity %.2f\n", m.step, m.loss, m.perplexity))
+            var line = String(format: "eval at step %d: loss %.4f", m.step, m.loss)
+            if let perplexity = m.perplexity { line += String(format: "  perplexity %.2f", perplexity) }
+            if let accuracy = m.accuracy { line += String(format: "  accuracy %.1f%%", accuracy * 100) }
+            write((isTerminal ? "\n" : "") + line + "\n")
         case let .saved(step, path):
             write((isTerminal ? "\n" : "") + "saved step \(step) to \(path)\n")
         case let .finished(step, reason):

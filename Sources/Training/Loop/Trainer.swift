@@ -2,43 +2,72 @@ import Foundation
 import Models
 import Tensors
 
-/// Runs a causal-LM training loop: for each optimizer step, `gradAccum` micro-batches of forward,
-/// loss and backward; then clipping by total norm, the learning rate from the schedule, the
-/// optimizer step; evaluation and saving on their own cadence. It reports through `TrainingEvent`
-/// values and checks `shouldStop` between steps, so a stop request ends it at the end of a step.
+/// Something that runs after every optimizer step, as PEFT's AdaLoRA needs
+/// (`update_and_allocate(global_step)`).
+public protocol TrainingStepHook: AnyObject {
+    /// Called after the optimizer step numbered `step` (from 1), before gradients are cleared.
+    func afterOptimizerStep(_ step: Int) throws
+}
+
+/// Runs a training loop: for each optimizer step, `gradAccum` micro-batches of forward, loss and
+/// backward; clipping by total norm; the learning rate from the schedule; the optimizer step; the
+/// step hook; evaluation on its own cadence. It reports through `TrainingEvent` values and checks
+/// `shouldStop` between steps, so a stop request ends it at the end of a step.
 public final class Trainer {
     public let model: any PretrainedModel
     public let recipe: Recipe
     /// What the optimizer updates.
     public let parameters: [Tensor]
-    private let train: TokenBlocks
-    private let evaluation: TokenBlocks?
-    private let optimizer: any Optimizer
-    private let schedule: LearningRateSchedule
+    public let optimizer: any Optimizer
     public let totalSteps: Int
-    private var order: [Int] = []
-    private var cursor = 0
-    private var epochIndex = 0
-    private var generator: RandomGenerator
-    /// Steps done so far.
-    public private(set) var step = 0
+    public var stepHook: TrainingStepHook?
+    private let train: TrainingExamples
+    private let evaluation: TrainingExamples?
+    private let schedule: LearningRateSchedule
+    private let padId: Int
+    private let baseLearningRates: [Double]
+    private var position: DataPosition
 
-    public init(model: any PretrainedModel, parameters: [Tensor], recipe: Recipe, train: TokenBlocks, evaluation: TokenBlocks?) throws {
+    /// Steps done so far.
+    public var step: Int { position.step }
+
+    /// Where the trainer is in its data and randomness: everything besides weights and optimizer
+    /// state that a resumed run needs to continue exactly.
+    public struct DataPosition: Codable, Equatable {
+        public var step = 0
+        public var epoch = 0
+        public var cursor = 0
+        public var order: [Int] = []
+        public var tokensSeen = 0
+        public var generator: RandomGenerator
+        /// The generators of the model's dropout layers, by module name.
+        public var dropoutGenerators: [String: RandomGenerator] = [:]
+    }
+
+    /// - Parameter parameterGroups: the trainable tensors in optimizer groups, each with its learning
+    ///   rate factor (LoRA+ gives B matrices a larger one).
+    public init(model: any PretrainedModel, parameterGroups: [(parameters: [Tensor], lrFactor: Double)], recipe: Recipe,
+                train: TrainingExamples, evaluation: TrainingExamples?, padId: Int) throws {
+        let parameters = parameterGroups.flatMap(\.parameters)
         guard !parameters.isEmpty else { throw RecipeError("nothing to train: no parameter requires a gradient") }
         self.model = model
         self.recipe = recipe
         self.parameters = parameters
         self.train = train
         self.evaluation = evaluation
-        let stepsPerEpoch = max(1, train.blocks.count / (recipe.batchSize * recipe.gradAccum))
-        totalSteps = recipe.maxSteps ?? max(1, Int((recipe.epochs ?? 1) * Double(stepsPerEpoch)))
+        self.padId = padId
+        let stepsPerEpoch = max(1, train.examples.count / (recipe.batchSize * recipe.gradAccum))
+        totalSteps = recipe.maxSteps ?? max(1, Int(((recipe.epochs ?? 1) * Double(stepsPerEpoch)).rounded(.up)))
         let warmupSteps = recipe.warmup < 1 ? Int((recipe.warmup * Double(totalSteps)).rounded(.up)) : Int(recipe.warmup)
         schedule = LearningRateSchedule(kind: recipe.schedule, warmupSteps: warmupSteps, totalSteps: totalSteps)
-        let group = ParameterGroup(parameters: parameters, learningRate: recipe.lr, weightDecay: recipe.weightDecay)
+        let groups = parameterGroups.filter { !$0.parameters.isEmpty }.map {
+            ParameterGroup(parameters: $0.parameters, learningRate: recipe.lr * $0.lrFactor, weightDecay: recipe.weightDecay)
+        }
+        baseLearningRates = groups.map(\.learningRate)
         optimizer = recipe.optimizer == "sgd"
-            ? try SGD(groups: [group], momentum: recipe.momentum)
-            : try AdamW(groups: [group], betas: (recipe.betas[0], recipe.betas[1]), epsilon: recipe.eps)
-        generator = RandomGenerator(seed: UInt64(recipe.seed))
+            ? try SGD(groups: groups, momentum: recipe.momentum)
+            : try AdamW(groups: groups, betas: (recipe.betas[0], recipe.betas[1]), epsilon: recipe.eps)
+        position = DataPosition(generator: RandomGenerator(seed: UInt64(recipe.seed)))
     }
 
     /// Trains to the end (or until `shouldStop` says so), calling `emit` for every event.
@@ -46,83 +75,116 @@ public final class Trainer {
         model.setTraining(true)
         defer { model.setTraining(false) }
         let start = Date()
-        var tokensSeen = 0
-        while step < totalSteps {
+        let (firstStep, firstTokens) = (position.step, position.tokensSeen)
+        while position.step < totalSteps {
             if shouldStop() {
-                emit(.finished(step: step, reason: .stopped))
+                emit(.finished(step: position.step, reason: .stopped))
                 return
             }
-            optimizer.parameterGroups[0].learningRate = recipe.lr * schedule.multiplier(atStep: step)
+            let multiplier = schedule.multiplier(atStep: position.step)
+            for (group, base) in zip(optimizer.parameterGroups, baseLearningRates) { group.learningRate = base * multiplier }
             var loss = 0.0
             for _ in 0 ..< recipe.gradAccum {
-                let batch = nextBatch()
-                let micro = try batchLoss(batch).scaled(by: 1 / Float(recipe.gradAccum))
+                let batch = try Batch(nextExamples(), padId: padId)
+                let micro = try self.batchLoss(batch).scaled(by: 1 / Float(recipe.gradAccum))
+                guard micro.item.isFinite else {
+                    optimizer.zeroGrad()
+                    emit(.finished(step: position.step, reason: .nonFiniteLoss))
+                    throw RecipeError("the loss became \(micro.item) at step \(position.step + 1); lower lr or check the data (the last saved weights are kept)")
+                }
                 try micro.backward()
                 loss += Double(micro.item)
-                tokensSeen += batch.count * train.length
+                position.tokensSeen += batch.tokenCount
             }
-            guard loss.isFinite else {
-                optimizer.zeroGrad()
-                emit(.finished(step: step, reason: .nonFiniteLoss))
-                throw RecipeError("the loss became \(loss) at step \(step + 1); lower lr or check the data (the last saved weights are kept)")
-            }
-            let norm = recipe.maxGradNorm > 0 ? clipGradNorm(parameters, maxNorm: Float(recipe.maxGradNorm)) : clipGradNorm(parameters, maxNorm: .infinity)
+            let norm = clipGradNorm(parameters, maxNorm: recipe.maxGradNorm > 0 ? Float(recipe.maxGradNorm) : .infinity)
             try optimizer.step()
+            position.step += 1
+            try stepHook?.afterOptimizerStep(position.step)
             optimizer.zeroGrad()
-            step += 1
             let elapsed = Date().timeIntervalSince(start)
-            if step % recipe.logging == 0 || step == totalSteps {
+            if position.step % recipe.logging == 0 || position.step == totalSteps {
+                let done = Double(position.step - firstStep)
                 emit(.step(StepMetrics(
-                    step: step, totalSteps: totalSteps, epoch: Double(epochIndex) + Double(cursor) / Double(train.blocks.count),
+                    step: position.step, totalSteps: totalSteps,
+                    epoch: Double(position.epoch) + Double(position.cursor) / Double(train.examples.count),
                     loss: loss, learningRate: optimizer.parameterGroups[0].learningRate, gradNorm: Double(norm),
-                    tokensPerSecond: Double(tokensSeen) / max(elapsed, 1e-9), elapsedSeconds: elapsed,
-                    remainingSeconds: elapsed / Double(step) * Double(totalSteps - step))))
+                    tokensPerSecond: Double(position.tokensSeen - firstTokens) / max(elapsed, 1e-9), elapsedSeconds: elapsed,
+                    remainingSeconds: elapsed / done * Double(totalSteps - position.step))))
             }
-            if evaluation != nil, recipe.evalEvery > 0, step % recipe.evalEvery == 0 || step == totalSteps {
-                emit(.evaluation(try evaluate()))
-            } else if evaluation != nil, recipe.evalEvery == 0, step == totalSteps {
-                emit(.evaluation(try evaluate()))
-            }
+            let evaluateNow = recipe.evalEvery > 0 ? position.step % recipe.evalEvery == 0 || position.step == totalSteps : position.step == totalSteps
+            if evaluation != nil, evaluateNow { emit(.evaluation(try evaluate())) }
         }
-        emit(.finished(step: step, reason: .completed))
+        emit(.finished(step: position.step, reason: .completed))
     }
 
-    /// Mean loss over the evaluation blocks, and its perplexity.
+    /// Mean loss over the evaluation examples, with perplexity (causal LM) or accuracy (classification).
     public func evaluate() throws -> EvaluationMetrics {
         guard let evaluation else { throw RecipeError("no evaluation data: give eval_data or eval_split") }
         model.setTraining(false)
         defer { model.setTraining(true) }
-        var total = 0.0, batches = 0
+        var total = 0.0, batches = 0, correct = 0, classified = 0
         try GradMode.withoutGradients {
-            for start in stride(from: 0, to: evaluation.blocks.count, by: recipe.batchSize) {
-                let batch = Array(evaluation.blocks[start ..< min(start + recipe.batchSize, evaluation.blocks.count)])
-                total += Double(try batchLoss(batch).item)
+            for start in stride(from: 0, to: evaluation.examples.count, by: recipe.batchSize) {
+                let batch = try Batch(Array(evaluation.examples[start ..< min(start + recipe.batchSize, evaluation.examples.count)]), padId: padId)
+                let output = try model.forward(batch.input)
+                total += Double(try batchLoss(batch, output: output).item)
                 batches += 1
+                if let classes = batch.classLabels, let logits = output.logits {
+                    let width = logits.shape[1], values = logits.scalars
+                    for (row, label) in classes.enumerated() {
+                        let scores = values[row * width ..< (row + 1) * width]
+                        if scores.indices.max(by: { scores[$0] < scores[$1] })! - row * width == label { correct += 1 }
+                    }
+                    classified += classes.count
+                }
             }
         }
         let loss = total / Double(max(batches, 1))
-        return EvaluationMetrics(step: step, loss: loss, perplexity: Foundation.exp(loss))
+        return EvaluationMetrics(step: position.step, loss: loss, perplexity: model.task == .causalLM ? Foundation.exp(loss) : nil,
+                                 accuracy: classified > 0 ? Double(correct) / Double(classified) : nil)
     }
 
-    private func batchLoss(_ blocks: [[Int]]) throws -> Tensor {
-        let ids = blocks.flatMap { $0 }
-        let output = try model.forward(ModelInput(ids: ids, batch: blocks.count, length: train.length))
-        return try output.logits!.causalLMLoss(labels: ids)
+    private func batchLoss(_ batch: Batch, output: ModelOutput? = nil) throws -> Tensor {
+        let output = try output ?? model.forward(batch.input)
+        guard let logits = output.logits else { throw RecipeError("\(model.architecture) has no head to train; load a causal LM or a classifier") }
+        if model.task == .sequenceClassification {
+            guard let classes = batch.classLabels else { throw DataError("a classification model needs data with labels") }
+            return try logits.crossEntropy(targets: classes)
+        }
+        return try logits.causalLMLoss(labels: batch.labels)
     }
 
-    /// The next `batchSize` blocks, reshuffled (with the seed) at each new epoch.
-    private func nextBatch() -> [[Int]] {
-        var batch: [[Int]] = []
+    /// The next `batchSize` examples, reshuffled (with the seed) at each new epoch.
+    private func nextExamples() -> [TrainingExample] {
+        var batch: [TrainingExample] = []
         while batch.count < recipe.batchSize {
-            if cursor >= order.count {
-                if !order.isEmpty { epochIndex += 1 }
-                order = Array(train.blocks.indices)
-                if recipe.shuffle { order.shuffle(using: &generator) }
-                cursor = 0
+            if position.cursor >= position.order.count {
+                if !position.order.isEmpty { position.epoch += 1 }
+                var order = Array(train.examples.indices)
+                if recipe.shuffle { order.shuffle(using: &position.generator) }
+                position.order = order
+                position.cursor = 0
             }
-            batch.append(train.blocks[order[cursor]])
-            cursor += 1
+            batch.append(train.examples[position.order[position.cursor]])
+            position.cursor += 1
         }
         return batch
+    }
+
+    /// The data position with the dropout generators, for a checkpoint.
+    public func currentPosition() -> DataPosition {
+        var saved = position
+        saved.dropoutGenerators = Dictionary(uniqueKeysWithValues: model.namedModules().compactMap { name, module in
+            (module as? Dropout).map { (name, $0.generator) }
+        })
+        return saved
+    }
+
+    /// Continues from a checkpoint's data position.
+    public func restore(_ saved: DataPosition) {
+        position = saved
+        for (name, module) in model.namedModules() {
+            if let dropout = module as? Dropout, let generator = saved.dropoutGenerators[name] { dropout.generator = generator }
+        }
     }
 }

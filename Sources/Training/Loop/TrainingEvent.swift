@@ -36,5 +36,8 @@ public struct StepMetrics: Sendable, Equatable, Codable {
 public struct EvaluationMetrics: Sendable, Equatable, Codable {
     public var step: Int
     public var loss: Double
-    public var perplexity: Double
+    /// For a causal LM: `exp(loss)`.
+    public var perplexity: Double?
+    /// For classification: the share of examples whose top class is the label.
+    public var accuracy: Double?
 }

@@ -1,0 +1,33 @@
+import Dispatch
+import Foundation
+
+/// A flag another thread (a signal handler, the UI) raises to stop a run at the end of its current
+/// step; the trainer polls it between steps.
+public final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    private var source: DispatchSourceSignal?
+
+    public init() {}
+
+    /// Whether a stop was asked for.
+    public var isRaised: Bool { lock.withLock { raised } }
+
+    /// Asks for a stop.
+    public func raise() { lock.withLock { raised = true } }
+
+    /// Raises the flag on SIGINT (Ctrl-C) instead of letting the signal end the process; a second
+    /// Ctrl-C ends it at once.
+    public func raiseOnInterrupt(_ notice: @escaping @Sendable () -> Void = {}) {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in
+            guard let self else { return }
+            if self.isRaised { exit(130) }
+            self.raise()
+            notice()
+        }
+        source.resume()
+        self.source = source
+    }
+}
