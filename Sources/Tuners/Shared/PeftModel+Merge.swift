@@ -3,9 +3,11 @@ import Models
 extension PeftModel {
     /// PEFT's `merge_adapter(adapter_names, safe_merge)`: folds the given (default: active) adapters
     /// into the base weights of every adapter layer. With `safeMerge` the merged weights are checked
-    /// for NaN/Inf first; on any failure the layers merged by this call are unmerged again.
+    /// for NaN/Inf first and, on failure, every base weight is restored exactly as it was; after any
+    /// other failure the layers merged by this call are unmerged again.
     public func mergeAdapter(adapterNames names: [String]? = nil, safeMerge: Bool = false) throws {
         for name in names ?? [] { try requireAdapter(name) }
+        let snapshot = safeMerge ? try adapterLayers.flatMap { try $0.layer.baseLayer.namedParameters().map { ($0.parameter, try $0.parameter.value().copy()) } } : []
         var done: [any AdapterLayer] = []
         do {
             for (_, layer) in adapterLayers {
@@ -15,6 +17,7 @@ extension PeftModel {
             }
         } catch {
             for layer in done { try? layer.unmerge() }
+            for (parameter, values) in snapshot { try? parameter.value().assign(values) }
             throw error
         }
     }
