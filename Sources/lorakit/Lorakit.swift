@@ -7,5 +7,5 @@ struct Lorakit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lorakit",
         abstract: "A terminal workbench for LoRA-family fine-tuning.",
-        subcommands: [Info.self, Forward.self, Bench.self])
+        subcommands: [Info.self, Forward.self, Merge.self, Bench.self])
 }

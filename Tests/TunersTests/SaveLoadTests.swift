@@ -97,3 +97,26 @@ import Testing
             == Self.configKeys(fixture.folder("adapter").appendingPathComponent(AdapterFiles.configFileName)))
     }
 }
+
+/// `lorakit merge`'s library side: a merged model written as a transformers checkpoint loads back
+/// and computes PEFT's merged output.
+@Suite struct MergedModelWriterTests {
+    @Test(arguments: ["merge_lora_gpt2", "merge_dora_llama"])
+    func mergedCheckpointReloadsToPeftsMergedOutput(_ name: String) throws {
+        let fixture = try FixtureCase(name)
+        let peft = try PeftModel.loading(fixture.loadBase(), adapters: [AdapterReference(fixture.folder("adapter").path)])
+        let out = try SaveLoadTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        try MergedModelWriter.write(peft.mergeAndUnload(), configFrom: fixture.folder("base"), to: out)
+        let (reloaded, report) = try ModelLoader.load(directory: out)
+        #expect(report.unexpected.isEmpty)
+        let logits = try GradMode.withoutGradients { try #require(reloaded.forward(fixture.input()).logits) }
+        #expect(try fixture.mismatch(logits, expectedName: "logits_merged") == nil)
+    }
+
+    @Test func adapterReferencesReadNameEqualsDirectory() throws {
+        #expect(try AdapterReference("a=/tmp/x").name == "a")
+        #expect(try AdapterReference("/tmp/x").name == nil)
+        #expect(throws: TunerError.self) { try AdapterReference("a=") }
+    }
+}
