@@ -33,9 +33,6 @@ extension LoraConfig {
         }
         if !layerReplication.isNull { throw TunerError.notYetSupported("layer_replication") }
         if !targetParameters.isNull { throw TunerError.notYetSupported("target_parameters (targeting nn.Parameter)") }
-        if targetModules == nil, !targetParameters.isNull {
-            throw TunerError.invalidValue(field: "target_modules", reason: "Please specify `target_modules` or `target_parameters`")
-        }
         for (key, value) in passiveFields where !Self.isInert(key: key, value: value) {
             throw TunerError.notYetSupported("\(key) = \(value.pythonJSONText())")
         }
