@@ -32,7 +32,7 @@ let package = Package(
 
         // The executable: argument parsing and the choice of front end.
         .executableTarget(name: "lorakit", dependencies: [
-            "Workbench", "Benchmarks", "Training",
+            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

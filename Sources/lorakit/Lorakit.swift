@@ -1,5 +1,4 @@
 import ArgumentParser
-import Benchmarks
 
 /// The `lorakit` command: parses arguments and hands over to a front end or a headless command.
 @main
@@ -7,5 +6,5 @@ struct Lorakit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lorakit",
         abstract: "A terminal workbench for LoRA-family fine-tuning.",
-        subcommands: [Info.self, Forward.self, Generate.self, Train.self, TokenizerCommand.self, Bench.self])
+        subcommands: [Info.self, Forward.self, Generate.self, Merge.self, Train.self, TokenizerCommand.self, Bench.self])
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Models
 import Tensors
+import Tuners
 
 /// `lorakit info MODEL`: the module tree, kinds, shapes and parameter counts.
 struct Info: ParsableCommand {
@@ -40,8 +41,30 @@ struct Forward: ParsableCommand {
     @Option(help: "Where to write the float32 outputs (safetensors).")
     var out: String
 
+    @Option(help: "A PEFT adapter folder to apply, DIR or NAME=DIR; repeat for several (the first is active).")
+    var adapter: [String] = []
+
+    @Option(help: "The adapters to make active, NAME[,NAME] (their updates add up).")
+    var active: String?
+
+    @Flag(help: "Run with the adapters disabled (the base model's output).")
+    var disableAdapters = false
+
+    @Flag(help: "Merge the active adapters into the weights before running.")
+    var merged = false
+
     func run() throws {
         let (loaded, _) = try ModelReference(model).load()
+        let peft = try adapter.isEmpty ? nil : PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init))
+        if peft == nil, active != nil || disableAdapters || merged {
+            throw ValidationError("--active, --disable-adapters and --merged need at least one --adapter")
+        }
+        if let peft {
+            for warning in peft.warnings { print("note: \(warning)") }
+            if let active { try peft.setAdapters(active.split(separator: ",").map(String.init)) }
+            if merged { try peft.mergeAdapter() }
+            if disableAdapters { peft.disableAdapters() }
+        }
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
         guard let idsInfo = file.info(named: "input_ids"), idsInfo.shape.count == 2 else {
             throw ValidationError("\(inputs) needs an input_ids tensor of shape [batch, length]")
@@ -49,7 +72,7 @@ struct Forward: ParsableCommand {
         func optional(_ name: String) throws -> [Int]? { file.info(named: name) == nil ? nil : try file.integers(named: name) }
         let input = try ModelInput(ids: file.integers(named: "input_ids"), batch: idsInfo.shape[0], length: idsInfo.shape[1],
                                    attentionMask: optional("attention_mask"), tokenTypeIds: optional("token_type_ids"))
-        let output = try GradMode.withoutGradients { try loaded.forward(input) }
+        let output = try GradMode.withoutGradients { try peft?.forward(input) ?? loaded.forward(input) }
         var tensors = ["last_hidden_state": output.lastHiddenState]
         if let logits = output.logits { tensors = ["logits": logits] }
         try SafeTensorsWriter.write(tensors, to: URL(fileURLWithPath: out))

@@ -1,7 +1,7 @@
 /// A JSON value as the safetensors header and the shard index hold it. Objects keep their members in
 /// file order (so duplicate names can be reported) and numbers keep their literal text (so `4`, `4.0`
 /// and `1e99` can be told apart when an exact integer is required).
-enum HeaderJSON {
+public enum HeaderJSON {
     case object([(key: String, value: HeaderJSON)])
     case array([HeaderJSON])
     case string(String)
@@ -10,13 +10,13 @@ enum HeaderJSON {
     case null
 
     /// The value if it is a JSON integer literal (no fraction, no exponent) that fits in `Int`.
-    var integer: Int? {
+    public var integer: Int? {
         guard case let .number(text) = self else { return nil }
         return Int(text)
     }
 
     /// A short name of the value's JSON type, for error messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .object: return "an object"
         case .array: return "an array"

@@ -1,10 +1,10 @@
 /// A strict RFC 8259 JSON parser over UTF-8 bytes, for safetensors headers and shard indexes, which
 /// come from outside the program: it reads only inside the given bytes, limits nesting depth, and
 /// reports the byte position of the first error instead of trapping.
-struct HeaderJSONParser {
+public struct HeaderJSONParser {
     /// Why and where the text is not JSON.
-    struct Failure: Error {
-        let reason: String
+    public struct Failure: Error {
+        public let reason: String
     }
 
     /// The deepest nesting of arrays and objects accepted; real headers nest three levels.
@@ -18,7 +18,7 @@ struct HeaderJSONParser {
     }
 
     /// Parses `bytes` as one JSON value surrounded by optional whitespace.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws -> HeaderJSON {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> HeaderJSON {
         guard String(validating: bytes, as: UTF8.self) != nil else { throw Failure(reason: "it is not valid UTF-8") }
         var parser = HeaderJSONParser(bytes: bytes)
         let value = try parser.value(depth: 0)

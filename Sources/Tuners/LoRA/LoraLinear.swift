@@ -1,0 +1,190 @@
+import Models
+import Tensors
+
+/// LoRA around a `Linear` (`[out, in]` weight) or a transformers `Conv1D` (`[in, out]`, PEFT's
+/// `fan_in_fan_out`): `y = base(x) + scaling · B(A(dropout(x)))` for every active adapter, or DoRA's
+/// magnitude-scaled form. The base layer is the child `base_layer`; adapters live in the children
+/// `lora_dropout`, `lora_A`, `lora_B` and `lora_magnitude_vector`, keyed by adapter name.
+public final class LoraLinear: Module, TensorLayer, AdapterLayer {
+    public let baseLayer: Module
+    /// The full name of the wrapped module.
+    public let path: String
+    /// How the base weight is stored: `.outIn` for Linear, `.inOut` for Conv1D.
+    public let layout: WeightLayout
+    public let inFeatures: Int, outFeatures: Int
+    public private(set) var adapterNames: [String] = []
+    public var activeAdapters: [String] = []
+    public var adaptersDisabled = false
+    public private(set) var mergedAdapters: [String] = []
+    private var adapters: [String: LoraAdapter] = [:]
+    /// DoRA's weight norms at merge time, needed to unmerge exactly.
+    private var normsAtMerge: [String: Tensor] = [:]
+    private let weight: Parameter
+    private let bias: Parameter?
+    private static let containerNames = ["lora_dropout", "lora_A", "lora_B", "lora_magnitude_vector"]
+
+    /// Wraps `base`, a `Linear` or `Conv1D`, with no adapter yet.
+    init(wrapping base: Module, path: String) throws {
+        switch base {
+        case let linear as Linear:
+            (layout, inFeatures, outFeatures, weight, bias) = (.outIn, linear.inFeatures, linear.outFeatures, linear.weight, linear.bias)
+        case let conv as Conv1D:
+            (layout, inFeatures, outFeatures, weight, bias) = (.inOut, conv.inFeatures, conv.outFeatures, conv.weight, conv.bias)
+        default:
+            throw TunerError.unsupportedModule(name: path, reason: "Target module \(path) (\(base.typeName)) is not supported. Currently, only Linear, Conv1D and Embedding layers are supported")
+        }
+        baseLayer = base
+        self.path = path
+        super.init(kind: base.kind, typeName: "lora.Linear")
+        register(base, as: "base_layer")
+        for container in Self.containerNames { register(AdapterModuleDict(), as: container) }
+    }
+
+    /// Adds the adapter `name` with the given weights (and DoRA magnitude).
+    func add(_ name: String, adapter: LoraAdapter, dropout: Dropout) {
+        adapters[name] = adapter
+        adapterNames.append(name)
+        child("lora_dropout")!.register(dropout, as: name)
+        child("lora_A")!.register(adapter.a, as: name)
+        child("lora_B")!.register(adapter.b, as: name)
+        if let magnitude = adapter.magnitude { child("lora_magnitude_vector")!.register(magnitude, as: name) }
+    }
+
+    func adapter(_ name: String) -> LoraAdapter? { adapters[name] }
+
+    public func adapterParameters(of adapter: String) -> [(name: String, parameter: Parameter)] {
+        Self.containerNames.flatMap { container in
+            (child(container)!.child(adapter)?.namedParameters() ?? []).map { ("\(container).\(adapter).\($0.name)", $0.parameter) }
+        }
+    }
+
+    /// As the default, and DoRA's magnitude is saved without `.weight` (PEFT's state-dict format from
+    /// before `lora_magnitude_vector` became a module).
+    public func savedName(of relativeName: String, adapter: String) -> String {
+        let name = AdapterFiles.removingAdapterName(relativeName, adapter: adapter)
+        return name == "lora_magnitude_vector.weight" ? "lora_magnitude_vector" : name
+    }
+
+    public func deleteAdapter(_ name: String) {
+        activeAdapters.removeAll { $0 == name }
+        guard adapters.removeValue(forKey: name) != nil else { return }
+        adapterNames.removeAll { $0 == name }
+        for container in Self.containerNames {
+            try! replaceChild(container, with: (child(container) as! AdapterModuleDict).removing(name))
+        }
+    }
+
+    // MARK: Forward
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        let base = baseLayer as! any TensorLayer
+        if adaptersDisabled {
+            if isMerged { try unmerge() }
+            return try base.forward(x)
+        }
+        var result = try base.forward(x)
+        guard !isMerged else { return result }
+        for name in activeAdapters {
+            guard let adapter = adapters[name] else { continue }
+            let dropped = try adapter.dropout.forward(x)
+            if let magnitude = adapter.magnitude {
+                result = try result + doraUpdate(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
+            } else {
+                result = try result + adapter.update(dropped)
+            }
+        }
+        return result
+    }
+
+    /// DoRA's addition to `result`: `(s − 1) · base + s · scaling · B(A(x))` with `s = m / ‖W + scaling·BA‖`
+    /// per output row, the norm treated as a constant, as PEFT computes it.
+    private func doraUpdate(_ adapter: LoraAdapter, magnitude: DoraMagnitude, input: Tensor, dropped: Bool, result: Tensor) throws -> Tensor {
+        let norm = try GradMode.withoutGradients { try weightNorm(plus: adapter.product()) }
+        let s = try magnitude.weight.value() / norm
+        let baseResult: Tensor
+        if dropped {
+            baseResult = try input.linear(weight: weight.value(), layout: layout)
+        } else if let bias {
+            baseResult = try result - bias.value()
+        } else {
+            baseResult = result
+        }
+        let lora = try adapter.b.forward(adapter.a.forward(input))
+        return try s.adding(scalar: -1) * baseResult + (s * lora).scaled(by: adapter.scaling)
+    }
+
+    /// `‖W + delta‖` over each output row, with `delta` in `[out, in]`.
+    func weightNorm(plus delta: Tensor) throws -> Tensor {
+        try (outInWeight() + delta).norm(axis: 1)
+    }
+
+    /// The base weight in `[out, in]` layout.
+    private func outInWeight() throws -> Tensor {
+        layout == .outIn ? try weight.value() : try weight.value().transposed()
+    }
+
+    // MARK: Merging
+
+    public func deltaWeight(of name: String) throws -> Tensor {
+        guard let adapter = adapters[name] else { throw TunerError.unknownAdapter(name, available: adapterNames) }
+        return try GradMode.withoutGradients { layout == .outIn ? try adapter.product() : try adapter.transposedProduct() }
+    }
+
+    public func merge(adapters requested: [String]?, safe: Bool) throws {
+        try GradMode.withoutGradients {
+            for name in adaptersToMerge(requested) {
+                let adapter = adapters[name]!
+                let delta = try deltaWeight(of: name)
+                var merged = try weight.value() + delta
+                var norm: Tensor?
+                if let magnitude = adapter.magnitude {
+                    norm = try weightNorm(plus: layout == .outIn ? delta : delta.transposed())
+                    merged = try merged * doraFactor(magnitude.weight.value() / norm!)
+                }
+                var mergedBias: Tensor?
+                if adapter.b.bias != nil {
+                    guard let bias else {
+                        throw TunerError.invalidState("Impossible to merge LoRA with `lora_bias=True` because the base layer has no bias.")
+                    }
+                    mergedBias = try bias.value() + adapter.b.bias!.value().scaled(by: adapter.scaling)
+                }
+                if safe, !(merged.isFinite && (mergedBias?.isFinite ?? true)) {
+                    throw TunerError.brokenMerge(adapter: name, module: path)
+                }
+                try weight.value().assign(merged)
+                if let mergedBias { try bias!.value().assign(mergedBias) }
+                if let norm { normsAtMerge[name] = norm }
+                mergedAdapters.append(name)
+            }
+        }
+    }
+
+    public func unmerge() throws {
+        try GradMode.withoutGradients {
+            while let name = mergedAdapters.popLast() {
+                guard let adapter = adapters[name] else { continue }
+                let delta = try deltaWeight(of: name)
+                var restored: Tensor
+                if let magnitude = adapter.magnitude, let norm = normsAtMerge.removeValue(forKey: name) {
+                    restored = try weight.value() / doraFactor(magnitude.weight.value() / norm) - delta
+                } else {
+                    restored = try weight.value() - delta
+                }
+                try weight.value().assign(restored)
+                if let loraBias = adapter.b.bias, let bias {
+                    try bias.value().assign(bias.value() - loraBias.value().scaled(by: adapter.scaling))
+                }
+            }
+        }
+    }
+
+    /// DoRA's per-output factor shaped to scale the base weight in its layout.
+    private func doraFactor(_ factor: Tensor) throws -> Tensor {
+        layout == .outIn ? try factor.reshaped([outFeatures, 1]) : factor
+    }
+}
+
+extension Tensor {
+    /// Whether every element is finite (no NaN, no infinity).
+    var isFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) } }
+}

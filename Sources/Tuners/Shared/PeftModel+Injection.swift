@@ -1,0 +1,135 @@
+import Models
+
+extension PeftModel {
+    /// PEFT's `inject_adapter` followed by `set_additional_trainable_modules`: matches the config's
+    /// targets against every module name, wraps them, wraps `modules_to_save`, and updates which
+    /// parameters train. Nothing changes if the config is invalid or selects nothing.
+    func inject(_ name: String, config original: LoraConfig, activate: Bool) throws {
+        guard configs[name] == nil else { throw TunerError.duplicateAdapter(name) }
+        if original.bias != .none, let other = configs.first(where: { $0.value.bias != .none }) {
+            throw TunerError.invalidValue(field: "bias", reason: "only one adapter may train biases (\(other.key) has bias=\"\(other.value.bias.rawValue)\"); set bias to \"none\" for \(name)")
+        }
+        var config = original
+        try config.validate()
+        if config.taskType == ModelTask.sequenceClassification.rawValue {
+            config.modulesToSave = (config.modulesToSave ?? []) + ["classifier", "score"]
+        }
+        if config.targetModules == nil { config.targetModules = try DefaultTargetModules.lora(modelType: model.modelType) }
+        if config.targetModules == .allLinear { config.targetModules = .names(allLinearNames(taskType: config.taskType)) }
+        let targets = try selectTargets(config)
+        let fanInFanOut = config.fanInFanOut
+        var created: [(key: String, layer: any AdapterLayer)] = []
+        do {
+            for (key, module) in targets {
+                if let layer = try LoraLayerFactory.addAdapter(name, to: module, key: key, config: &config, generator: &generator) {
+                    created.append((key, layer))
+                }
+            }
+            for (key, layer) in created { try model.replaceModule(at: key, with: layer) }
+        } catch {
+            for (_, module) in targets { (module as? any AdapterLayer)?.deleteAdapter(name) }
+            throw error
+        }
+        if config.fanInFanOut != fanInFanOut {
+            note("fan_in_fan_out is set to \(fanInFanOut) but the target modules are \(fanInFanOut ? "Linear" : "Conv1D"); setting fan_in_fan_out to \(config.fanInFanOut)")
+        }
+        if !config.unknownFields.isEmpty {
+            note("adapter config keys unknown to PEFT \(LoraConfig.compatiblePeftVersion) were kept but not used: \(config.unknownFields.map(\.key).joined(separator: ", "))")
+        }
+        configs[name] = config
+        adapterNames.append(name)
+        for (key, _) in targets where !targetedModuleNames.contains(key) { targetedModuleNames.append(key) }
+        trainableAdapters.insert(name)
+        if config.inferenceMode { trainableAdapters.remove(name) }
+        if activate { activeAdapters = [name] }
+        for (_, layer) in adapterLayers { layer.activeAdapters = activeAdapters }
+        try wrapModulesToSave(config.modulesToSave ?? [], adapter: name, activate: activate)
+        updateTrainability()
+    }
+
+    /// The modules `config` targets, with PEFT's errors when there are none.
+    private func selectTargets(_ config: LoraConfig) throws -> [(key: String, module: Module)] {
+        let matcher = try TargetMatcher(config)
+        let modules = model.namedModules()
+        let adapterPrefixes = modules.filter { $0.module is any AdapterLayer }.map { $0.name + "." }
+        var targets: [(key: String, module: Module)] = [], excluded = 0, unmatched = 0
+        for (key, module) in modules where !key.isEmpty && !adapterPrefixes.contains(where: key.hasPrefix) {
+            switch matcher.outcome(for: key) {
+            case .targeted: targets.append((key, module))
+            case .excluded: excluded += 1
+            case .unmatched: unmatched += 1
+            }
+        }
+        guard targets.isEmpty else { return targets }
+        var note = ""
+        if let layers = config.layersToTransform { note += " Note: You specified 'layers_to_transform': \(layers)." }
+        if let pattern = config.layersPattern { note += " You also specified 'layers_pattern': \(pattern)." }
+        if excluded > 0 && unmatched == 0 {
+            throw TunerError.noMatchingModules("All modules were excluded. This is likely unintended. Check your `target_modules`, `exclude_modules` and `modules_to_save` configuration.")
+        }
+        if excluded == 0 {
+            throw TunerError.noMatchingModules("Target modules \(Self.describe(config.targetModules)) not found in the base model. Please check the target modules and try again." + note + closeNames(to: config.targetModules, among: modules.map(\.name)))
+        }
+        throw TunerError.noMatchingModules("No modules were targeted for adaptation. This might be caused by a combination of mismatched target modules and excluded modules. Please check your `target_modules` and `exclude_modules` configuration. You may also have only targeted modules that are marked to be saved (`modules_to_save`)." + note)
+    }
+
+    /// PEFT's `_maybe_include_all_linear_layers`: every Linear/Conv1D (or LoRA layer around one) except
+    /// the output layer, and nothing inside an adapter layer.
+    private func allLinearNames(taskType: String?) -> [String] {
+        let modules = model.namedModules()
+        let insideAdapters = modules.filter { $0.module is any AdapterLayer }.map { $0.name + "." }
+        var excluded = Set<String>()
+        if model.task == .causalLM || taskType == ModelTask.sequenceClassification.rawValue { excluded.formUnion(model.outputLayerNames) }
+        return modules.filter { name, module in
+            module.kind.isLinearLike && !(module is ModulesToSaveWrapper) && !excluded.contains(name)
+                && !insideAdapters.contains(where: name.hasPrefix)
+        }.map(\.name)
+    }
+
+    /// " Close module names: ..." for each listed target that matched nothing.
+    private func closeNames(to targets: TargetModules?, among names: [String]) -> String {
+        guard case let .names(wanted)? = targets else { return "" }
+        let lastComponents = Array(Set(names.compactMap { $0.split(separator: ".").last.map(String.init) })).sorted()
+        let hints = wanted.compactMap { target in
+            EditDistance.suggestion(for: target, among: lastComponents).map { "\(target) → \($0)" }
+        }
+        return hints.isEmpty ? "" : " Close module names: \(hints.joined(separator: ", "))."
+    }
+
+    /// `{'q_proj', 'v_proj'}` or the regex, as PEFT prints `target_modules`.
+    static func describe(_ targets: TargetModules?) -> String {
+        switch targets {
+        case let .names(names)?: return "{" + names.map { "'\($0)'" }.joined(separator: ", ") + "}"
+        case let .pattern(pattern)?: return pattern
+        case .allLinear?: return TargetModules.allLinearShorthand
+        case nil: return "None"
+        }
+    }
+
+    /// PEFT's `_set_trainable`: every module whose full name ends in one of `names` gets a
+    /// `ModulesToSaveWrapper` (or a copy for `adapter` in the one it has). A wrapped container has each
+    /// of its parameterised layers wrapped instead (saved under the same keys as PEFT's one copy).
+    private func wrapModulesToSave(_ names: [String], adapter: String, activate: Bool) throws {
+        guard !names.isEmpty else { return }
+        for (key, module) in model.namedModules() where !key.isEmpty && names.contains(where: key.hasSuffix) {
+            if module is ModulesToSaveWrapper || module.namedModules().dropFirst().contains(where: { $0.module is ModulesToSaveWrapper }) {
+                for (path, wrapper) in modulesToSaveWrappers where path == key || path.hasPrefix(key + ".") {
+                    try wrapper.addCopy(for: adapter, path: path)
+                    if activate { wrapper.activeAdapter = adapter }
+                }
+                continue
+            }
+            guard !(model.module(at: key.split(separator: ".").dropLast().joined(separator: ".")) is ModulesToSaveWrapper),
+                  !(module is any AdapterLayer) else { continue }
+            let leaves = module is any TensorLayer || module is any TokenLayer
+                ? [(key, module)]
+                : module.namedModules(prefix: key).filter { !$0.module.parameters.isEmpty && ($0.module is any TensorLayer || $0.module is any TokenLayer) }
+            for (path, leaf) in leaves {
+                let wrapper = ModulesToSaveWrapper.wrapping(leaf)
+                try wrapper.addCopy(for: adapter, path: path)
+                if activate { wrapper.activeAdapter = adapter }
+                try model.replaceModule(at: path, with: wrapper)
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Models
+
+extension PeftModel {
+    /// PEFT's `merge_adapter(adapter_names, safe_merge)`: folds the given (default: active) adapters
+    /// into the base weights of every adapter layer. With `safeMerge` the merged weights are checked
+    /// for NaN/Inf first and, on failure, every base weight is restored exactly as it was; after any
+    /// other failure the layers merged by this call are unmerged again.
+    public func mergeAdapter(adapterNames names: [String]? = nil, safeMerge: Bool = false) throws {
+        for name in names ?? [] { try requireAdapter(name) }
+        let snapshot = safeMerge ? try adapterLayers.flatMap { try $0.layer.baseLayer.namedParameters().map { ($0.parameter, try $0.parameter.value().copy()) } } : []
+        var done: [any AdapterLayer] = []
+        do {
+            for (_, layer) in adapterLayers {
+                let before = layer.mergedAdapters.count
+                try layer.merge(adapters: names ?? activeAdapters, safe: safeMerge)
+                if layer.mergedAdapters.count > before { done.append(layer) }
+            }
+        } catch {
+            for layer in done { try? layer.unmerge() }
+            for (parameter, values) in snapshot { try? parameter.value().assign(values) }
+            throw error
+        }
+    }
+
+    /// PEFT's `unmerge_adapter()`: takes every merged adapter out of the base weights.
+    public func unmergeAdapter() throws {
+        for (_, layer) in adapterLayers where layer.isMerged { try layer.unmerge() }
+    }
+
+    /// PEFT's `merge_and_unload()`: merges, then puts each base layer back in its adapter layer's place
+    /// and each `modules_to_save` wrapper's active copy (or original) in its place. Returns the plain
+    /// model; this PeftModel then holds no adapters.
+    @discardableResult
+    public func mergeAndUnload(safeMerge: Bool = false, adapterNames names: [String]? = nil) throws -> any PretrainedModel {
+        try mergeAdapter(adapterNames: names, safeMerge: safeMerge)
+        return try unloadLayers()
+    }
+
+    /// PEFT's `unload()`: removes every adapter layer without merging; returns the base model.
+    @discardableResult
+    public func unload() throws -> any PretrainedModel {
+        try unmergeAdapter()
+        return try unloadLayers()
+    }
+
+    private func unloadLayers() throws -> any PretrainedModel {
+        for (name, layer) in adapterLayers { try model.replaceModule(at: name, with: layer.baseLayer) }
+        for (name, wrapper) in modulesToSaveWrappers {
+            try model.replaceModule(at: name, with: wrapper.activeAdapter.flatMap(wrapper.copy(for:)) ?? wrapper.original)
+        }
+        configs = [:]
+        adapterNames = []
+        activeAdapters = []
+        trainableAdapters = []
+        targetedModuleNames = []
+        for (_, parameter) in model.namedParameters() { parameter.requiresGrad = false }
+        return model
+    }
+}
