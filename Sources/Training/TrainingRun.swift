@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensors
+import Tuners
 
 /// Everything a recipe names, made ready to train: the model (loaded, or freshly initialised with
 /// `from_scratch`), its tokenizer, the tokenised data and the trainer, and optionally the state of
@@ -9,6 +10,8 @@ import Tensors
 public final class TrainingRun {
     public let recipe: Recipe
     public let model: any PretrainedModel
+    /// The adapters, when the recipe trains an adapter rather than the whole model.
+    public let peft: PeftModel?
     public let tokenizer: Tokenizer
     public let trainer: Trainer
     public let outputDirectory: URL
@@ -40,10 +43,24 @@ public final class TrainingRun {
         if model.task == .sequenceClassification, train.classNames == nil {
             throw DataError("\(recipe.data) has no labels; a classifier trains on {\"text\", \"label\"} records")
         }
-        let named = model.namedParameters()
-        for (_, parameter) in named { parameter.requiresGrad = true }
+        switch recipe.adapter {
+        case nil:
+            peft = nil
+            for (_, parameter) in model.namedParameters() { parameter.requiresGrad = true }
+        case let .inline(json)?:
+            peft = try PeftModel(model: model, config: LoraConfig(jsonData: json, source: "the recipe's adapter"), seed: UInt64(recipe.seed))
+        case let .directory(path)?:
+            peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
+        }
+        let named = peft?.trainableParameters ?? model.namedParameters()
         trainable = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.parameter) })
-        trainer = try Trainer(model: model, parameterGroups: [(try named.map { try $0.parameter.value() }, 1)], recipe: recipe,
+        // LoRA+: the B matrices at `loraplus_lr_ratio` times the learning rate.
+        let isB = { (name: String) in name.contains(".lora_B.") || name.contains(".lora_embedding_B.") }
+        let ratio = recipe.loraplusLrRatio ?? 1
+        let groups = ratio == 1 ? [(try named.map { try $0.parameter.value() }, 1.0)]
+            : [(try named.filter { !isB($0.name) }.map { try $0.parameter.value() }, 1.0),
+               (try named.filter { isB($0.name) }.map { try $0.parameter.value() }, ratio)]
+        trainer = try Trainer(model: model, parameterGroups: groups, recipe: recipe,
                               train: train, evaluation: evaluation, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0)
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
@@ -75,7 +92,11 @@ public final class TrainingRun {
         }
         if let saveError { throw saveError }
         if stopped { try writeCheckpoint(report) }
-        try ModelWriter.save(model, companionsFrom: modelDirectory, to: outputDirectory)
+        if let peft {
+            try peft.savePretrained(directory: outputDirectory)
+        } else {
+            try ModelWriter.save(model, companionsFrom: modelDirectory, to: outputDirectory)
+        }
         if let tokenizerPath = recipe.tokenizer {
             let target = outputDirectory.appendingPathComponent("tokenizer.json")
             try? FileManager.default.removeItem(at: target)

@@ -13,6 +13,10 @@ public struct Recipe: Equatable {
     public var fromScratch = false
     /// A `tokenizer.json`; by default the model directory's.
     public var tokenizer: String?
+    /// What to train: nil trains every weight of the model; an adapter trains only the adapter.
+    public var adapter: AdapterSource?
+    /// LoRA+: the B matrices learn at this multiple of `lr` (nil: the same rate).
+    public var loraplusLrRatio: Double?
     /// Training text: a `.txt` or `.jsonl` file, or `builtin:NAME`.
     public var data: String
     /// Evaluation text, in the same forms; or hold out `evalSplit` of the training blocks.
@@ -47,7 +51,7 @@ public struct Recipe: Equatable {
 
     /// Every key a recipe may hold.
     public static let keys = [
-        "model", "from_scratch", "tokenizer", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
+        "model", "from_scratch", "tokenizer", "adapter", "loraplus_lr_ratio", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
         "batch_size", "grad_accum", "seq_len", "lr", "schedule", "warmup", "weight_decay", "betas", "eps",
         "max_grad_norm", "seed", "shuffle", "optimizer", "momentum", "eval_every", "save_every", "logging",
     ]
@@ -91,6 +95,18 @@ public struct Recipe: Equatable {
         outputDir = try read.string("output_dir")
         fromScratch = try read.bool("from_scratch") ?? fromScratch
         tokenizer = try read.optionalString("tokenizer")
+        switch values["adapter"] {
+        case nil, is NSNull: adapter = nil
+        case let path as String: adapter = .directory(path)
+        case let inline as [String: Any]:
+            guard let json = try? JSONSerialization.data(withJSONObject: inline, options: [.sortedKeys]) else {
+                throw RecipeError("\(source): adapter must be a PEFT config (keys as in adapter_config.json) or the path of a saved adapter")
+            }
+            adapter = .inline(json)
+        default:
+            throw RecipeError("\(source): adapter must be a PEFT config (keys as in adapter_config.json) or the path of a saved adapter")
+        }
+        loraplusLrRatio = try read.double("loraplus_lr_ratio", in: Double.leastNonzeroMagnitude ..< Double.infinity)
         evalData = try read.optionalString("eval_data")
         evalSplit = try read.double("eval_split", in: 0 ..< 1) ?? evalSplit
         maxSteps = try read.int("max_steps", atLeast: 1)
@@ -123,6 +139,14 @@ public struct Recipe: Equatable {
         saveEvery = try read.int("save_every", atLeast: 0) ?? saveEvery
         logging = try read.int("logging", atLeast: 1) ?? logging
     }
+}
+
+/// The adapter a recipe trains.
+public enum AdapterSource: Equatable {
+    /// A new adapter from a PEFT config given in the recipe (as JSON, keys as in `adapter_config.json`).
+    case inline(Data)
+    /// A saved adapter to continue training.
+    case directory(String)
 }
 
 /// Typed reads of a recipe's values, with errors that name the key.

@@ -25,11 +25,17 @@ extension LoraConfig {
         do { data = try Data(contentsOf: url) } catch {
             throw TunerError.invalidConfig(path: url.path, reason: "cannot read the file; an adapter folder needs an adapter_config.json")
         }
+        try self.init(jsonData: data, source: url.path)
+    }
+
+    /// Reads a config from the text of an `adapter_config.json` (or the same keys from elsewhere, such
+    /// as a training recipe); `source` names it in errors.
+    public init(jsonData data: Data, source: String) throws {
         do {
-            try self.init(json: try JSONValue.parse(data, path: url.path))
+            try self.init(json: try JSONValue.parse(data, path: source))
         } catch let error as TunerError {
             if case .invalidConfig = error { throw error }
-            throw TunerError.invalidConfig(path: url.path, reason: error.description)
+            throw TunerError.invalidConfig(path: source, reason: error.description)
         }
     }
 

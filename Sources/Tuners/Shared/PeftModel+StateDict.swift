@@ -4,7 +4,7 @@ import Tensors
 extension PeftModel {
     /// PEFT's `get_peft_model_state_dict(adapter)`: the tensors `save_pretrained` writes, under PEFT's
     /// keys (`base_model.model.<module>.lora_A.weight`, adapter name removed), as parameters.
-    func adapterStateEntries(_ adapter: String) -> [String: Parameter] {
+    public func adapterStateEntries(_ adapter: String) -> [String: Parameter] {
         var entries = adapterOwnEntries(adapter)
         func add(_ name: String, _ parameter: Parameter) { entries[AdapterFiles.keyPrefix + name] = parameter }
         guard let config = configs[adapter] else { return entries }
