@@ -20,10 +20,11 @@ public final class TrainingRun {
     private let trainable: [String: Parameter]
     private let resumed: Bool
 
-    public init(recipe: Recipe, resumeFrom checkpoint: URL? = nil) throws {
-        self.recipe = recipe
+    /// A run of everything the recipe names: its model (loaded, or initialised with
+    /// `from_scratch`), its tokenizer and its adapter.
+    public convenience init(recipe: Recipe, resumeFrom checkpoint: URL? = nil) throws {
         let reference = try ModelReference(recipe.model)
-        modelDirectory = reference.directory
+        let model: any PretrainedModel
         if recipe.fromScratch {
             let config = try ConfigReader(contentsOf: reference.directory.appendingPathComponent("config.json"))
             let std = Float(try config.double("initializer_range", default: 0.02))
@@ -32,7 +33,30 @@ public final class TrainingRun {
             model = try reference.load().model
         }
         let tokenizerURL = recipe.tokenizer.map { URL(fileURLWithPath: $0) } ?? reference.directory.appendingPathComponent("tokenizer.json")
-        tokenizer = try Tokenizer(contentsOf: tokenizerURL)
+        let peft: PeftModel?
+        switch recipe.adapter {
+        case nil:
+            peft = nil
+        case let .inline(json)?:
+            peft = try PeftModel(model: model, config: LoraConfig(jsonData: json, source: "the recipe's adapter"), seed: UInt64(recipe.seed))
+        case let .directory(path)?:
+            peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
+        }
+        try self.init(recipe: recipe, model: model, peft: peft, tokenizer: Tokenizer(contentsOf: tokenizerURL),
+                      modelDirectory: reference.directory, resumeFrom: checkpoint)
+    }
+
+    /// A run over a model already in memory (the workbench's): with `peft`, its trainable adapter
+    /// parameters train; without, every weight of `model` does. The recipe's `model`, `tokenizer`,
+    /// `from_scratch` and `adapter` keys are not read; `modelDirectory` supplies the config and
+    /// tokenizer files saved beside full weights.
+    public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: Tokenizer,
+                modelDirectory: URL, resumeFrom checkpoint: URL? = nil) throws {
+        self.recipe = recipe
+        self.model = model
+        self.peft = peft
+        self.tokenizer = tokenizer
+        self.modelDirectory = modelDirectory
         var train = try TrainingExamples(DataRecords(recipe.data), tokenizer: tokenizer, seqLen: recipe.seqLen)
         var evaluation: TrainingExamples?
         if let evalData = recipe.evalData {
@@ -43,14 +67,8 @@ public final class TrainingRun {
         if model.task == .sequenceClassification, train.classNames == nil {
             throw DataError("\(recipe.data) has no labels; a classifier trains on {\"text\", \"label\"} records")
         }
-        switch recipe.adapter {
-        case nil:
-            peft = nil
+        if peft == nil {
             for (_, parameter) in model.namedParameters() { parameter.requiresGrad = true }
-        case let .inline(json)?:
-            peft = try PeftModel(model: model, config: LoraConfig(jsonData: json, source: "the recipe's adapter"), seed: UInt64(recipe.seed))
-        case let .directory(path)?:
-            peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
         }
         let named = peft?.trainableParameters ?? model.namedParameters()
         trainable = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.parameter) })

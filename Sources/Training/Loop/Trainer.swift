@@ -21,6 +21,9 @@ public final class Trainer {
     public let optimizer: any Optimizer
     public let totalSteps: Int
     public var stepHook: TrainingStepHook?
+    /// A term added to every training micro-batch's loss (AdaLoRA's orthogonal regulariser); the
+    /// reported loss includes it, as PEFT's does.
+    public var lossRegularizer: (() throws -> Tensor)?
     private let train: TrainingExamples
     private let evaluation: TrainingExamples?
     private let schedule: LearningRateSchedule
@@ -86,7 +89,9 @@ public final class Trainer {
             var loss = 0.0
             for _ in 0 ..< recipe.gradAccum {
                 let batch = try Batch(nextExamples(), padId: padId)
-                let micro = try self.batchLoss(batch).scaled(by: 1 / Float(recipe.gradAccum))
+                var objective = try batchLoss(batch)
+                if let lossRegularizer { objective = try objective + lossRegularizer() }
+                let micro = objective.scaled(by: 1 / Float(recipe.gradAccum))
                 guard micro.item.isFinite else {
                     optimizer.zeroGrad()
                     emit(.finished(step: position.step, reason: .nonFiniteLoss))
