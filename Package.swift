@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensors"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["Tuners", "Models", "Tensors", "Yams"], swiftSettings: fastMath),
-        .target(name: "Benchmarks", dependencies: ["Tensors", "CBLAS"], swiftSettings: fastMath),
+        .target(name: "Benchmarks", dependencies: ["Training", "Tuners", "Models", "Tensors", "CBLAS"], swiftSettings: fastMath),
         .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tensors", "CCurses", "CReadline"]),
 
         // The executable: argument parsing and the choice of front end.
