@@ -52,9 +52,10 @@ public struct TrainBenchmark {
         let examples = TrainingExamples(tokenizedIds: model.randomIds(batch: batch), attentionMask: nil, labels: nil)
         let trainer = try Trainer(model: base, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
                                   recipe: recipe, train: examples, evaluation: nil, padId: 0)
-        let clock = StepClock(warmup: warmup, steps: steps)
+        let tally = GemmTally()
+        let clock = StepClock(warmup: warmup, steps: steps, tally: tally)
         trainer.stepHook = clock
-        try trainer.run { _ in }
+        try GemmTally.$current.withValue(tally) { try trainer.run { _ in } }
         let seconds = clock.timedSeconds
         let counts = peft.trainableParameterCounts
         return Result(tokensPerSecond: Double(steps * batch * model.sequence) / seconds,
@@ -92,20 +93,22 @@ public struct TrainBenchmark {
 /// Times the trainer's steps from inside (a step hook), skipping the warm-up.
 final class StepClock: TrainingStepHook {
     let warmup: Int, steps: Int
+    let tally: GemmTally
     private var start: UInt64 = 0, end: UInt64 = 0
     private var startFlops = 0, endFlops = 0
     private(set) var residentTrend: [Double] = []
 
-    init(warmup: Int, steps: Int) {
+    init(warmup: Int, steps: Int, tally: GemmTally) {
         self.warmup = warmup
         self.steps = steps
+        self.tally = tally
     }
 
     func afterOptimizerStep(_ step: Int) throws {
         let now = DispatchTime.now().uptimeNanoseconds
-        if step == warmup { (start, startFlops) = (now, Kernels.gemmFlops) }
+        if step == warmup { (start, startFlops) = (now, tally.flops) }
         if step > warmup, (step - warmup) % max(1, steps / 10) == 0, let memory = ProcessMemory.residentMiB() { residentTrend.append(memory.current) }
-        if step == warmup + steps { (end, endFlops) = (now, Kernels.gemmFlops) }
+        if step == warmup + steps { (end, endFlops) = (now, tally.flops) }
     }
 
     var timedSeconds: Double { Double(end - start) / 1e9 }

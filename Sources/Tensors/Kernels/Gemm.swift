@@ -3,13 +3,6 @@ import CBLAS
 /// The raw kernels under the operations: BLAS matrix products and the few loops that operations
 /// share. They work on buffers and write results in place; they know nothing of the tape.
 public enum Kernels {
-    /// How many products `gemm` has handed to BLAS, and their floating-point operations (2·m·n·k
-    /// each): tests check that frozen weights cost no gradient product, and `lorakit bench train`
-    /// reports the share of the machine's GEMM peak. Products are issued from one thread at a
-    /// time, so plain counters suffice.
-    nonisolated(unsafe) public internal(set) static var gemmCalls = 0
-    nonisolated(unsafe) public internal(set) static var gemmFlops = 0
-
     /// `C = alpha * op(A) * op(B) + beta * C` on row-major buffers, through `cblas_sgemm`.
     /// `op(A)` is `m x k`, `op(B)` is `k x n`; a transposed operand is read transposed by BLAS, never
     /// copied. `lda`/`ldb` default to the row length of the stored (untransposed) matrix.
@@ -29,8 +22,7 @@ public enum Kernels {
             }
             return
         }
-        gemmCalls += 1
-        gemmFlops += 2 * m * n * k
+        GemmTally.current?.add(flops: 2 * m * n * k)
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
