@@ -196,5 +196,4 @@ extension Kernels {
         if count == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
         for i in 0 ..< count { p[i] = v[i] }
     }
-
 }

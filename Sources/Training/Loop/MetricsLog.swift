@@ -9,7 +9,7 @@ public final class MetricsLog {
     /// Opens `url` for writing, empty or (`append`, for a resumed run) after what it holds.
     public init(url: URL, append: Bool = false) throws {
         if !append || !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
             throw DataError("cannot write the metrics file \(url.path)")
