@@ -19,6 +19,8 @@ public final class TrainingRun {
     /// The trainable parameters by full name.
     private let trainable: [String: Parameter]
     private let resumed: Bool
+    /// AdaLoRA's rank allocator, when the adapter is AdaLoRA.
+    private let rankHook: RankAllocationHook?
 
     /// A run of everything the recipe names: its model (loaded, or initialised with
     /// `from_scratch`), its tokenizer and its adapter.
@@ -38,7 +40,7 @@ public final class TrainingRun {
         case nil:
             peft = nil
         case let .inline(json)?:
-            peft = try PeftModel(model: model, config: LoraConfig(jsonData: json, source: "the recipe's adapter"), seed: UInt64(recipe.seed))
+            peft = try PeftModel(model: model, config: PeftConfigs.read(jsonData: json, source: "the recipe's adapter"), seed: UInt64(recipe.seed))
         case let .directory(path)?:
             peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
         }
@@ -47,7 +49,9 @@ public final class TrainingRun {
     }
 
     /// A run over a model already in memory (the workbench's): with `peft`, its trainable adapter
-    /// parameters train; without, every weight of `model` does. The recipe's `model`, `tokenizer`,
+    /// parameters train (an AdaLoRA adapter with its rank allocator after every step and its
+    /// orthogonal regulariser in the loss, its `total_step` equal to the run's steps); without, every
+    /// weight of `model` does. The recipe's `model`, `tokenizer`,
     /// `from_scratch` and `adapter` keys are not read; `modelDirectory` supplies the config and
     /// tokenizer files saved beside full weights.
     public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: Tokenizer,
@@ -78,8 +82,10 @@ public final class TrainingRun {
         let groups = ratio == 1 ? [(try named.map { try $0.parameter.value() }, 1.0)]
             : [(try named.filter { !isB($0.name) }.map { try $0.parameter.value() }, 1.0),
                (try named.filter { isB($0.name) }.map { try $0.parameter.value() }, ratio)]
-        trainer = try Trainer(model: model, parameterGroups: groups, recipe: recipe,
-                              train: train, evaluation: evaluation, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0)
+        let trainer = try Trainer(model: model, parameterGroups: groups, recipe: recipe,
+                                  train: train, evaluation: evaluation, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0)
+        self.trainer = trainer
+        rankHook = try peft.flatMap(trainer.attachRankAllocator(for:))
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
         if let checkpoint { try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint) }
@@ -89,6 +95,10 @@ public final class TrainingRun {
     /// into the output folder, and passing every event to `listener` as well. A stop request ends
     /// the run at the end of a step with a checkpoint to resume from.
     public func run(shouldStop: () -> Bool = { false }, listener: (TrainingEvent) -> Void) throws {
+        try withoutActuallyEscaping(listener) { try run(shouldStop: shouldStop, reporting: $0) }
+    }
+
+    private func run(shouldStop: () -> Bool, reporting listener: @escaping (TrainingEvent) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), append: resumed)
         var saveError: Error?
@@ -97,6 +107,8 @@ public final class TrainingRun {
             log.record(event)
             listener(event)
         }
+        rankHook?.onAllocation = { report(.ranks($0)) }
+        defer { rankHook?.onAllocation = nil }
         try trainer.run(shouldStop: shouldStop) { event in
             report(event)
             switch event {
