@@ -40,7 +40,8 @@ public final class TrainingRun {
         case nil:
             peft = nil
         case let .inline(json)?:
-            peft = try PeftModel(model: model, config: PeftConfigs.read(jsonData: json, source: "the recipe's adapter"), seed: UInt64(recipe.seed))
+            let config = try PeftConfigs.read(jsonData: json, source: "the recipe's adapter", totalStepIfMissing: recipe.maxSteps)
+            peft = try PeftModel(model: model, config: config, seed: UInt64(recipe.seed))
         case let .directory(path)?:
             peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
         }

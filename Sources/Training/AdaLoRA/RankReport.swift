@@ -8,8 +8,9 @@ public enum RankReport {
         let final = history.final
         var status = history.finished ? "finished" : "running"
         if let step = history.lastStep { status += " at step \(step)" + (history.totalSteps.map { " of \($0)" } ?? "") }
+        let initial = final.modules.reduce(0) { $0 + $1.scores.count }
         return """
-            AdaLoRA run \(status); \(history.finished ? "final" : "latest") allocation at step \(final.step): budget \(final.budget), total rank \(final.totalRank)
+            AdaLoRA run \(status); \(history.finished ? "final" : "latest") allocation at step \(final.step): budget \(final.budget) of \(initial) ranks, total rank \(final.totalRank)
 
             \(table(final))
 

@@ -4,8 +4,9 @@ extension AdaLoraConfig {
         "target_r", "init_r", "tinit", "tfinal", "deltaT", "beta1", "beta2", "orth_reg_weight", "total_step", "rank_pattern",
     ]
 
-    /// Reads the JSON object PEFT writes for an AdaLoRA adapter, and validates it.
-    public init(json: JSONValue) throws {
+    /// Reads the JSON object PEFT writes for an AdaLoRA adapter, and validates it; a missing
+    /// `total_step` is `totalStepIfMissing` (a training run's number of steps) when given.
+    public init(json: JSONValue, totalStepIfMissing: Int? = nil) throws {
         lora = try LoraConfig(json: json, method: .adalora, methodKeys: Self.methodKeys)
         let reader = JSONFieldReader(values: Dictionary(json.members ?? [], uniquingKeysWith: { _, last in last }))
         targetR = try reader.int("target_r") ?? targetR
@@ -16,7 +17,7 @@ extension AdaLoraConfig {
         beta1 = try reader.double("beta1") ?? beta1
         beta2 = try reader.double("beta2") ?? beta2
         orthRegWeight = try reader.double("orth_reg_weight") ?? orthRegWeight
-        totalStep = try reader.int("total_step")
+        totalStep = try reader.int("total_step") ?? totalStepIfMissing
         rankPattern = try reader.value("rank_pattern").map(RankPattern.init(json:))
         try validate()
     }
