@@ -89,7 +89,17 @@ public final class TrainingRun {
         rankHook = try peft.flatMap(trainer.attachRankAllocator(for:))
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
-        if let checkpoint { try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint) }
+        if let checkpoint {
+            try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint)
+            if let rankHook {
+                let url = checkpoint.appendingPathComponent(Self.allocatorStateFile)
+                guard FileManager.default.fileExists(atPath: url.path) else {
+                    throw RecipeError("\(checkpoint.path) has no \(Self.allocatorStateFile), the AdaLoRA rank allocator's state; resume from a checkpoint of this AdaLoRA run")
+                }
+                let file = try SafeTensorsFile(contentsOf: url)
+                try rankHook.allocator.restoreState(from: Dictionary(uniqueKeysWithValues: file.names.map { ($0, try file.tensor(named: $0)) }))
+            }
+        }
     }
 
     /// Trains, writing `metrics.jsonl`, checkpoints every `save_every` steps, and the final weights
@@ -139,8 +149,14 @@ public final class TrainingRun {
     /// The checkpoint folder for the current step.
     public var checkpointDirectory: URL { outputDirectory.appendingPathComponent("checkpoint-\(trainer.step)") }
 
+    /// The AdaLoRA rank allocator's state in a checkpoint folder.
+    static let allocatorStateFile = "adalora_allocator.safetensors"
+
     private func writeCheckpoint(_ report: (TrainingEvent) -> Void) throws {
         try TrainingCheckpoint.write(trainer, weights: try trainable.mapValues { try $0.value() }, to: checkpointDirectory)
+        if let rankHook {
+            try SafeTensorsWriter.write(rankHook.allocator.stateTensors(), to: checkpointDirectory.appendingPathComponent(Self.allocatorStateFile))
+        }
         report(.saved(step: trainer.step, path: checkpointDirectory.path))
     }
 }

@@ -69,6 +69,27 @@ import Tuners
         #expect(throws: DataError.self) { try RankHistory(metricsText: "{\"event\":\"step\",\"step\":1}", source: "test") }
     }
 
+    @Test(arguments: [10, 22])
+    func aResumedRunAllocatesAsTheUninterruptedOne(stopAfter: Int) throws {
+        let workspace = try TrainerTests.Workspace(text: TrainerTests.text)
+        func record(_ run: TrainingRun, until stop: Int? = nil) throws -> (losses: [Double], allocations: [RankAllocation]) {
+            var losses: [Double] = [], allocations: [RankAllocation] = []
+            try run.run(shouldStop: { stop.map { losses.count >= $0 } ?? false }) { event in
+                if case let .step(m) = event { losses.append(m.loss) }
+                if case let .ranks(allocation) = event { allocations.append(allocation) }
+            }
+            return (losses, allocations)
+        }
+        let uninterrupted = try record(TrainingRun(recipe: workspace.recipe(Self.adapter)))
+        let head = try record(TrainingRun(recipe: workspace.recipe(Self.adapter)), until: stopAfter)
+        let checkpoint = workspace.url.appendingPathComponent("out/checkpoint-\(stopAfter)")
+        let resumed = try TrainingRun(recipe: workspace.recipe(Self.adapter), resumeFrom: checkpoint)
+        let tail = try record(resumed)
+        #expect(head.losses + tail.losses == uninterrupted.losses)
+        #expect(head.allocations + tail.allocations == uninterrupted.allocations)
+        #expect((resumed.peft?.configs["default"] as? AdaLoraConfig)?.rankPattern != nil)
+    }
+
     @Test func anExplicitTotalStepThatDiffersFromTheRunIsRefusedBeforeTraining() throws {
         let workspace = try TrainerTests.Workspace(text: TrainerTests.text)
         let recipe = try workspace.recipe(Self.adapter + "\n  total_step: 40")

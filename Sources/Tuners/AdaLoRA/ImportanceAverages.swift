@@ -12,6 +12,12 @@ struct ImportanceAverages {
         uncertainty = sensitivity
     }
 
+    /// Averages saved earlier (a training checkpoint's).
+    init(sensitivity: [Float], uncertainty: [Float]) {
+        self.sensitivity = sensitivity
+        self.uncertainty = uncertainty
+    }
+
     /// PEFT's `update_ipt` for one tensor: `ipt = |p · grad|`, then the two averages, in float32 as
     /// torch computes them. A tensor without a gradient has zero sensitivity.
     mutating func update(values: Tensor, gradient: Tensor?, beta1: Double, beta2: Double) {

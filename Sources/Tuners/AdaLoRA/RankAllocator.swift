@@ -12,9 +12,9 @@ public final class RankAllocator {
     private let peft: PeftModel
     private let beta1: Double, beta2: Double
     /// The adapter's layers in module order.
-    private let layers: [(name: String, layer: AdaLoraLinear)]
+    let layers: [(name: String, layer: AdaLoraLinear)]
     /// Per layer: the averages of its A, E and B.
-    private var importance: [String: [ImportanceAverages]] = [:]
+    var importance: [String: [ImportanceAverages]] = [:]
 
     /// An allocator for the AdaLoRA adapter `adapter` of `peft`, which must be trainable. Its budget
     /// runs from the adapter's current ranks down to `target_r` per module.
@@ -39,7 +39,7 @@ public final class RankAllocator {
         }
     }
 
-    private var config: AdaLoraConfig {
+    var config: AdaLoraConfig {
         get { peft.configs[adapter] as! AdaLoraConfig }
         set { peft.configs[adapter] = newValue }
     }
