@@ -51,10 +51,9 @@ public final class TrainingRun {
 
     /// A run over a model already in memory (the workbench's): with `peft`, its trainable adapter
     /// parameters train (an AdaLoRA adapter with its rank allocator after every step and its
-    /// orthogonal regulariser in the loss, its `total_step` equal to the run's steps); without, every
-    /// weight of `model` does. The recipe's `model`, `tokenizer`,
-    /// `from_scratch` and `adapter` keys are not read; `modelDirectory` supplies the config and
-    /// tokenizer files saved beside full weights.
+    /// orthogonal regulariser in the loss); without, every weight of `model` does. The recipe's
+    /// `model`, `tokenizer`, `from_scratch` and `adapter` keys are not read; `modelDirectory`
+    /// supplies the config and tokenizer files saved beside full weights.
     public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: Tokenizer,
                 modelDirectory: URL, resumeFrom checkpoint: URL? = nil) throws {
         self.recipe = recipe
