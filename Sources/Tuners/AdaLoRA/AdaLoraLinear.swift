@@ -75,18 +75,10 @@ public final class AdaLoraLinear: Module, TensorLayer, AdapterLayer {
     // MARK: Forward
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let base = baseLayer as! any TensorLayer
-        if adaptersDisabled {
-            if isMerged { try unmerge() }
-            return try base.forward(x)
+        try adaptedForward(base: { try (baseLayer as! any TensorLayer).forward(x) }) { name, _ in
+            guard let triplet = triplets[name], triplet.rank > 0 else { return nil }
+            return try triplet.update(triplet.dropout.forward(x))
         }
-        var result = try base.forward(x)
-        guard !isMerged else { return result }
-        for name in activeAdapters {
-            guard let triplet = triplets[name], triplet.rank > 0 else { continue }
-            result = try result + triplet.update(triplet.dropout.forward(x))
-        }
-        return result
     }
 
     // MARK: Merging
