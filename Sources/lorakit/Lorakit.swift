@@ -6,5 +6,5 @@ struct Lorakit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lorakit",
         abstract: "A terminal workbench for LoRA-family fine-tuning.",
-        subcommands: [Info.self, Forward.self, Generate.self, Merge.self, Train.self, TokenizerCommand.self, Bench.self])
+        subcommands: [Repl.self, RunScript.self, Info.self, Forward.self, Generate.self, Merge.self, Train.self, TokenizerCommand.self, Bench.self])
 }
