@@ -10,11 +10,12 @@ struct WorkbenchOptions: ParsableArguments {
     @Option(help: "Colour theme: default, light, solarized-dark, mono, or another themes/NAME.theme.")
     var theme: String?
 
-    /// A controller with the theme chosen and the model loaded (a failure is shown in its log).
-    func makeController() -> Controller {
+    /// A controller with the theme chosen and, unless a script will load one, the model loaded (a
+    /// failure is shown in its log).
+    func makeController(loadingModel: Bool = true) -> Controller {
         let controller = Controller()
         if let theme { controller.submit("theme \(theme)") }
-        controller.submit("load \(model)")
+        if loadingModel { controller.submit("load \(model)") }
         return controller
     }
 }
@@ -47,5 +48,24 @@ struct RunScript: ParsableCommand {
         if let theme { controller.submit("theme \(theme)") }
         let status = HeadlessRunner.run(script: script, controller: controller)
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// `lorakit` (or `lorakit open`): the full-screen workbench, optionally replaying a session script.
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open", abstract: "The full-screen workbench (what `lorakit` with no arguments opens); `?` lists the keys.")
+
+    @OptionGroup var options: WorkbenchOptions
+
+    @Option(help: "Replay a session script (.lks) in the workbench, a line at a time.")
+    var replay: String?
+
+    func run() throws {
+        guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+            throw ValidationError("the workbench needs a terminal; use `lorakit repl` or `lorakit run FILE` without one")
+        }
+        let script = try replay.map { try SessionScript(contentsOf: URL(fileURLWithPath: $0)) }
+        TUIApp(controller: options.makeController(loadingModel: script == nil), replay: script).run()
     }
 }

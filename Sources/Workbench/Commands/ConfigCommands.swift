@@ -107,17 +107,21 @@ enum ConfigCommands {
         let draft = controller.draft
         var lines = ["\(draft.method.rawValue) config (* changed from PEFT's default):"]
         for field in draft.method.fields {
-            let value: String
-            switch field.key {
-            case "target_modules": value = controller.rules.targetModules.map(describe) ?? "null (defaults for the model type)"
-            case "exclude_modules": value = controller.rules.excludeModules.map(describe) ?? "null"
-            default: value = draft.value(of: field.key)
-            }
+            let value = displayValue(of: field.key, controller: controller)
             let changed = draft.values[field.key] != nil || (field.key == "target_modules" && !controller.rules.entries.isEmpty)
             lines.append("\(changed ? "*" : " ") \(field.key.rightPadded(to: 20)) \(value)")
         }
         if let problem = controller.selection.problem, controller.workspace != nil { lines.append("! \(problem)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// A field's value as the form shows it; the target fields show the rules.
+    static func displayValue(of key: String, controller: Controller) -> String {
+        switch key {
+        case "target_modules": return controller.rules.targetModules.map(describe) ?? "null (defaults for the model type)"
+        case "exclude_modules": return controller.rules.excludeModules.map(describe) ?? "null"
+        default: return controller.draft.value(of: key)
+        }
     }
 
     /// `target_modules` as the form shows it.

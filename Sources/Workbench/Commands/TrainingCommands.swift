@@ -19,15 +19,13 @@ enum TrainingCommands {
         "resume", usage: "resume DIR [KEY=VALUE ...]", summary: "continue a stopped run from its checkpoint folder (output_dir/checkpoint-N)",
         arguments: ["": .path]
     ) { controller, invocation in
-        var invocation = invocation
         guard let first = invocation.words.first, !first.contains("=") else { throw invocation.error("missing DIR (usage: \(invocation.usage))") }
-        let rest = Invocation(command: invocation.command, words: Array(invocation.words.dropFirst()), usage: invocation.usage)
         let checkpoint = URL(fileURLWithPath: (first as NSString).expandingTildeInPath)
-        if controller.training.values["output_dir"] == nil {
-            try controller.training.apply([("output_dir", checkpoint.deletingLastPathComponent().path)], command: "resume")
+        var words = Array(invocation.words.dropFirst())
+        if controller.training.values["output_dir"] == nil, !words.contains(where: { $0.hasPrefix("output_dir=") }) {
+            words.append("output_dir=\(checkpoint.deletingLastPathComponent().path)")
         }
-        invocation = rest
-        try start(controller, invocation: invocation, resumeFrom: checkpoint)
+        try start(controller, invocation: Invocation(command: invocation.command, words: words, usage: invocation.usage), resumeFrom: checkpoint)
     }
 
     /// Starts a run of the active adapter (making `default` from the config if there is none).
@@ -49,6 +47,7 @@ enum TrainingCommands {
                                          outputDirectory: newRunDirectory(controller, adapter: peft.activeAdapter ?? "run").path)
         let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: peft, tokenizer: tokenizer,
                                   modelDirectory: workspace.reference.directory, resumeFrom: checkpoint)
+        if checkpoint != nil { settings.values["output_dir"] = controller.training.values["output_dir"] }
         controller.training = settings
         let job = TrainingJob(run: run, log: controller.log, observer: controller.trainingObserver)
         controller.job = job

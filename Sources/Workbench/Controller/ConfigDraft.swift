@@ -32,6 +32,12 @@ public struct ConfigDraft: Equatable, Sendable {
         return jsonText(words.count == 1 ? one(words[0]) : words.map(one))
     }
 
+    /// JSON text for a value typed into the config form, split into words like a command line.
+    static func parseTyped(_ text: String) -> String {
+        let words = (try? CommandWords.split(text)) ?? [text]
+        return parseValue(words.isEmpty ? ["null"] : words)
+    }
+
     /// A Foundation JSON value as compact JSON text.
     static func jsonText(_ value: Any) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) else {

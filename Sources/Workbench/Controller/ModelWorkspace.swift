@@ -33,12 +33,15 @@ public final class ModelWorkspace {
     /// The module outline with repeated blocks folded.
     public func outline() -> ModuleTree { ModuleTree(model) }
 
-    /// PEFT's trainable-parameter line for the adapted model, or the model's own counts.
-    public var parameterSummary: String {
-        if let peft { return peft.trainableParametersSummary }
+    /// Trainable and total parameters, as PEFT counts them.
+    public var parameterCounts: TrainableParameterCounts {
+        if let peft { return peft.trainableParameterCounts }
         let counts = model.parameterCounts()
-        return TrainableParameterCounts(trainable: counts.trainable, total: counts.total).summary
+        return TrainableParameterCounts(trainable: counts.trainable, total: counts.total)
     }
+
+    /// PEFT's trainable-parameter line.
+    public var parameterSummary: String { parameterCounts.summary }
 
     /// The tokenizer, or an error saying the model folder lacks one.
     func requireTokenizer(_ command: String) throws -> Tokenizer {

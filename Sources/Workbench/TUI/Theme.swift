@@ -11,10 +11,11 @@ public struct RoleStyle: Equatable, Sendable {
     public var foreground: ThemeColor
     public var background: ThemeColor
     public var bold: Bool
+    public var reverse: Bool
 }
 
 /// A colour theme: a style per role, read from a `themes/NAME.theme` file of `role = colour [on
-/// colour] [bold]` lines (`#` starts a comment line, ` # ` a trailing comment). Roles a file leaves out keep the built-in default's style.
+/// colour] [bold] [reverse]` lines (`#` starts a comment line, ` # ` a trailing comment). Roles a file leaves out keep the built-in default's style.
 public struct Theme: Equatable, Sendable {
     public let name: String
     public private(set) var styles: [ThemeRole: RoleStyle]
@@ -53,7 +54,7 @@ public struct Theme: Equatable, Sendable {
     /// The built-in default theme, used when no theme file is found or a file is bad.
     public static let builtinDefault: Theme = {
         var styles: [ThemeRole: RoleStyle] = [:]
-        for role in ThemeRole.allCases { styles[role] = RoleStyle(foreground: .terminalDefault, background: .terminalDefault, bold: false) }
+        for role in ThemeRole.allCases { styles[role] = RoleStyle(foreground: .terminalDefault, background: .terminalDefault, bold: false, reverse: false) }
         return try! Theme(name: "default", text: defaultText, path: "default", base: styles)
     }()
 
@@ -68,13 +69,16 @@ public struct Theme: Equatable, Sendable {
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             func fail(_ message: String) -> LoadError { LoadError(path: path, line: index + 1, message: message) }
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { throw fail("expected `role = colour [on colour] [bold]`, got \"\(line)\"") }
+            guard parts.count == 2 else { throw fail("expected `role = colour [on colour] [bold] [reverse]`, got \"\(line)\"") }
             guard let role = ThemeRole(rawValue: parts[0]) else {
                 throw fail("unknown role \"\(parts[0])\"" + (EditDistance.suggestion(for: parts[0], among: ThemeRole.allCases.map(\.rawValue)).map { "; did you mean \($0)?" } ?? ""))
             }
             var words = parts[1].split(separator: " ").map(String.init)
-            let bold = words.last == "bold"
-            if bold { words.removeLast() }
+            var bold = false, reverse = false
+            while let last = words.last, last == "bold" || last == "reverse" {
+                if last == "bold" { bold = true } else { reverse = true }
+                words.removeLast()
+            }
             guard let first = words.first, let foreground = ThemeColor(first) else {
                 throw fail("\"\(parts[1])\" is not a colour: use a name (red, bright-blue, default) or #rrggbb")
             }
@@ -82,9 +86,9 @@ public struct Theme: Equatable, Sendable {
             if words.count == 3, words[1] == "on", let color = ThemeColor(words[2]) {
                 background = color
             } else if words.count != 1 {
-                throw fail("\"\(parts[1])\" should be `colour`, `colour on colour`, optionally followed by bold")
+                throw fail("\"\(parts[1])\" should be `colour` or `colour on colour`, optionally followed by bold and reverse")
             }
-            styles[role] = RoleStyle(foreground: foreground, background: background, bold: bold)
+            styles[role] = RoleStyle(foreground: foreground, background: background, bold: bold, reverse: reverse)
         }
         self.styles = styles
     }
