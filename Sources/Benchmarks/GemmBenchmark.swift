@@ -63,4 +63,11 @@ enum Timing {
         }
         return best
     }
+
+    /// One timing of `body`, in seconds (for operations that change state, such as a merge).
+    static func once(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
 }

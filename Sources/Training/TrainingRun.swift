@@ -19,6 +19,8 @@ public final class TrainingRun {
     /// The trainable parameters by full name.
     private let trainable: [String: Parameter]
     private let resumed: Bool
+    /// AdaLoRA's rank allocator, when the adapter is AdaLoRA.
+    private let rankHook: RankAllocationHook?
 
     /// A run of everything the recipe names: its model (loaded, or initialised with
     /// `from_scratch`), its tokenizer and its adapter.
@@ -38,7 +40,8 @@ public final class TrainingRun {
         case nil:
             peft = nil
         case let .inline(json)?:
-            peft = try PeftModel(model: model, config: LoraConfig(jsonData: json, source: "the recipe's adapter"), seed: UInt64(recipe.seed))
+            let config = try PeftConfigs.read(jsonData: json, source: "the recipe's adapter", totalStepIfMissing: recipe.maxSteps)
+            peft = try PeftModel(model: model, config: config, seed: UInt64(recipe.seed))
         case let .directory(path)?:
             peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
         }
@@ -47,9 +50,10 @@ public final class TrainingRun {
     }
 
     /// A run over a model already in memory (the workbench's): with `peft`, its trainable adapter
-    /// parameters train; without, every weight of `model` does. The recipe's `model`, `tokenizer`,
-    /// `from_scratch` and `adapter` keys are not read; `modelDirectory` supplies the config and
-    /// tokenizer files saved beside full weights.
+    /// parameters train (an AdaLoRA adapter with its rank allocator after every step and its
+    /// orthogonal regulariser in the loss); without, every weight of `model` does. The recipe's
+    /// `model`, `tokenizer`, `from_scratch` and `adapter` keys are not read; `modelDirectory`
+    /// supplies the config and tokenizer files saved beside full weights.
     public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: Tokenizer,
                 modelDirectory: URL, resumeFrom checkpoint: URL? = nil) throws {
         self.recipe = recipe
@@ -78,17 +82,33 @@ public final class TrainingRun {
         let groups = ratio == 1 ? [(try named.map { try $0.parameter.value() }, 1.0)]
             : [(try named.filter { !isB($0.name) }.map { try $0.parameter.value() }, 1.0),
                (try named.filter { isB($0.name) }.map { try $0.parameter.value() }, ratio)]
-        trainer = try Trainer(model: model, parameterGroups: groups, recipe: recipe,
-                              train: train, evaluation: evaluation, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0)
+        let trainer = try Trainer(model: model, parameterGroups: groups, recipe: recipe,
+                                  train: train, evaluation: evaluation, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0)
+        self.trainer = trainer
+        rankHook = try peft.flatMap(trainer.attachRankAllocator(for:))
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
-        if let checkpoint { try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint) }
+        if let checkpoint {
+            try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint)
+            if let rankHook {
+                let url = checkpoint.appendingPathComponent(Self.allocatorStateFile)
+                guard FileManager.default.fileExists(atPath: url.path) else {
+                    throw RecipeError("\(checkpoint.path) has no \(Self.allocatorStateFile), the AdaLoRA rank allocator's state; resume from a checkpoint of this AdaLoRA run")
+                }
+                let file = try SafeTensorsFile(contentsOf: url)
+                try rankHook.allocator.restoreState(from: Dictionary(uniqueKeysWithValues: file.names.map { ($0, try file.tensor(named: $0)) }))
+            }
+        }
     }
 
     /// Trains, writing `metrics.jsonl`, checkpoints every `save_every` steps, and the final weights
     /// into the output folder, and passing every event to `listener` as well. A stop request ends
     /// the run at the end of a step with a checkpoint to resume from.
     public func run(shouldStop: () -> Bool = { false }, listener: (TrainingEvent) -> Void) throws {
+        try withoutActuallyEscaping(listener) { try run(shouldStop: shouldStop, reporting: $0) }
+    }
+
+    private func run(shouldStop: () -> Bool, reporting listener: @escaping (TrainingEvent) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), append: resumed)
         var saveError: Error?
@@ -97,6 +117,8 @@ public final class TrainingRun {
             log.record(event)
             listener(event)
         }
+        rankHook?.onAllocation = { report(.ranks($0)) }
+        defer { rankHook?.onAllocation = nil }
         try trainer.run(shouldStop: shouldStop) { event in
             report(event)
             switch event {
@@ -126,8 +148,14 @@ public final class TrainingRun {
     /// The checkpoint folder for the current step.
     public var checkpointDirectory: URL { outputDirectory.appendingPathComponent("checkpoint-\(trainer.step)") }
 
+    /// The AdaLoRA rank allocator's state in a checkpoint folder.
+    static let allocatorStateFile = "adalora_allocator.safetensors"
+
     private func writeCheckpoint(_ report: (TrainingEvent) -> Void) throws {
         try TrainingCheckpoint.write(trainer, weights: try trainable.mapValues { try $0.value() }, to: checkpointDirectory)
+        if let rankHook {
+            try SafeTensorsWriter.write(rankHook.allocator.stateTensors(), to: checkpointDirectory.appendingPathComponent(Self.allocatorStateFile))
+        }
         report(.saved(step: trainer.step, path: checkpointDirectory.path))
     }
 }

@@ -5,7 +5,7 @@ import Benchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed.",
-        subcommands: [Gemm.self, Ops.self])
+        subcommands: [Gemm.self, Ops.self, TrainSpeed.self, Lora.self])
 
     /// `lorakit bench gemm`.
     struct Gemm: ParsableCommand {
@@ -27,6 +27,67 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             print(OpsBenchmark.format(try OpsBenchmark().run()))
+        }
+    }
+
+    /// The model shape options `bench train` and `bench lora` share.
+    struct ModelShape: ParsableArguments {
+        @Option(help: "gpt2 or llama.")
+        var arch: String = "gpt2"
+        @Option(help: "Transformer blocks.")
+        var layers = 12
+        @Option(help: "Model width.")
+        var width = 768
+        @Option(help: "Attention heads (default width/64).")
+        var heads: Int?
+        @Option(help: "LLaMA MLP width (default 8/3 of the width, rounded to 64).")
+        var intermediate: Int?
+        @Option(help: "Vocabulary size.")
+        var vocab = 8192
+        @Option(help: "Sequence length.")
+        var seq = 256
+        @Option(help: "Batch size.")
+        var batch = 4
+        @Option(help: "LoRA rank (alpha is twice it).")
+        var rank = 16
+
+        func model() throws -> BenchmarkModel {
+            guard let architecture = BenchmarkModel.Architecture(rawValue: arch) else {
+                throw ValidationError("--arch must be gpt2 or llama, got \(arch)")
+            }
+            var model = BenchmarkModel(architecture: architecture, layers: layers, width: width, sequence: seq, heads: heads, intermediate: intermediate)
+            model.vocabulary = vocab
+            model.rank = rank
+            model.alpha = 2 * rank
+            return model
+        }
+    }
+
+    /// `lorakit bench train`.
+    struct TrainSpeed: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train", abstract: "LoRA training tokens/s on a random-init model, with the share of the GEMM peak and memory.")
+
+        @OptionGroup var shape: ModelShape
+        @Option(help: "Timed steps (after 2 warm-up steps).")
+        var steps = 10
+
+        func run() throws {
+            let benchmark = TrainBenchmark(model: try shape.model(), batch: shape.batch, steps: steps)
+            print(TrainBenchmark.format(try benchmark.run(), benchmark))
+        }
+    }
+
+    /// `lorakit bench lora`.
+    struct Lora: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forward time with no adapter, LoRA unmerged and LoRA merged, and the merge time.")
+
+        @OptionGroup var shape: ModelShape
+
+        func run() throws {
+            let benchmark = LoraBenchmark(model: try shape.model(), batch: shape.batch)
+            print(LoraBenchmark.format(try benchmark.run(), benchmark))
         }
     }
 }

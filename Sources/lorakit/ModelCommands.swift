@@ -105,9 +105,13 @@ struct Generate: ParsableCommand {
     @Option(help: "Seed of the sampler.")
     var seed: UInt64 = 0
 
+    @Option(help: "A PEFT adapter folder to apply, DIR or NAME=DIR; repeat for several (the first is active).")
+    var adapter: [String] = []
+
     func run() throws {
         let reference = try ModelReference(model)
         let (loaded, _) = try reference.load()
+        if !adapter.isEmpty { _ = try PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init)) }
         let tokenizer = try Tokenizer(contentsOf: reference.directory.appendingPathComponent("tokenizer.json"))
         let options = SamplingOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
                                       stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))

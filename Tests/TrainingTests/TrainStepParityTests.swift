@@ -50,8 +50,7 @@ import Tuners
             max_grad_norm: 0
             shuffle: false
             """, source: "\(name) optimizer")
-        let tokenizer = try Tokenizer(contentsOf: FixtureCase.root.appendingPathComponent("tokenizer_bytelevel_bpe/tokenizer.json"))
-        let examples = try TrainingExamples(.tokenized(ids: rows, attentionMask: nil, labels: nil), tokenizer: tokenizer, seqLen: input.length)
+        let examples = TrainingExamples(tokenizedIds: rows, attentionMask: nil, labels: nil)
         let entries = peft.adapterStateEntries("default")
         let trainer = try Trainer(model: model, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
                                   recipe: recipe, train: examples, evaluation: nil, padId: 0)

@@ -57,7 +57,8 @@ import Workbench
         try session.run("config load \(file.path)")
         #expect(session.controller.draft.value(of: "r") == "16")
         try session.run("method adalora")
-        #expect(session.failure("config set total_step 0").contains("AdaLoRA does not work when `total_step` is None"))
+        #expect(session.failure("config set total_step 0").hasPrefix("config set: total_step:"))
+        #expect(session.failure("config set use_dora true").hasPrefix("config set: unknown adalora config key \"use_dora\""))
     }
 
     @Test func adaptersCanBeMadeSwitchedSavedLoadedMergedAndExported() throws {
@@ -111,6 +112,23 @@ import Workbench
         try session.run("resume \(checkpoint.path) max_steps=\(step + 2)")
         session.controller.job?.wait()
         #expect(session.controller.job?.progress.steps.map(\.step) == [step + 1, step + 2])
+    }
+
+    @Test func adaloraRunsAllocateRanksThatTheRankViewReads() throws {
+        let session = try TestSession()
+        try session.run("method adalora")
+        try session.run("config set init_r 4")
+        try session.run("config set target_r 2")
+        try session.run("config set tinit 1")
+        try session.run("config set tfinal 1")
+        try session.run("train max_steps=6 batch_size=2 seq_len=16 eval_split=0")
+        session.controller.job?.wait()
+        #expect(try session.run("adapter list").contains("default  adalora r 4→2 over 6 steps"))
+        #expect(try session.run("ranks").contains("AdaLoRA run finished at step 6 of 6"))
+        let state = TUIState()
+        state.showRanks = true
+        let grid = Screen.render(controller: session.controller, state: state, width: 100, height: 30)
+        #expect(grid.contains("AdaLoRA ranks") && grid.contains("q_proj") && grid.contains("L1"))
     }
 
     @Test func scriptsReplayAndStopAtTheFailingLine() throws {

@@ -115,26 +115,26 @@ import Testing
         let session = try TestSession()
         let run = session.folder.appendingPathComponent("adalora-run")
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
-        let lines = [(10, 48, [6, 6, 6, 6]), (20, 36, [5, 4, 6, 3]), (30, 24, [4, 1, 5, 2])].map { step, budget, ranks in
+        let lines = [(10, 20, [6, 6, 6, 2]), (20, 16, [5, 4, 6, 1]), (30, 12, [4, 1, 5, 2])].map { step, budget, ranks in
             let names = ["model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj", "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj"]
-            let pairs = zip(names, ranks).map { "\"\($0)\":\($1)" }.joined(separator: ",")
-            return "{\"event\":\"ranks\",\"step\":\(step),\"budget\":\(budget),\"ranks\":{\(pairs)}}"
+            let modules = zip(names, ranks).map { "{\"name\":\"\($0)\",\"rank\":\($1),\"scores\":[1,1,1,1,1,1]}" }.joined(separator: ",")
+            return "{\"event\":\"ranks\",\"step\":\(step),\"budget\":\(budget),\"modules\":[\(modules)]}"
         }
         try (["{\"event\":\"step\",\"step\":1}"] + lines).joined(separator: "\n").write(to: run.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
         let printed = try session.run("ranks \(run.path)")
-        #expect(printed.contains("step 30  budget 24"))
-        #expect(printed.contains("budget by step: 10:48 20:36 30:24"))
+        #expect(printed.contains("latest allocation at step 30: budget 12 of 24 ranks"))
+        #expect(printed.contains("budget by step"))
         let state = TUIState()
         let keys = KeyHandler(controller: session.controller, state: state)
         keys.handle(.character("r"))
         var grid = Self.render(session, state, width: 100, height: 30)
-        #expect(grid.contains("step 30 (3/3)  budget 24  max rank 6"))
+        #expect(grid.contains("step 30 (3/3)  budget 12  total rank 12  max 6"))
         #expect(grid.contains("q_proj") && grid.contains("L1"))
         #expect(grid.cells.contains { $0.role == .budget })
         keys.handle(.character("["))
         keys.handle(.character("["))
         grid = Self.render(session, state, width: 100, height: 30)
-        #expect(grid.contains("step 10 (1/3)  budget 48"))
+        #expect(grid.contains("step 10 (1/3)  budget 20"))
     }
 
     @Test func smoothingAndColoursDegrade() {

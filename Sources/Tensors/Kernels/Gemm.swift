@@ -3,16 +3,9 @@ import CBLAS
 /// The raw kernels under the operations: BLAS matrix products and the few loops that operations
 /// share. They work on buffers and write results in place; they know nothing of the tape.
 public enum Kernels {
-    #if DEBUG
-    /// How many products `gemm` has handed to BLAS; debug builds only, so tests can check that
-    /// frozen weights cost no gradient product.
-    @usableFromInline nonisolated(unsafe) static var gemmCalls = 0
-    #endif
-
     /// `C = alpha * op(A) * op(B) + beta * C` on row-major buffers, through `cblas_sgemm`.
     /// `op(A)` is `m x k`, `op(B)` is `k x n`; a transposed operand is read transposed by BLAS, never
     /// copied. `lda`/`ldb` default to the row length of the stored (untransposed) matrix.
-    @inlinable
     public static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -29,9 +22,7 @@ public enum Kernels {
             }
             return
         }
-        #if DEBUG
-        gemmCalls += 1
-        #endif
+        GemmTally.current?.add(flops: 2 * m * n * k)
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,

@@ -19,14 +19,21 @@ extension Tensor {
         if let bad = targets.first(where: { $0 != ignoreIndex && ($0 < 0 || $0 >= classes) }) {
             throw TensorError.invalidArgument(op: "crossEntropy", reason: "target \(bad) is not a class index in 0..<\(classes) nor \(ignoreIndex)")
         }
+        // Per row: the loss, and the shift `max + log Σ exp(x − max)` that turns logits into log-probabilities.
         var rowLoss = [Double](repeating: 0, count: rows)
+        var rowShift = [Float](repeating: 0, count: rows)
         withUnsafeBufferPointer { logits in
             rowLoss.withUnsafeMutableBufferPointer { losses in
-                Parallel.forEachChunk(rows, costPerItem: classes) { range in
-                    for r in range where targets[r] != ignoreIndex {
-                        let row = logits.baseAddress! + r * classes
-                        let (maximum, logTotal) = Kernels.logSumExp(row, classes)
-                        losses[r] = Double(logTotal - (row[targets[r]] - maximum))
+                rowShift.withUnsafeMutableBufferPointer { shifts in
+                    Parallel.forEachChunk(rows, costPerItem: classes) { range in
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: classes)
+                        defer { scratch.deallocate() }
+                        for r in range where targets[r] != ignoreIndex {
+                            let row = logits.baseAddress! + r * classes
+                            let (maximum, logTotal) = Kernels.logSumExp(row, classes, scratch: scratch)
+                            shifts[r] = maximum + logTotal
+                            losses[r] = Double(logTotal - (row[targets[r]] - maximum))
+                        }
                     }
                 }
             }
@@ -34,14 +41,14 @@ extension Tensor {
         let counted = targets.filter { $0 != ignoreIndex }.count
         let loss = Tensor(scalar: Float(rowLoss.reduce(0, +) / Double(counted)))
         return Tensor.record(loss, op: "cross_entropy", inputs: [self]) { [self] g in
-            // d/dlogits = (softmax − onehot) / counted, zero on ignored rows.
+            // d/dlogits = (softmax − onehot) / counted, zero on ignored rows; softmax = exp(x − shift).
             let scale = g.item / Float(counted)
             return [Kernels.rowwise(self, classes) { r, x, dx in
                 guard targets[r] != ignoreIndex else {
                     dx.update(repeating: 0, count: classes)
                     return
                 }
-                Kernels.softmaxRow(x, dx, classes)
+                _ = VectorMath.expShifted(x, dx, classes, shift: rowShift[r])
                 dx[targets[r]] -= 1
                 for i in 0 ..< classes { dx[i] *= scale }
             }]

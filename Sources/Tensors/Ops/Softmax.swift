@@ -21,7 +21,7 @@ extension Tensor {
         guard rank >= 1 else { throw TensorError.invalidArgument(op: "logSoftmax", reason: "needs at least one dimension") }
         let n = shape[rank - 1]
         let out = Kernels.rowwise(self, n) { _, x, y in
-            let (maximum, logTotal) = Kernels.logSumExp(x, n)
+            let (maximum, logTotal) = Kernels.logSumExp(x, n, scratch: y)
             for i in 0 ..< n { y[i] = (x[i] - maximum) - logTotal }
         }
         return Tensor.record(out, op: "log_softmax", inputs: [self]) { g in
@@ -29,36 +29,28 @@ extension Tensor {
             [Kernels.rowwise2(g, out, n) { _, dy, y, dx in
                 var total: Float = 0
                 for i in 0 ..< n { total += dy[i] }
-                for i in 0 ..< n { dx[i] = dy[i] - Foundation.exp(y[i]) * total }
+                _ = VectorMath.expShifted(y, dx, n, shift: 0)  // the softmax, into dx
+                for i in 0 ..< n { dx[i] = dy[i] - dx[i] * total }
             }]
         }
     }
 }
 
 extension Kernels {
-    /// Writes the softmax of the `n` values at `x` to `y`.
+    /// Writes the softmax of the `n` values at `x` to `y` (which may be `x`).
     @inline(__always)
     static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var maximum = -Float.infinity
-        for i in 0 ..< n { maximum = Swift.max(maximum, x[i]) }
-        var total: Float = 0
-        for i in 0 ..< n {
-            let e = Foundation.exp(x[i] - maximum)
-            y[i] = e
-            total += e
-        }
-        let inverse = 1 / total
+        let maximum = VectorMath.maximum(x, n)
+        let inverse = 1 / VectorMath.expShifted(x, y, n, shift: maximum)
         for i in 0 ..< n { y[i] *= inverse }
     }
 
     /// `log Σ exp(x)` over `n` values as its two parts, the maximum `m` and `log Σ exp(x − m)`;
     /// log-probabilities are `(x − m) − logTotal`, which keeps their precision for large logits.
+    /// `scratch` receives `exp(x − m)`.
     @inline(__always)
-    static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> (maximum: Float, logTotal: Float) {
-        var maximum = -Float.infinity
-        for i in 0 ..< n { maximum = Swift.max(maximum, x[i]) }
-        var total: Float = 0
-        for i in 0 ..< n { total += Foundation.exp(x[i] - maximum) }
-        return (maximum, Foundation.log(total))
+    static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int, scratch: UnsafeMutablePointer<Float>) -> (maximum: Float, logTotal: Float) {
+        let maximum = VectorMath.maximum(x, n)
+        return (maximum, Foundation.log(VectorMath.expShifted(x, scratch, n, shift: maximum)))
     }
 }

@@ -65,13 +65,18 @@ public struct TrainingExamples {
             }
             self.classNames = names
         case let .tokenized(ids, masks, labels):
-            examples = ids.indices.map { i in
-                let mask = masks?[i]
-                let given = labels?[i] ?? zip(ids[i], mask ?? ids[i].map { _ in 1 }).map { $1 == 0 ? Tensor.ignoreIndex : $0 }
-                return TrainingExample(ids: ids[i], labels: given, attentionMask: mask)
-            }
-            self.classNames = nil
+            self = TrainingExamples(tokenizedIds: ids, attentionMask: masks, labels: labels)
         }
+    }
+
+    /// Pre-tokenised rows used as given; labels default to the ids where the mask is 1.
+    public init(tokenizedIds ids: [[Int]], attentionMask masks: [[Int]]?, labels: [[Int]]?) {
+        examples = ids.indices.map { i in
+            let mask = masks?[i]
+            let given = labels?[i] ?? zip(ids[i], mask ?? ids[i].map { _ in 1 }).map { $1 == 0 ? Tensor.ignoreIndex : $0 }
+            return TrainingExample(ids: ids[i], labels: given, attentionMask: mask)
+        }
+        classNames = nil
     }
 
     init(examples: [TrainingExample], classNames: [String]?) {

@@ -1,4 +1,5 @@
 import Foundation
+import Tuners
 
 /// Writes training events as JSON lines (one object per event, with an `event` field), the run's
 /// `metrics.jsonl`; each line is flushed as it is written, so a running run can be read.
@@ -9,7 +10,7 @@ public final class MetricsLog {
     /// Opens `url` for writing, empty or (`append`, for a resumed run) after what it holds.
     public init(url: URL, append: Bool = false) throws {
         if !append || !FileManager.default.fileExists(atPath: url.path) {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: url.path) else {
             throw DataError("cannot write the metrics file \(url.path)")
@@ -33,6 +34,10 @@ public final class MetricsLog {
             object = ["event": "eval", "step": m.step, "eval_loss": m.loss]
             if let perplexity = m.perplexity { object["perplexity"] = perplexity }
             if let accuracy = m.accuracy { object["accuracy"] = accuracy }
+        case let .ranks(allocation):
+            guard let encoded = try? JSONEncoder().encode(allocation),
+                  let fields = try? JSONSerialization.jsonObject(with: encoded) as? [String: Any] else { return }
+            object = fields.merging(["event": RankHistory.eventName, "total_rank": allocation.totalRank]) { _, new in new }
         case let .saved(step, path):
             object = ["event": "saved", "step": step, "path": path]
         case let .finished(step, reason):

@@ -29,6 +29,9 @@ public struct ProgressPrinter {
             if let perplexity = m.perplexity { line += String(format: "  perplexity %.2f", perplexity) }
             if let accuracy = m.accuracy { line += String(format: "  accuracy %.1f%%", accuracy * 100) }
             write((isTerminal ? "\n" : "") + line + "\n")
+        case let .ranks(allocation):
+            let ranks = allocation.modules.map(\.rank)
+            write((isTerminal ? "\n" : "") + "ranks at step \(allocation.step): budget \(allocation.budget), per module \(ranks.min() ?? 0)-\(ranks.max() ?? 0)\n")
         case let .saved(step, path):
             write((isTerminal ? "\n" : "") + "saved step \(step) to \(path)\n")
         case let .finished(step, reason):

@@ -1,4 +1,5 @@
 import Foundation
+import Tuners
 
 /// What a training run reports, as values: the trainer emits them and never calls up into whoever
 /// listens (the terminal progress line, the metrics file, the workbench).
@@ -7,6 +8,8 @@ public enum TrainingEvent: Sendable, Equatable {
     case step(StepMetrics)
     /// An evaluation finished.
     case evaluation(EvaluationMetrics)
+    /// AdaLoRA's rank allocator masked to a budget: the ranks each module kept and its triplet scores.
+    case ranks(RankAllocation)
     /// Weights were written to a folder.
     case saved(step: Int, path: String)
     /// The run ended: all steps done, or stopped early (by request, or for a non-finite loss).

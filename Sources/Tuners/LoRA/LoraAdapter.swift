@@ -24,7 +24,10 @@ final class LoraAdapter {
 
     /// `scaling · B(A(x))` (B's bias included), as two small GEMMs; `B·A` is never formed.
     func update(_ x: Tensor) throws -> Tensor {
-        try b.forward(a.forward(x)).scaled(by: scaling)
+        // Without a bias on B, scaling the rank-r intermediate instead of the output costs r/out
+        // of the work and computes the same map.
+        guard b.bias == nil else { return try b.forward(a.forward(x)).scaled(by: scaling) }
+        return try b.forward(a.forward(x).scaled(by: scaling))
     }
 
     /// `scaling · B A` as an `[out, in]` matrix.

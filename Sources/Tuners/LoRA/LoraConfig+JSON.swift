@@ -21,41 +21,40 @@ extension LoraConfig {
     /// Reads `adapter_config.json` as PEFT's `LoraConfig.from_pretrained` does; unknown keys are kept
     /// (see `unknownFields`) and the config is validated.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TunerError.invalidConfig(path: url.path, reason: "cannot read the file; an adapter folder needs an adapter_config.json")
-        }
-        try self.init(jsonData: data, source: url.path)
+        try self.init(jsonData: PeftConfigs.contents(of: url), source: url.path)
     }
 
     /// Reads a config from the text of an `adapter_config.json` (or the same keys from elsewhere, such
     /// as a training recipe); `source` names it in errors.
     public init(jsonData data: Data, source: String) throws {
-        do {
-            try self.init(json: try JSONValue.parse(data, path: source))
-        } catch let error as TunerError {
-            if case .invalidConfig = error { throw error }
-            throw TunerError.invalidConfig(path: source, reason: error.description)
-        }
+        self = try PeftConfigs.decode(data, source: source, LoraConfig.init(json:))
     }
 
     /// A config from the JSON object PEFT writes.
     public init(json: JSONValue) throws {
+        try self.init(json: json, method: .lora, methodKeys: [])
+    }
+
+    /// The LoRA fields of a config of `method` (PEFT's configs of LoRA's relatives extend
+    /// `LoraConfig`): `peft_type` must name `method`, and the keys in `methodKeys` are left for the
+    /// method's own config to read (they are neither read here nor kept as unknown).
+    init(json: JSONValue, method: PeftType, methodKeys: Set<String>) throws {
         guard let members = json.members else { throw TunerError.invalidValue(field: "adapter_config.json", reason: "must be a JSON object") }
         self.init()
         passiveFields = []
         var passive = Dictionary(Self.passiveDefaults, uniquingKeysWith: { a, _ in a })
         let values = Dictionary(members, uniquingKeysWith: { _, last in last })
-        for (key, value) in members where !Self.interpretedKeys.contains(key) {
+        for (key, value) in members where !Self.interpretedKeys.contains(key) && !methodKeys.contains(key) {
             if passive[key] != nil { passive[key] = value } else { unknownFields.append((key, value)) }
         }
         passiveFields = Self.passiveDefaults.map { ($0.key, passive[$0.key]!) }
         let reader = JSONFieldReader(values: values)
         if let type = try reader.string("peft_type") {
-            guard PeftType(peftString: type) == .lora else {
-                throw TunerError.invalidValue(field: "peft_type", reason: "\(type) is not LORA; this adapter was made by another PEFT method")
+            guard PeftType(peftString: type) == method else {
+                throw TunerError.invalidValue(field: "peft_type", reason: "\(type) is not \(method.rawValue); this adapter was made by another PEFT method")
             }
         }
+        peftType = method
         taskType = try reader.string("task_type")
         baseModelNameOrPath = try reader.string("base_model_name_or_path")
         revision = try reader.string("revision")
@@ -77,7 +76,7 @@ extension LoraConfig {
         initLoraWeights = try values["init_lora_weights"].map(LoraInitialization.init(json:)) ?? .kaimingUniform
         (layersToTransform, layersToTransformIsScalar) = try reader.intOrInts("layers_to_transform")
         (layersPattern, layersPatternIsScalar) = try reader.stringOrStrings("layers_pattern")
-        rankPattern = try reader.pattern("rank_pattern").map { key, value in
+        rankPattern = try methodKeys.contains("rank_pattern") ? [] : reader.pattern("rank_pattern").map { key, value in
             guard let rank = Int(exactly: value) else { throw TunerError.invalidValue(field: "rank_pattern", reason: "rank for \(key) must be an integer") }
             return (key, rank)
         }
@@ -121,24 +120,14 @@ extension LoraConfig {
         members += unknownFields
         return .object(members)
     }
-
-    /// Writes `adapter_config.json` into `directory` as PEFT does (sorted keys, indent 2), through a
-    /// temporary file renamed into place.
-    public func write(to directory: URL) throws {
-        let url = directory.appendingPathComponent(AdapterFiles.configFileName)
-        do {
-            try Data(json.pythonJSONText().utf8).write(to: url, options: .atomic)
-        } catch {
-            throw TunerError.invalidConfig(path: url.path, reason: "cannot write the file (\(error.localizedDescription))")
-        }
-    }
 }
 
 /// Typed reads of an `adapter_config.json` object; errors name the field.
 struct JSONFieldReader {
     let values: [String: JSONValue]
 
-    private func value(_ key: String) -> JSONValue? {
+    /// The value of `key`, or nil when it is missing or null.
+    func value(_ key: String) -> JSONValue? {
         guard let value = values[key], !value.isNull else { return nil }
         return value
     }

@@ -1,7 +1,7 @@
 /// PEFT's `LoraConfig`: every field under PEFT's name (in Swift case) with PEFT's default. Fields
 /// lorakit does not interpret are kept in `passiveFields` (with PEFT's defaults) and written back
 /// unchanged, so a config read from PEFT and saved again has the same keys and values.
-public struct LoraConfig: TargetingConfig {
+public struct LoraConfig: TargetingConfig, PeftConfig {
     /// How base biases train (`bias`).
     public enum Bias: String, Sendable { case none, all, loraOnly = "lora_only" }
 

@@ -56,18 +56,12 @@ public final class LoraEmbedding: Module, TokenLayer, AdapterLayer {
     }
 
     public func forward(ids: [Int], shape: [Int]) throws -> Tensor {
-        if adaptersDisabled {
-            if isMerged { try unmerge() }
-            return try base.forward(ids: ids, shape: shape)
-        }
-        var result = try base.forward(ids: ids, shape: shape)
-        guard !isMerged else { return result }
-        for name in activeAdapters where scalings[name] != nil {
+        try adaptedForward(base: { try base.forward(ids: ids, shape: shape) }) { name, _ in
+            guard scalings[name] != nil else { return nil }
             let (a, b, scaling) = try weights(name)
             let picked = try a.transposed().indexSelect(rows: ids, shape: shape)
-            result = try result + picked.matmul(b, transposeOther: true).scaled(by: scaling)
+            return try picked.matmul(b, transposeOther: true).scaled(by: scaling)
         }
-        return result
     }
 
     public func deltaWeight(of name: String) throws -> Tensor {

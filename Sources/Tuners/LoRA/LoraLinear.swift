@@ -77,23 +77,12 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
     // MARK: Forward
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        let base = baseLayer as! any TensorLayer
-        if adaptersDisabled {
-            if isMerged { try unmerge() }
-            return try base.forward(x)
-        }
-        var result = try base.forward(x)
-        guard !isMerged else { return result }
-        for name in activeAdapters {
-            guard let adapter = adapters[name] else { continue }
+        try adaptedForward(base: { try (baseLayer as! any TensorLayer).forward(x) }) { name, result in
+            guard let adapter = adapters[name] else { return nil }
             let dropped = try adapter.dropout.forward(x)
-            if let magnitude = adapter.magnitude {
-                result = try result + doraUpdate(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
-            } else {
-                result = try result + adapter.update(dropped)
-            }
+            guard let magnitude = adapter.magnitude else { return try adapter.update(dropped) }
+            return try doraUpdate(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
         }
-        return result
     }
 
     /// DoRA's addition to `result`: `(s − 1) · base + s · scaling · B(A(x))` with `s = m / ‖W + scaling·BA‖`

@@ -43,4 +43,21 @@ extension AdapterLayer {
     func adaptersToMerge(_ requested: [String]?) -> [String] {
         (requested ?? activeAdapters).filter { adapterNames.contains($0) && !mergedAdapters.contains($0) }
     }
+
+    /// PEFT's forward of a tuner layer: with adapters disabled, the base output (unmerging first if
+    /// needed); when merged, the base output alone; otherwise the base output plus `update` of each
+    /// active adapter (`update` gets the adapter name and the running result, and returns nil for an
+    /// adapter that adds nothing here).
+    func adaptedForward(base: () throws -> Tensor, update: (String, Tensor) throws -> Tensor?) throws -> Tensor {
+        if adaptersDisabled {
+            if isMerged { try unmerge() }
+            return try base()
+        }
+        var result = try base()
+        guard !isMerged else { return result }
+        for name in activeAdapters {
+            if let delta = try update(name, result) { result = try result + delta }
+        }
+        return result
+    }
 }

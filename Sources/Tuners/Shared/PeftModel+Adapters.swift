@@ -2,7 +2,7 @@ import Models
 
 extension PeftModel {
     /// PEFT's `add_adapter(name, config)`: injects another adapter; it is not made active.
-    public func addAdapter(_ name: String, config: LoraConfig) throws {
+    public func addAdapter(_ name: String, config: any PeftConfig) throws {
         try inject(name, config: config, activate: false)
     }
 
@@ -101,7 +101,7 @@ extension PeftModel {
             }
         }
         for adapter in activeAdapters {
-            switch configs[adapter]?.bias ?? .none {
+            switch configs[adapter]?.lora.bias ?? .none {
             case .none: break
             case .all:
                 for (name, parameter) in named where name == "bias" || name.hasSuffix(".bias") { parameter.requiresGrad = true }

@@ -3,13 +3,13 @@ import Models
 import Tensors
 
 extension PeftModel {
-    /// PEFT's `PeftModel.from_pretrained(model, directory)`: reads `adapter_config.json`, injects the
-    /// adapter as `adapterName` (active) and loads `adapter_model.safetensors`. Unless `isTrainable`,
+    /// PEFT's `PeftModel.from_pretrained(model, directory)`: reads `adapter_config.json` (of the method
+    /// its `peft_type` names), injects the adapter as `adapterName` (active) and loads `adapter_model.safetensors`. Unless `isTrainable`,
     /// the adapter is loaded for inference (its tensors do not train).
     public static func fromPretrained(_ model: any PretrainedModel, directory: URL, adapterName: String = AdapterFiles.defaultAdapterName,
                                       isTrainable: Bool = false) throws -> PeftModel {
-        var config = try LoraConfig(contentsOf: directory.appendingPathComponent(AdapterFiles.configFileName))
-        config.inferenceMode = !isTrainable
+        var config = try PeftConfigs.read(contentsOf: directory.appendingPathComponent(AdapterFiles.configFileName))
+        config.lora.inferenceMode = !isTrainable
         let peft = try PeftModel(model: model, config: config, adapterName: adapterName)
         try peft.loadAdapterState(Self.weights(in: directory), adapter: adapterName)
         return peft
@@ -19,8 +19,8 @@ extension PeftModel {
     /// (not active; see `setAdapter`). If loading the weights fails, the adapter is removed again.
     public func loadAdapter(directory: URL, name: String, isTrainable: Bool = false) throws {
         let weights = try Self.weights(in: directory)
-        var config = try LoraConfig(contentsOf: directory.appendingPathComponent(AdapterFiles.configFileName))
-        config.inferenceMode = !isTrainable
+        var config = try PeftConfigs.read(contentsOf: directory.appendingPathComponent(AdapterFiles.configFileName))
+        config.lora.inferenceMode = !isTrainable
         try addAdapter(name, config: config)
         do {
             try loadAdapterState(weights, adapter: name)
@@ -43,11 +43,11 @@ extension PeftModel {
             } catch {
                 throw TunerError.invalidConfig(path: folder.path, reason: "cannot create the folder (\(error.localizedDescription))")
             }
-            let tensors = try adapterStateEntries(name).mapValues { try $0.value() }
+            let tensors = try savedAdapterTensors(name)
             try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(AdapterFiles.weightsFileName))
             var config = configs[name]!
-            config.inferenceMode = true
-            config.peftVersion = LoraConfig.compatiblePeftVersion
+            config.lora.inferenceMode = true
+            config.lora.peftVersion = LoraConfig.compatiblePeftVersion
             try config.write(to: folder)
         }
     }

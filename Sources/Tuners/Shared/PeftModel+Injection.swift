@@ -4,22 +4,26 @@ extension PeftModel {
     /// PEFT's `inject_adapter` followed by `set_additional_trainable_modules`: matches the config's
     /// targets against every module name, wraps them, wraps `modules_to_save`, and updates which
     /// parameters train. Nothing changes if the config is invalid or selects nothing.
-    func inject(_ name: String, config original: LoraConfig, activate: Bool) throws {
+    func inject(_ name: String, config original: any PeftConfig, activate: Bool) throws {
         guard configs[name] == nil else { throw TunerError.duplicateAdapter(name) }
-        if original.bias != .none, let other = configs.first(where: { $0.value.bias != .none }) {
-            throw TunerError.invalidValue(field: "bias", reason: "only one adapter may train biases (\(other.key) has bias=\"\(other.value.bias.rawValue)\"); set bias to \"none\" for \(name)")
+        if let other = configs.values.first, other.peftType != original.peftType {
+            throw TunerError.invalidValue(field: "peft_type", reason: "Cannot combine adapters with different peft types. Found \(other.peftType.rawValue) and \(original.peftType.rawValue).")
+        }
+        if original.lora.bias != .none, let other = configs.first(where: { $0.value.lora.bias != .none }) {
+            throw TunerError.invalidValue(field: "bias", reason: "only one adapter may train biases (\(other.key) has bias=\"\(other.value.lora.bias.rawValue)\"); set bias to \"none\" for \(name)")
         }
         var config = original
         try config.validate()
-        if config.taskType == ModelTask.sequenceClassification.rawValue {
-            config.modulesToSave = (config.modulesToSave ?? []) + ["classifier", "score"]
+        try config.checkCompatible(with: configs)
+        if config.lora.taskType == ModelTask.sequenceClassification.rawValue {
+            config.lora.modulesToSave = (config.lora.modulesToSave ?? []) + ["classifier", "score"]
         }
-        let targets = try Self.resolveTargets(&config, in: model)
-        let fanInFanOut = config.fanInFanOut
+        let targets = try Self.resolveTargets(&config.lora, in: model)
+        let fanInFanOut = config.lora.fanInFanOut
         var created: [(key: String, layer: any AdapterLayer)] = []
         do {
             for (key, module) in targets {
-                if let layer = try LoraLayerFactory.addAdapter(name, to: module, key: key, config: &config, generator: &generator) {
+                if let layer = try config.addAdapter(name, to: module, key: key, generator: &generator) {
                     created.append((key, layer))
                 }
             }
@@ -28,20 +32,20 @@ extension PeftModel {
             for (_, module) in targets { (module as? any AdapterLayer)?.deleteAdapter(name) }
             throw error
         }
-        if config.fanInFanOut != fanInFanOut {
-            note("fan_in_fan_out is set to \(fanInFanOut) but the target modules are \(fanInFanOut ? "Linear" : "Conv1D"); setting fan_in_fan_out to \(config.fanInFanOut)")
+        if config.lora.fanInFanOut != fanInFanOut {
+            note("fan_in_fan_out is set to \(fanInFanOut) but the target modules are \(fanInFanOut ? "Linear" : "Conv1D"); setting fan_in_fan_out to \(config.lora.fanInFanOut)")
         }
-        if !config.unknownFields.isEmpty {
-            note("adapter config keys unknown to PEFT \(LoraConfig.compatiblePeftVersion) were kept but not used: \(config.unknownFields.map(\.key).joined(separator: ", "))")
+        if !config.lora.unknownFields.isEmpty {
+            note("adapter config keys unknown to PEFT \(LoraConfig.compatiblePeftVersion) were kept but not used: \(config.lora.unknownFields.map(\.key).joined(separator: ", "))")
         }
         configs[name] = config
         adapterNames.append(name)
         for (key, _) in targets where !targetedModuleNames.contains(key) { targetedModuleNames.append(key) }
         trainableAdapters.insert(name)
-        if config.inferenceMode { trainableAdapters.remove(name) }
+        if config.lora.inferenceMode { trainableAdapters.remove(name) }
         if activate { activeAdapters = [name] }
         for (_, layer) in adapterLayers { layer.activeAdapters = activeAdapters }
-        try wrapModulesToSave(config.modulesToSave ?? [], adapter: name, activate: activate)
+        try wrapModulesToSave(config.lora.modulesToSave ?? [], adapter: name, activate: activate)
         updateTrainability()
     }
 

@@ -9,7 +9,7 @@ extension PeftModel {
         func add(_ name: String, _ parameter: Parameter) { entries[AdapterFiles.keyPrefix + name] = parameter }
         guard let config = configs[adapter] else { return entries }
         let others = adapterNames.filter { $0 != adapter }
-        switch config.bias {
+        switch config.lora.bias {
         case .none: break
         case .all:
             for (name, parameter) in model.namedParameters() where (name == "bias" || name.hasSuffix(".bias")) && !AdapterFiles.belongs(name, toAnyOf: others) {
@@ -18,7 +18,7 @@ extension PeftModel {
         case .loraOnly:
             for (path, layer) in adapterLayers { if let bias = layer.baseLayer.parameter("bias") { add("\(path).base_layer.bias", bias) } }
         }
-        for (path, layer) in savedEmbeddingLayers(config) {
+        for (path, layer) in savedEmbeddingLayers(config.lora) {
             for (name, parameter) in layer.baseLayer.namedParameters() { add("\(path).base_layer.\(name)", parameter) }
         }
         return entries
@@ -59,10 +59,20 @@ extension PeftModel {
         return adapterLayers.filter { $0.name == inputEmbedding || model.outputLayerNames.contains($0.name) }
     }
 
-    /// PEFT's `set_peft_model_state_dict`: puts the tensors of an adapter file into adapter `adapter`.
-    /// Keys not belonging to the adapter (saved biases, embedding weights) go to the model parameter of
-    /// that name. Every tensor is checked first; a missing, unexpected or misshapen one changes nothing.
+    /// The tensors `save_pretrained` writes for `adapter`: its state entries' values, as the method
+    /// saves them (AdaLoRA keeps only the ranks its `rank_pattern` kept).
+    public func savedAdapterTensors(_ adapter: String) throws -> [String: Tensor] {
+        try requireAdapter(adapter)
+        return try configs[adapter]!.savedTensors(adapterStateEntries(adapter).mapValues { try $0.value() }, adapter: adapter)
+    }
+
+    /// PEFT's `set_peft_model_state_dict`: puts the tensors of an adapter file into adapter `adapter`,
+    /// after the method has fitted its layers to them (AdaLoRA's `rank_pattern`). Keys not belonging
+    /// to the adapter (saved biases, embedding weights) go to the model parameter of that name. Every
+    /// tensor is checked first; a missing, unexpected or misshapen one changes no weight.
     func loadAdapterState(_ file: SafeTensorsFile, adapter: String) throws {
+        try configs[adapter]!.prepareForLoading(adapterLayers.filter { $0.layer.adapterNames.contains(adapter) }, adapter: adapter)
+        updateTrainability()
         let expected = adapterStateEntries(adapter)
         let modelParameters = Dictionary(model.namedParameters().map { (AdapterFiles.keyPrefix + $0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
         var assignments: [(Parameter, String)] = [], unexpected: [String] = [], misshapen: [String] = []

@@ -1,14 +1,14 @@
 import Models
 import Tensors
 
-/// A model with LoRA adapters, PEFT's `PeftModel` over a `LoraModel`: it wraps the target modules of
-/// `model` in adapter layers (in place, so `model.forward` computes the adapted output), holds every
+/// A model with adapters of one LoRA-family method, PEFT's `PeftModel` over its tuner model (`LoraModel`,
+/// `AdaLoraModel`): it wraps the target modules of `model` in adapter layers (in place, so `model.forward` computes the adapted output), holds every
 /// adapter's config, and offers PEFT's operations under PEFT's names.
 public final class PeftModel {
     /// The model being adapted (PEFT's `base_model.model`); its module tree holds the adapter layers.
     public let model: any PretrainedModel
     /// Each adapter's config, by name.
-    public internal(set) var configs: [String: LoraConfig] = [:]
+    public internal(set) var configs: [String: any PeftConfig] = [:]
     /// Adapter names in the order they were added.
     public internal(set) var adapterNames: [String] = []
     /// The adapters that take part in the forward pass (`base_model.active_adapters`).
@@ -28,7 +28,7 @@ public final class PeftModel {
 
     /// PEFT's `get_peft_model(model, config, adapter_name)`: injects a fresh adapter, active and
     /// trainable. `seed` makes the initial adapter weights reproducible.
-    public init(model: any PretrainedModel, config: LoraConfig, adapterName: String = AdapterFiles.defaultAdapterName, seed: UInt64 = 0) throws {
+    public init(model: any PretrainedModel, config: any PeftConfig, adapterName: String = AdapterFiles.defaultAdapterName, seed: UInt64 = 0) throws {
         self.model = model
         generator = RandomGenerator(seed: seed)
         try inject(adapterName, config: config, activate: true)

@@ -8,7 +8,9 @@ extension LoraConfig {
         var resolved = self
         return try PeftModel.resolveTargets(&resolved, in: model).map(\.key)
     }
+}
 
+extension PeftConfig {
     /// The text of `adapter_config.json` as `write(to:)` writes it (sorted keys, indent 2).
     public var jsonText: String { json.pythonJSONText() }
 }

@@ -59,20 +59,16 @@ enum AdapterCommands {
             }
             let merged = Set(peft.adapterLayers.flatMap(\.layer.mergedAdapters))
             controller.say(peft.adapterNames.map { name in
-                let config = peft.configs[name]!
                 let marks = (peft.activeAdapters.contains(name) ? " active" : "") + (merged.contains(name) ? " merged" : "")
-                return "\(peft.activeAdapters.contains(name) ? "*" : " ") \(name)  r=\(config.r) alpha=\(ModuleTree.grouped(Int(config.loraAlpha)))\(config.useDora ? " dora" : "")  \(peft.wrappedModuleNames(of: name).count) modules\(marks)"
+                return "\(peft.activeAdapters.contains(name) ? "*" : " ") \(name)  \(describe(peft.configs[name]!))  \(peft.wrappedModuleNames(of: name).count) modules\(marks)"
             }.joined(separator: "\n"))
         }
     }
 
     /// Creates an adapter from the draft config and makes it the active one.
     static func create(_ name: String, in workspace: ModelWorkspace, controller: Controller, command: String) throws {
-        if controller.draft.method == .adalora {
-            throw CommandError(command, "AdaLoRA adapters need the AdaLoRA tuner, which this build does not have yet; `method lora` for now")
-        }
         try workspace.requireWeights(command)
-        let config = try controller.draft.loraConfig(rules: controller.rules, task: workspace.model.task)
+        let config = try controller.draftConfig()
         if let peft = workspace.peft {
             try peft.addAdapter(name, config: config)
             try peft.setAdapter(name)
@@ -81,7 +77,16 @@ enum AdapterCommands {
         }
         let peft = workspace.peft!
         for warning in peft.warnings { controller.say("note: \(warning)") }
-        controller.say("adapter \(name) (active): r=\(config.r) on \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
+        controller.say("adapter \(name) (active): \(describe(config)) on \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
+    }
+
+    /// `r=8 alpha=16`, `dora`, or AdaLoRA's `adalora r 12→8 over 60 steps`.
+    static func describe(_ config: any PeftConfig) -> String {
+        let alpha = "alpha=\(LinePlot.label(config.lora.loraAlpha))"
+        if let adalora = config as? AdaLoraConfig {
+            return "adalora r \(adalora.initR)→\(adalora.targetR) over \(adalora.totalStep.map(String.init) ?? "?") steps \(alpha)"
+        }
+        return "r=\(config.lora.r) \(alpha)" + (config.lora.useDora ? " dora" : "")
     }
 
     static func requirePeft(_ workspace: ModelWorkspace, _ command: String) throws -> PeftModel {

@@ -52,7 +52,7 @@ enum ConfigCommands {
             controller.say("loaded the config from \(path)\n" + show(controller))
         default:
             let path = try invocation.arguments(1, 1, names: "FILE (a .json file or a folder)")[0]
-            let config = try controller.draft.loraConfig(rules: controller.rules, task: controller.workspace?.model.task)
+            let config = try controller.draftConfig()
             let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
             if url.pathExtension == "json" {
                 do { try Data(config.jsonText.utf8).write(to: url, options: .atomic) } catch {
@@ -79,7 +79,7 @@ enum ConfigCommands {
                 : TargetRules(entries: controller.rules.entries, excluded: entries)
             return
         }
-        if let problem = controller.draft.problem(setting: key, to: text, rules: controller.rules) {
+        if let problem = controller.draft.problem(setting: key, to: text, rules: controller.rules, totalStep: controller.training.maxSteps) {
             throw CommandError(command, problem)
         }
         controller.draft.values[key] = text
@@ -90,16 +90,16 @@ enum ConfigCommands {
         var isDirectory: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
             ? url.appendingPathComponent(AdapterFiles.configFileName) : url
-        let config = try LoraConfig(contentsOf: file)
+        let config = try PeftConfigs.read(contentsOf: file)
         guard let object = try JSONSerialization.jsonObject(with: Data(config.jsonText.utf8)) as? [String: Any] else { return }
         var draft = ConfigDraft()
-        draft.method = .lora
-        for field in AdapterMethod.lora.fields where !["target_modules", "exclude_modules"].contains(field.key) {
+        draft.method = config.peftType == .adalora ? .adalora : .lora
+        for field in draft.method.fields where !["target_modules", "exclude_modules"].contains(field.key) {
             let text = ConfigDraft.jsonText(object[field.key] ?? NSNull())
             if text != field.defaultValue { draft.values[field.key] = text }
         }
         controller.draft = draft
-        controller.rules = TargetRules(config.targetModules, excluding: config.excludeModules)
+        controller.rules = TargetRules(config.lora.targetModules, excluding: config.lora.excludeModules)
     }
 
     /// The form as text: every field with its value, `*` where it differs from PEFT's default.

@@ -37,6 +37,9 @@ enum TrainingCommands {
         let tokenizer = try workspace.requireTokenizer(command)
         var settings = controller.training
         try settings.apply(try invocation.keyValues(invocation.words), command: command)
+        var remembered = settings
+        if checkpoint != nil { remembered.values["output_dir"] = controller.training.values["output_dir"] }
+        controller.training = remembered
         if workspace.peft == nil {
             try AdapterCommands.create(AdapterFiles.defaultAdapterName, in: workspace, controller: controller, command: command)
         }
@@ -47,8 +50,6 @@ enum TrainingCommands {
                                          outputDirectory: newRunDirectory(controller, adapter: peft.activeAdapter ?? "run").path)
         let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: peft, tokenizer: tokenizer,
                                   modelDirectory: workspace.reference.directory, resumeFrom: checkpoint)
-        if checkpoint != nil { settings.values["output_dir"] = controller.training.values["output_dir"] }
-        controller.training = settings
         let job = TrainingJob(run: run, log: controller.log, observer: controller.trainingObserver)
         controller.job = job
         controller.say("training \(peft.activeAdapter ?? "") on \(recipe.data): steps \(run.trainer.step + 1)-\(run.trainer.totalSteps), lr \(recipe.lr), batch \(recipe.batchSize) × \(recipe.seqLen) tokens → \(run.outputDirectory.path)")
@@ -124,13 +125,9 @@ enum TrainingCommands {
         guard let folder = given.map({ URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }) ?? controller.job?.outputDirectory else {
             throw invocation.error("no run yet; give a run folder (its metrics.jsonl holds the allocations)")
         }
-        let history = try RankHistory(metricsFile: folder.appendingPathComponent("metrics.jsonl"))
-        guard !history.allocations.isEmpty else {
-            throw invocation.error("\(folder.path) has no rank allocations; they come from AdaLoRA runs (`method adalora`)")
-        }
+        let history = try RankHistory(runDirectory: folder)
         controller.rankFolder = folder
-        controller.say(history.table(at: history.allocations.count - 1) + "\nbudget by step: "
-            + history.allocations.map { "\($0.step):\($0.budget)" }.joined(separator: " "))
+        controller.say(RankReport.text(history))
     }
 
     static let params: CommandSpec = CommandSpec("params", usage: "params", summary: "PEFT's trainable-parameter line") { controller, invocation in

@@ -46,48 +46,21 @@ public struct ConfigDraft: Equatable, Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The config for `model`: the draft's values, the target rules, the model's task when none is
-    /// set; validated as PEFT validates it. Errors name the field.
-    func loraConfig(rules: TargetRules, task: ModelTask?) throws -> LoraConfig {
+    /// The config: the draft's values, the target rules, the model's task when none is set, and
+    /// (AdaLoRA) `total_step` from the run's `max_steps` when none is set; validated as PEFT
+    /// validates it. Errors name the field.
+    func peftConfig(rules: TargetRules, task: ModelTask?, totalStep: Int?) throws -> any PeftConfig {
         var members = values
-        members["peft_type"] = "\"LORA\""
+        members["peft_type"] = Self.jsonText(method.peftType)
         if let task, values["task_type"] == nil { members["task_type"] = Self.jsonText(task.rawValue) }
         members["target_modules"] = rules.targetModules.map(Self.jsonText(targets:)) ?? "null"
         members["exclude_modules"] = rules.excludeModules.map(Self.jsonText(targets:)) ?? "null"
-        if method == .adalora {
-            try validateSchedule()
-            for field in ConfigField.adaloraSchedule { members[field.key] = nil }
-        }
         let text = "{" + members.sorted { $0.key < $1.key }.map { "\(Self.jsonText($0.key)): \($0.value)" }.joined(separator: ", ") + "}"
         let source = "the \(method.rawValue) config"
         do {
-            return try LoraConfig(jsonData: Data(text.utf8), source: source)
+            return try PeftConfigs.read(jsonData: Data(text.utf8), source: source, totalStepIfMissing: totalStep)
         } catch let TunerError.invalidConfig(path, reason) where path == source {
             throw ConfigProblem(description: reason)
-        }
-    }
-
-    /// PEFT's `AdaLoraConfig.__post_init__` schedule checks.
-    private func validateSchedule() throws {
-        func number(_ key: String) throws -> Double? {
-            let text = value(of: key)
-            guard text != "null" else { return nil }
-            guard let n = Double(text) else { throw TunerError.invalidValue(field: key, reason: "must be a number, not \(text)") }
-            return n
-        }
-        for key in ["init_r", "target_r", "tinit", "tfinal", "deltaT"] {
-            guard let n = try number(key), n >= 0, n == n.rounded() else {
-                throw TunerError.invalidValue(field: key, reason: "must be a whole number ≥ 0")
-            }
-        }
-        for key in ["beta1", "beta2"] {
-            guard let n = try number(key), n >= 0, n < 1 else { throw TunerError.invalidValue(field: key, reason: "must be in [0, 1)") }
-        }
-        if let total = try number("total_step") {
-            guard total > 0 else { throw TunerError.invalidValue(field: "total_step", reason: "AdaLoRA does not work when `total_step` is None, supply a value > 0.") }
-            guard try number("tinit")! < total - number("tfinal")! else {
-                throw TunerError.invalidValue(field: "tinit", reason: "The supplied schedule values don't allow for a budgeting phase. Decrease `tfinal`/`tinit` or increase `total_step`.")
-            }
         }
     }
 
@@ -101,11 +74,11 @@ public struct ConfigDraft: Equatable, Sendable {
     }
 
     /// The validation message for the draft with `key` set to `text`, or nil when it is valid.
-    public func problem(setting key: String, to text: String, rules: TargetRules) -> String? {
+    public func problem(setting key: String, to text: String, rules: TargetRules, totalStep: Int?) -> String? {
         var candidate = self
         candidate.values[key] = text
         do {
-            _ = try candidate.loraConfig(rules: rules, task: nil)
+            _ = try candidate.peftConfig(rules: rules, task: nil, totalStep: totalStep)
             return nil
         } catch {
             return "\(error)"

@@ -12,7 +12,7 @@ public enum AdapterMethod: String, CaseIterable, Sendable {
     public var fields: [ConfigField] {
         switch self {
         case .lora: return ConfigField.lora
-        case .adalora: return ConfigField.adaloraSchedule + ConfigField.lora.filter { $0.key != "r" && $0.key != "use_dora" }
+        case .adalora: return ConfigField.adalora
         }
     }
 }
@@ -24,9 +24,15 @@ public struct ConfigField: Sendable, Equatable {
     public let defaultValue: String
     public let help: String
 
+    /// The default value of every key of `config`'s JSON, as JSON text.
+    static func defaults(of config: any PeftConfig) -> [String: String] {
+        let object = (try? JSONSerialization.jsonObject(with: Data(config.jsonText.utf8))) as? [String: Any] ?? [:]
+        return object.mapValues(ConfigDraft.jsonText)
+    }
+
     /// LoRA's fields with the defaults `LoraConfig` has (PEFT's).
     static let lora: [ConfigField] = {
-        let defaults = (try? JSONSerialization.jsonObject(with: Data(LoraConfig().jsonText.utf8))) as? [String: Any] ?? [:]
+        let defaults = Self.defaults(of: LoraConfig())
         return [
             ("r", "rank of the update: A is r × in, B is out × r"),
             ("lora_alpha", "the update is scaled by lora_alpha / r (lora_alpha / √r with use_rslora)"),
@@ -45,19 +51,31 @@ public struct ConfigField: Sendable, Equatable {
             ("alpha_pattern", "per-module alphas: {\"regex\": alpha}"),
             ("lora_bias", "give lora_B a bias"),
             ("task_type", "CAUSAL_LM, SEQ_CLS, ... (null: the loaded model's task)"),
-        ].map { key, help in ConfigField(key: key, defaultValue: ConfigDraft.jsonText(defaults[key] ?? NSNull()), help: help) }
+        ].map { key, help in ConfigField(key: key, defaultValue: defaults[key] ?? "null", help: help) }
     }()
 
-    /// AdaLoRA's schedule fields with PEFT's `AdaLoraConfig` defaults.
-    static let adaloraSchedule: [ConfigField] = [
-        ConfigField(key: "init_r", defaultValue: "12", help: "rank every module starts with"),
-        ConfigField(key: "target_r", defaultValue: "8", help: "average rank per module once the budget is spent"),
-        ConfigField(key: "total_step", defaultValue: "null", help: "the run's total steps (null: the run's max_steps)"),
-        ConfigField(key: "tinit", defaultValue: "0", help: "warm-up steps before ranks are pruned"),
-        ConfigField(key: "tfinal", defaultValue: "0", help: "final steps at the target budget, ranks fixed"),
-        ConfigField(key: "deltaT", defaultValue: "1", help: "steps between two budget allocations"),
-        ConfigField(key: "beta1", defaultValue: "0.85", help: "EMA factor of the importance (sensitivity)"),
-        ConfigField(key: "beta2", defaultValue: "0.85", help: "EMA factor of the importance's uncertainty"),
-        ConfigField(key: "orth_reg_weight", defaultValue: "0.5", help: "weight of the orthogonality regulariser on P and Q"),
-    ]
+    /// AdaLoRA's fields: its schedule, then LoRA's (without `r`, which AdaLoRA ignores, and DoRA,
+    /// which it refuses), each with `AdaLoraConfig`'s default.
+    static let adalora: [ConfigField] = {
+        let defaults = Self.defaults(of: AdaLoraConfig(totalStep: nil))
+        return adaloraSchedule + lora.filter { $0.key != "r" && $0.key != "use_dora" }.map {
+            ConfigField(key: $0.key, defaultValue: defaults[$0.key] ?? $0.defaultValue, help: $0.help)
+        }
+    }()
+
+    /// AdaLoRA's schedule fields with the defaults `AdaLoraConfig` has (PEFT's).
+    static let adaloraSchedule: [ConfigField] = {
+        let defaults = Self.defaults(of: AdaLoraConfig(totalStep: nil))
+        return [
+            ("init_r", "rank every module starts with"),
+            ("target_r", "average rank per module once the budget is spent"),
+            ("total_step", "the run's total steps (null: the run's max_steps)"),
+            ("tinit", "warm-up steps before ranks are pruned"),
+            ("tfinal", "final steps at the target budget, ranks fixed"),
+            ("deltaT", "steps between two budget allocations"),
+            ("beta1", "EMA factor of the importance (sensitivity)"),
+            ("beta2", "EMA factor of the importance's uncertainty"),
+            ("orth_reg_weight", "weight of the orthogonality regulariser on P and Q"),
+        ].map { key, help in ConfigField(key: key, defaultValue: defaults[key] ?? "null", help: help) }
+    }()
 }

@@ -89,6 +89,12 @@ public final class Controller {
         }
     }
 
+    /// The config being drafted, validated, for the loaded model (AdaLoRA's `total_step` defaults to
+    /// the run's `max_steps`).
+    public func draftConfig() throws -> any PeftConfig {
+        try draft.peftConfig(rules: rules, task: workspace?.model.task, totalStep: training.maxSteps)
+    }
+
     /// Whether a training run is going.
     public var isTraining: Bool { job?.progress.phase.isActive ?? false }
 
@@ -116,8 +122,7 @@ public struct TargetSelection {
             return
         }
         do {
-            let config = try controller.draft.loraConfig(rules: controller.rules, task: workspace.model.task)
-            names = Set(try config.targetedModuleNames(in: workspace.model))
+            names = Set(try controller.draftConfig().lora.targetedModuleNames(in: workspace.model))
             problem = nil
         } catch {
             names = []

@@ -74,7 +74,7 @@ public final class TrainingJob: @unchecked Sendable {
             case .finished(_, .completed): ending = .completed
             case .finished(_, .stopped): ending = .stopped
             case let .finished(step, .nonFiniteLoss): ending = .failed("the loss is not finite at step \(step + 1)")
-            case .saved: break
+            case .saved, .ranks: break
             }
         }
     }

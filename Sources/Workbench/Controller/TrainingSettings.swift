@@ -11,6 +11,9 @@ public struct TrainingSettings: Equatable, Sendable {
         "eval_split": "0.02", "eval_every": "20", "logging": "1", "seed": "42",
     ]
 
+    /// `max_steps`, if set.
+    public var maxSteps: Int? { values["max_steps"].flatMap { Int($0) } }
+
     /// Keys that come from the session rather than `train`.
     static let sessionKeys: [String: String] = [
         "model": "load", "from_scratch": "load --from-scratch", "tokenizer": "load", "adapter": "adapter new / adapter load", "data": "data load",
@@ -37,4 +40,12 @@ public struct TrainingSettings: Equatable, Sendable {
         if all["output_dir"] == nil { all["output_dir"] = outputDirectory }
         return try Recipe(yaml: "", source: "the training settings", overrides: all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
     }
+}
+
+extension String {
+    /// The string with spaces before it up to `width` characters.
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+
+    /// The string with spaces after it up to `width` characters.
+    func rightPadded(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

@@ -26,7 +26,7 @@ enum ConfigPane {
         }
         let footer = inner.y + inner.height - 1
         if let editing = state.fieldEditor,
-           let problem = editing.key.hasSuffix("_modules") ? nil : draft.problem(setting: editing.key, to: ConfigDraft.parseTyped(editing.editor.text), rules: controller.rules) {
+           let problem = editing.key.hasSuffix("_modules") ? nil : draft.problem(setting: editing.key, to: ConfigDraft.parseTyped(editing.editor.text), rules: controller.rules, totalStep: controller.training.maxSteps) {
             grid.put("✗ " + problem, x: inner.x, y: footer, role: .error, limit: inner.width)
         } else if state.fieldEditor != nil {
             grid.put("✓ valid · Enter sets it, Esc cancels", x: inner.x, y: footer, role: .target, limit: inner.width)

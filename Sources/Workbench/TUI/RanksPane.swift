@@ -4,34 +4,34 @@ enum RanksPane {
     /// Shades from rank 0 to the largest rank.
     static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
 
-    static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
-        grid.box(rect, title: "AdaLoRA ranks · [ ] scrub · r training", focused: state.focus == .training)
+    static func draw(into screen: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
+        screen.box(rect, title: "AdaLoRA ranks · [ ] scrub · r training", focused: state.focus == .training)
         let inner = rect.inner
         guard let history = state.rankHistory(for: controller), !history.allocations.isEmpty else {
             let lines = ["no rank allocations yet: they come from AdaLoRA runs",
                          "(`method adalora`, then train), or `ranks RUN_DIR` for a finished run"]
-            for (offset, line) in lines.enumerated() { grid.put(line, x: inner.x, y: inner.y + offset, role: .dim, limit: inner.width) }
+            for (offset, line) in lines.enumerated() { screen.put(line, x: inner.x, y: inner.y + offset, role: .dim, limit: inner.width) }
             return
         }
+        let grid = RankGrid(history)
         let index = min(state.rankIndex ?? history.allocations.count - 1, history.allocations.count - 1)
         let allocation = history.allocations[index]
-        grid.put("step \(allocation.step) (\(index + 1)/\(history.allocations.count))  budget \(allocation.budget)  max rank \(history.maximumRank)",
-                 x: inner.x, y: inner.y, role: .accent, limit: inner.width)
-        let modules = history.modules, layers = history.layers
-        let column = max(5, min(12, (modules.map { short($0).count }.max() ?? 4) + 1))
-        let mapHeight = min(layers.count + 1, max(2, inner.height / 2))
-        for (offset, module) in modules.enumerated() {
-            grid.put(short(module), x: inner.x + 6 + offset * column, y: inner.y + 1, role: .dim, limit: column - 1)
+        screen.put("step \(allocation.step) (\(index + 1)/\(history.allocations.count))  budget \(allocation.budget)  total rank \(allocation.totalRank)  max \(grid.maximumRank)",
+                   x: inner.x, y: inner.y, role: .accent, limit: inner.width)
+        let column = max(5, min(12, (grid.labels.map(\.count).max() ?? 4) + 1))
+        let mapHeight = min(grid.layers.count + 1, max(2, inner.height / 2))
+        for (offset, label) in grid.labels.enumerated() {
+            screen.put(label, x: inner.x + 6 + offset * column, y: inner.y + 1, role: .dim, limit: column - 1)
         }
-        for (row, layer) in layers.prefix(mapHeight - 1).enumerated() {
+        for (row, layer) in grid.layers.prefix(mapHeight - 1).enumerated() {
             let y = inner.y + 2 + row
-            grid.put("L\(layer)", x: inner.x, y: y, role: .dim, limit: 5)
-            for (offset, module) in modules.enumerated() {
-                let rank = history.rank(layer: layer, module: module, at: index) ?? 0
-                let level = history.maximumRank == 0 ? 0 : Int((Double(rank) / Double(history.maximumRank) * Double(shades.count - 1)).rounded())
+            screen.put(layer.map { "L\($0)" } ?? "-", x: inner.x, y: y, role: .dim, limit: 5)
+            for (offset, kind) in grid.kinds.enumerated() {
+                let rank = grid.rank(layer: layer, kind: kind, at: index) ?? 0
+                let level = grid.maximumRank == 0 ? 0 : Int((Double(rank) / Double(grid.maximumRank) * Double(shades.count - 1)).rounded())
                 let x = inner.x + 6 + offset * column
                 let text = String(repeating: shades[level], count: column - 4) + String(rank).leftPadded(to: 3)
-                grid.put(text, x: x, y: y, role: level * 2 >= shades.count ? .heatHigh : .heatLow, limit: min(column - 1, inner.x + inner.width - x))
+                screen.put(text, x: x, y: y, role: level * 2 >= shades.count ? .heatHigh : .heatLow, limit: min(column - 1, inner.x + inner.width - x))
             }
         }
         let curveTop = inner.y + 2 + mapHeight
@@ -39,9 +39,6 @@ enum RanksPane {
         let steps = history.allocations.map { Double($0.step) }
         LinePlot(series: [LinePlot.Series(points: history.allocations.map { (x: Double($0.step), y: Double($0.budget)) }, role: .budget)],
                  xRange: (steps.first ?? 0) ... max(steps.last ?? 1, (steps.first ?? 0) + 1), marker: Double(allocation.step))
-            .draw(into: &grid, rect: curve)
+            .draw(into: &screen, rect: curve)
     }
-
-    /// `self_attn.q_proj` as `q_proj`.
-    static func short(_ module: String) -> String { String(module.split(separator: ".").last ?? Substring(module)) }
 }

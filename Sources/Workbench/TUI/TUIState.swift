@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// What the TUI shows besides the controller's state: focus, the tree's cursor and folds, open
 /// editors and overlays, plot options, the rank scrubber. Keys change it; screens read it.
@@ -62,7 +63,7 @@ public final class TUIState {
         let url = folder.appendingPathComponent("metrics.jsonl")
         let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int) ?? -1
         if let cache = rankCache, cache.url == url, cache.size == size { return cache.history }
-        guard let history = try? RankHistory(metricsFile: url) else { return nil }
+        guard let history = try? RankHistory(runDirectory: folder) else { return nil }
         rankCache = (url, size, history)
         return history
     }

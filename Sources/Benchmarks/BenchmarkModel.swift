@@ -1,0 +1,66 @@
+import Foundation
+import Models
+import Tensors
+import Tuners
+
+/// The model shapes the speed comparisons use: a GPT-2- or LLaMA-shaped model with random weights
+/// (built from a config, as transformers' `from_config`), and LoRA on the usual targets.
+public struct BenchmarkModel: Sendable {
+    public enum Architecture: String, Sendable, CaseIterable {
+        case gpt2, llama
+    }
+
+    public var architecture: Architecture
+    public var layers: Int
+    public var width: Int
+    /// Attention heads (default: width / 64).
+    public var heads: Int?
+    /// LLaMA's MLP width (default: 8/3 · width rounded to 64, as LLaMA does).
+    public var intermediate: Int?
+    public var vocabulary = 8192
+    public var sequence: Int
+    public var rank = 16
+    public var alpha = 32
+
+    public init(architecture: Architecture, layers: Int, width: Int, sequence: Int, heads: Int? = nil, intermediate: Int? = nil) {
+        self.architecture = architecture
+        self.layers = layers
+        self.width = width
+        self.sequence = sequence
+        self.heads = heads
+        self.intermediate = intermediate
+    }
+
+    /// The modules LoRA adapts: GPT-2's `c_attn` and `c_proj`, LLaMA's attention projections.
+    public var targets: [String] { architecture == .gpt2 ? ["c_attn", "c_proj"] : ["q_proj", "k_proj", "v_proj", "o_proj"] }
+
+    /// The base model, weights drawn from `seed`.
+    public func build(seed: UInt64 = 0) throws -> any PretrainedModel {
+        let heads = self.heads ?? max(1, width / 64)
+        let config: [String: Any]
+        switch architecture {
+        case .gpt2:
+            config = ["model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": width, "n_layer": layers, "n_head": heads,
+                      "n_positions": sequence, "vocab_size": vocabulary, "resid_pdrop": 0, "embd_pdrop": 0, "attn_pdrop": 0]
+        case .llama:
+            let mlp = intermediate ?? ((8 * width / 3 + 63) / 64 * 64)
+            config = ["model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": width, "num_hidden_layers": layers,
+                      "num_attention_heads": heads, "num_key_value_heads": heads, "intermediate_size": mlp,
+                      "max_position_embeddings": sequence, "vocab_size": vocabulary]
+        }
+        return try ModelLoader.build(config: ConfigReader(values: config, path: "benchmark config"),
+                                     factory: ParameterFactory(.initialized(std: 0.02, seed: seed)))
+    }
+
+    /// LoRA (r, alpha, dropout 0) on the targets.
+    public func loraConfig() throws -> LoraConfig {
+        let json: [String: Any] = ["peft_type": "LORA", "r": rank, "lora_alpha": alpha, "lora_dropout": 0.0, "target_modules": targets]
+        return try LoraConfig(jsonData: JSONSerialization.data(withJSONObject: json), source: "benchmark LoRA config")
+    }
+
+    /// `batch` rows of random token ids.
+    public func randomIds(batch: Int, seed: UInt64 = 1) -> [[Int]] {
+        var generator = RandomGenerator(seed: seed)
+        return (0 ..< batch).map { _ in (0 ..< sequence).map { _ in Int(generator.next() % UInt64(vocabulary)) } }
+    }
+}

@@ -1,0 +1,116 @@
+import CBLAS
+import Foundation
+import Models
+import Tensors
+import Training
+import Tuners
+
+/// `lorakit bench train`: LoRA training speed of the real trainer on a random-init GPT-2- or
+/// LLaMA-shaped model (float32, LoRA r=16, alpha 32, dropout 0, AdamW), in tokens per second and as
+/// a share of the machine's measured GEMM peak, with resident memory over the run.
+public struct TrainBenchmark {
+    public var model: BenchmarkModel
+    public var batch: Int
+    /// Timed steps, after `warmup` untimed ones.
+    public var steps: Int
+    public var warmup = 2
+
+    public init(model: BenchmarkModel, batch: Int, steps: Int) {
+        self.model = model
+        self.batch = batch
+        self.steps = steps
+    }
+
+    /// What one run measured.
+    public struct Result: Sendable {
+        public var tokensPerSecond: Double
+        /// GEMM floating-point operations per second during the timed steps.
+        public var gemmGFlops: Double
+        /// `cblas_sgemm` at 2048² on this machine, measured in the same run.
+        public var peakGFlops: Double
+        public var trainableParameters: Int
+        public var totalParameters: Int
+        /// Peak resident memory, MiB.
+        public var peakResidentMiB: Double
+        /// Resident memory after each tenth of the timed steps, MiB (flat after warm-up means no leak).
+        public var residentTrendMiB: [Double]
+    }
+
+    public func run() throws -> Result {
+        let base = try model.build()
+        let peft = try PeftModel(model: base, config: model.loraConfig())
+        let recipe = try Recipe(yaml: """
+            model: benchmark
+            data: random
+            output_dir: unused
+            max_steps: \(warmup + steps)
+            batch_size: \(batch)
+            lr: 1e-4
+            schedule: constant
+            shuffle: false
+            """, source: "benchmark recipe")
+        let examples = TrainingExamples(tokenizedIds: model.randomIds(batch: batch), attentionMask: nil, labels: nil)
+        let trainer = try Trainer(model: base, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
+                                  recipe: recipe, train: examples, evaluation: nil, padId: 0)
+        let tally = GemmTally()
+        let clock = StepClock(warmup: warmup, steps: steps, tally: tally)
+        trainer.stepHook = clock
+        try GemmTally.$current.withValue(tally) { try trainer.run { _ in } }
+        let seconds = clock.timedSeconds
+        let counts = peft.trainableParameterCounts
+        return Result(tokensPerSecond: Double(steps * batch * model.sequence) / seconds,
+                      gemmGFlops: Double(clock.timedFlops) / seconds / 1e9,
+                      peakGFlops: Self.blasPeak(), trainableParameters: counts.trainable, totalParameters: counts.total,
+                      peakResidentMiB: ProcessMemory.residentMiB()?.peak ?? 0, residentTrendMiB: clock.residentTrend)
+    }
+
+    /// `cblas_sgemm` GFLOP/s at 2048², best of three.
+    static func blasPeak() -> Double {
+        let n = 2048
+        var generator = RandomGenerator(seed: 0)
+        let a = Tensor.normal([n, n], generator: &generator), b = Tensor.normal([n, n], generator: &generator), c = Tensor.zeros([n, n])
+        let seconds = Timing.best(of: 3) {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, pa.baseAddress, Int32(n),
+                            pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
+            } } }
+        }
+        return 2 * Double(n * n * n) / seconds / 1e9
+    }
+
+    public static func format(_ r: Result, _ b: TrainBenchmark) -> String {
+        let m = b.model
+        return """
+        \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.batch), vocab \(m.vocabulary), LoRA r=\(m.rank) on \(m.targets.joined(separator: ","))
+        trainable \(r.trainableParameters) of \(r.totalParameters) parameters
+        \(String(format: "%.0f", r.tokensPerSecond)) tokens/s over \(b.steps) steps (after \(b.warmup) warm-up)
+        GEMM \(String(format: "%.1f", r.gemmGFlops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gemmGFlops / r.peakGFlops))% of the measured cblas_sgemm peak (\(String(format: "%.1f", r.peakGFlops)) GFLOP/s)
+        peak resident memory \(String(format: "%.0f", r.peakResidentMiB)) MiB; resident over the run: \(r.residentTrendMiB.map { String(format: "%.0f", $0) }.joined(separator: " "))
+        """
+    }
+}
+
+/// Times the trainer's steps from inside (a step hook), skipping the warm-up.
+final class StepClock: TrainingStepHook {
+    let warmup: Int, steps: Int
+    let tally: GemmTally
+    private var start: UInt64 = 0, end: UInt64 = 0
+    private var startFlops = 0, endFlops = 0
+    private(set) var residentTrend: [Double] = []
+
+    init(warmup: Int, steps: Int, tally: GemmTally) {
+        self.warmup = warmup
+        self.steps = steps
+        self.tally = tally
+    }
+
+    func afterOptimizerStep(_ step: Int) throws {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if step == warmup { (start, startFlops) = (now, tally.flops) }
+        if step > warmup, (step - warmup) % max(1, steps / 10) == 0, let memory = ProcessMemory.residentMiB() { residentTrend.append(memory.current) }
+        if step == warmup + steps { (end, endFlops) = (now, tally.flops) }
+    }
+
+    var timedSeconds: Double { Double(end - start) / 1e9 }
+    var timedFlops: Int { endFlops - startFlops }
+}
