@@ -29,6 +29,8 @@ public final class Controller {
     public var trainingObserver: ((TrainingEvent) -> Void)?
     /// Set by the TUI: `source` hands its script here to be played between frames instead of blocking.
     public var scriptQueue: ((SessionPlayer) -> Void)?
+    /// How many script lines are running (a script's lines are not recorded again, only its `source`).
+    var replaying = 0
     /// Scripts being run by `source`, innermost last, to refuse a script that sources itself.
     var sourcing: [String] = []
     private var selectionCache: (revision: Int, selection: TargetSelection)?
@@ -53,7 +55,7 @@ public final class Controller {
         do {
             let spec = try commands.lookup(name)
             if words.count > 1, spec.subcommands.contains(words[1]) { named += " " + words[1] }
-            if spec.name != "record" { recorder?.record(line) }
+            if spec.name != "record", replaying == 0 { recorder?.record(line) }
             try spec.run(self, Invocation(command: name, words: Array(words.dropFirst()), usage: spec.usage))
         } catch let error as CommandError {
             log.append(.error, error.description)

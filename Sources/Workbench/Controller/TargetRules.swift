@@ -80,7 +80,4 @@ public struct TargetRules: Equatable, Sendable {
     mutating func exclude(_ entry: String) {
         if !excluded.contains(entry) { excluded.append(entry) }
     }
-
-    /// One line per entry and exclusion.
-    public var isEmpty: Bool { entries.isEmpty && excluded.isEmpty }
 }

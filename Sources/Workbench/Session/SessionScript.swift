@@ -62,6 +62,8 @@ public final class SessionPlayer {
         guard !isDone, !controller.isTraining else { return false }
         let line = script.lines[position]
         position += 1
+        controller.replaying += 1
+        defer { controller.replaying -= 1 }
         do {
             try controller.execute(line.text)
         } catch let error as ScriptError {

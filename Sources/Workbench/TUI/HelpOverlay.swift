@@ -19,7 +19,7 @@ enum HelpOverlay {
     ]
 
     static func draw(into grid: inout Grid) {
-        let width = min(grid.width - 4, 76), height = min(grid.height - 2, keys.count + 5)
+        let width = min(grid.width - 4, 84), height = min(grid.height - 2, keys.count + 5)
         let rect = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
         grid.fill(rect)
         grid.box(rect, title: "keys · Esc closes", focused: true)
