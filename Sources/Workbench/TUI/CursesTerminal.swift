@@ -34,8 +34,17 @@ final class CursesTerminal {
         endwin()
     }
 
-    /// Columns and rows.
-    var size: (width: Int, height: Int) { (Int(getmaxx(stdscr)), Int(getmaxy(stdscr))) }
+    /// Columns and rows, following the terminal when it changed size (curses learns of it only
+    /// when its SIGWINCH handler runs on the thread that reads keys, which a background thread may
+    /// prevent, so the size is asked of the terminal itself).
+    var size: (width: Int, height: Int) {
+        var window = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_col > 0, window.ws_row > 0,
+           Int32(window.ws_col) != getmaxx(stdscr) || Int32(window.ws_row) != getmaxy(stdscr) {
+            resizeterm(Int32(window.ws_row), Int32(window.ws_col))
+        }
+        return (Int(getmaxx(stdscr)), Int(getmaxy(stdscr)))
+    }
 
     /// Sets up one colour pair per role. Without colours, roles with a background are shown reversed.
     func apply(_ theme: Theme) {
