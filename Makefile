@@ -15,6 +15,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The workbench (TUI) on the built-in model; ARGS passes arguments, e.g. ARGS=repl or ARGS="--theme light".
 run: release
 	$(RELEASE_BIN) $(ARGS)
 

@@ -6,5 +6,7 @@ struct Lorakit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lorakit",
         abstract: "A terminal workbench for LoRA-family fine-tuning.",
-        subcommands: [Info.self, Forward.self, Generate.self, Merge.self, Train.self, Ranks.self, TokenizerCommand.self, Bench.self])
+        subcommands: [Open.self, Repl.self, RunScript.self, Info.self, Forward.self, Generate.self, Merge.self, Train.self, Ranks.self,
+                      TokenizerCommand.self, Bench.self],
+        defaultSubcommand: Open.self)
 }

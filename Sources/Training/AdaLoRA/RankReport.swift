@@ -62,14 +62,14 @@ public enum RankReport {
 
     /// The layer index of a module (the first number in its path) and what it is within the layer
     /// (the rest of the path after that number; the whole path when there is none).
-    static func modulePosition(_ name: String) -> (layer: Int?, kind: String) {
+    public static func modulePosition(_ name: String) -> (layer: Int?, kind: String) {
         let parts = name.split(separator: ".").map(String.init)
         guard let index = parts.firstIndex(where: { Int($0) != nil }), index + 1 < parts.count else { return (nil, name) }
         return (Int(parts[index]), parts[(index + 1)...].joined(separator: "."))
     }
 
     /// Column labels: each kind's last path component when those are all different, else the kind.
-    static func shortLabels(_ kinds: [String]) -> [String] {
+    public static func shortLabels(_ kinds: [String]) -> [String] {
         let last = kinds.map { String($0.split(separator: ".").last ?? Substring($0)) }
         return Set(last).count == last.count ? last : kinds
     }

@@ -18,9 +18,7 @@ extension PeftModel {
         if config.lora.taskType == ModelTask.sequenceClassification.rawValue {
             config.lora.modulesToSave = (config.lora.modulesToSave ?? []) + ["classifier", "score"]
         }
-        if config.lora.targetModules == nil { config.lora.targetModules = try DefaultTargetModules.lora(modelType: model.modelType) }
-        if config.lora.targetModules == .allLinear { config.lora.targetModules = .names(allLinearNames(taskType: config.lora.taskType)) }
-        let targets = try selectTargets(config.lora)
+        let targets = try Self.resolveTargets(&config.lora, in: model)
         let fanInFanOut = config.lora.fanInFanOut
         var created: [(key: String, layer: any AdapterLayer)] = []
         do {
@@ -51,8 +49,16 @@ extension PeftModel {
         updateTrainability()
     }
 
+    /// Fills in the default targets (none given) or expands "all-linear" in `config`, then returns the
+    /// modules of `model` it targets, with PEFT's errors when there are none.
+    static func resolveTargets(_ config: inout LoraConfig, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
+        if config.targetModules == nil { config.targetModules = try DefaultTargetModules.lora(modelType: model.modelType) }
+        if config.targetModules == .allLinear { config.targetModules = .names(allLinearNames(in: model, taskType: config.taskType)) }
+        return try selectTargets(config, in: model)
+    }
+
     /// The modules `config` targets, with PEFT's errors when there are none.
-    private func selectTargets(_ config: LoraConfig) throws -> [(key: String, module: Module)] {
+    private static func selectTargets(_ config: LoraConfig, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
         let matcher = try TargetMatcher(config)
         let modules = model.namedModules()
         let adapterPrefixes = modules.filter { $0.module is any AdapterLayer }.map { $0.name + "." }
@@ -79,7 +85,7 @@ extension PeftModel {
 
     /// PEFT's `_maybe_include_all_linear_layers`: every Linear/Conv1D (or LoRA layer around one) except
     /// the output layer, and nothing inside an adapter layer.
-    private func allLinearNames(taskType: String?) -> [String] {
+    private static func allLinearNames(in model: any PretrainedModel, taskType: String?) -> [String] {
         let modules = model.namedModules()
         let insideAdapters = modules.filter { $0.module is any AdapterLayer }.map { $0.name + "." }
         var excluded = Set<String>()
@@ -91,7 +97,7 @@ extension PeftModel {
     }
 
     /// " Close module names: ..." for each listed target that matched nothing.
-    private func closeNames(to targets: TargetModules?, among names: [String]) -> String {
+    private static func closeNames(to targets: TargetModules?, among names: [String]) -> String {
         guard case let .names(wanted)? = targets else { return "" }
         let lastComponents = Array(Set(names.compactMap { $0.split(separator: ".").last.map(String.init) })).sorted()
         let hints = wanted.compactMap { target in

@@ -1,0 +1,170 @@
+import Foundation
+import Models
+import Tuners
+
+/// `adapter new|use|list|delete|load`, `save`, `merge`, `unmerge`, `export`: the adapters on the
+/// loaded model, through `PeftModel`.
+enum AdapterCommands {
+    static let all: [CommandSpec] = [adapter, save, merge, unmerge, export]
+
+    static let adapter: CommandSpec = CommandSpec(
+        "adapter", usage: "adapter new NAME | adapter use NAME | adapter list | adapter delete NAME | adapter load DIR [NAME]",
+        summary: "create, switch, list, delete and load adapters",
+        subcommands: ["new", "use", "list", "delete", "load"],
+        arguments: ["use": .adapter, "delete": .adapter, "load": .path]
+    ) { controller, invocation in
+        var invocation = invocation
+        let sub = try invocation.subcommand(["new", "use", "list", "delete", "load"])
+        let workspace = try controller.requireWorkspace(invocation.command)
+        if sub != "list" { try controller.requireIdle(invocation.command) }
+        switch sub {
+        case "new":
+            let name = try invocation.arguments(1, 1, names: "NAME")[0]
+            try create(name, in: workspace, controller: controller, command: invocation.command)
+        case "use":
+            let name = try invocation.arguments(1, 1, names: "NAME")[0]
+            let peft = try requirePeft(workspace, invocation.command)
+            guard peft.adapterNames.contains(name) else {
+                throw CommandError.unknown(invocation.command, what: "adapter", word: name, valid: peft.adapterNames)
+            }
+            try peft.setAdapter(name)
+            controller.say("active adapter: \(name)\n\(peft.trainableParametersSummary)")
+        case "delete":
+            let name = try invocation.arguments(1, 1, names: "NAME")[0]
+            let peft = try requirePeft(workspace, invocation.command)
+            guard peft.adapterNames.contains(name) else {
+                throw CommandError.unknown(invocation.command, what: "adapter", word: name, valid: peft.adapterNames)
+            }
+            try peft.deleteAdapter(name)
+            controller.say("deleted \(name); active: \(peft.activeAdapters.joined(separator: ", ").ifEmpty("none"))")
+        case "load":
+            let words = try invocation.arguments(1, 2, names: "DIR (a PEFT adapter folder)")
+            let directory = URL(fileURLWithPath: (words[0] as NSString).expandingTildeInPath)
+            let name = words.count > 1 ? words[1] : (workspace.peft == nil ? AdapterFiles.defaultAdapterName : directory.lastPathComponent)
+            try workspace.requireWeights(invocation.command)
+            if let peft = workspace.peft {
+                try peft.loadAdapter(directory: directory, name: name, isTrainable: true)
+                try peft.setAdapter(name)
+            } else {
+                workspace.peft = try PeftModel.fromPretrained(workspace.model, directory: directory, adapterName: name, isTrainable: true)
+            }
+            let peft = workspace.peft!
+            for warning in peft.warnings { controller.say("note: \(warning)") }
+            controller.say("loaded \(name) from \(words[0]) (active): \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
+        default:
+            _ = try invocation.arguments(0, 0, names: "")
+            guard let peft = workspace.peft, !peft.adapterNames.isEmpty else {
+                controller.say("no adapters yet; `adapter new NAME` makes one from the config")
+                return
+            }
+            let merged = Set(peft.adapterLayers.flatMap(\.layer.mergedAdapters))
+            controller.say(peft.adapterNames.map { name in
+                let marks = (peft.activeAdapters.contains(name) ? " active" : "") + (merged.contains(name) ? " merged" : "")
+                return "\(peft.activeAdapters.contains(name) ? "*" : " ") \(name)  \(describe(peft.configs[name]!))  \(peft.wrappedModuleNames(of: name).count) modules\(marks)"
+            }.joined(separator: "\n"))
+        }
+    }
+
+    /// Creates an adapter from the draft config and makes it the active one.
+    static func create(_ name: String, in workspace: ModelWorkspace, controller: Controller, command: String) throws {
+        try workspace.requireWeights(command)
+        let config = try controller.draftConfig()
+        if let peft = workspace.peft {
+            try peft.addAdapter(name, config: config)
+            try peft.setAdapter(name)
+        } else {
+            workspace.peft = try PeftModel(model: workspace.model, config: config, adapterName: name, seed: UInt64(controller.training.values["seed"].flatMap(UInt64.init) ?? 42))
+        }
+        let peft = workspace.peft!
+        for warning in peft.warnings { controller.say("note: \(warning)") }
+        controller.say("adapter \(name) (active): \(describe(config)) on \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
+    }
+
+    /// `r=8 alpha=16`, `dora`, or AdaLoRA's `adalora r 12→8 over 60 steps`.
+    static func describe(_ config: any PeftConfig) -> String {
+        let alpha = "alpha=\(LinePlot.label(config.lora.loraAlpha))"
+        if let adalora = config as? AdaLoraConfig {
+            return "adalora r \(adalora.initR)→\(adalora.targetR) over \(adalora.totalStep.map(String.init) ?? "?") steps \(alpha)"
+        }
+        return "r=\(config.lora.r) \(alpha)" + (config.lora.useDora ? " dora" : "")
+    }
+
+    static func requirePeft(_ workspace: ModelWorkspace, _ command: String) throws -> PeftModel {
+        guard let peft = workspace.peft else { throw CommandError(command, "no adapters yet; `adapter new NAME` makes one") }
+        return peft
+    }
+
+    static let save: CommandSpec = CommandSpec(
+        "save", usage: "save DIR", summary: "write every adapter as PEFT's save_pretrained does (others in DIR/NAME)",
+        arguments: ["": .path]
+    ) { controller, invocation in
+        let path = try invocation.arguments(1, 1, names: "DIR")[0]
+        let workspace = try controller.requireWorkspace("save")
+        try controller.requireIdle("save")
+        let peft = try requirePeft(workspace, "save")
+        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        try peft.savePretrained(directory: url)
+        controller.say(peft.adapterNames.map { name in
+            "saved \(name) to \(name == AdapterFiles.defaultAdapterName ? path : "\(path)/\(name)")"
+        }.joined(separator: "\n"))
+    }
+
+    static let merge: CommandSpec = CommandSpec("merge", usage: "merge", summary: "fold the active adapters into the base weights (undo with unmerge)") { controller, invocation in
+        _ = try invocation.arguments(0, 0, names: "")
+        let workspace = try controller.requireWorkspace("merge")
+        try controller.requireIdle("merge")
+        let peft = try requirePeft(workspace, "merge")
+        try peft.mergeAdapter(safeMerge: true)
+        controller.say("merged \(peft.activeAdapters.joined(separator: ", ")) into the base weights of \(peft.adapterLayers.count) modules")
+    }
+
+    static let unmerge: CommandSpec = CommandSpec("unmerge", usage: "unmerge", summary: "take merged adapters out of the base weights again") { controller, invocation in
+        _ = try invocation.arguments(0, 0, names: "")
+        let workspace = try controller.requireWorkspace("unmerge")
+        try controller.requireIdle("unmerge")
+        let peft = try requirePeft(workspace, "unmerge")
+        guard peft.adapterLayers.contains(where: { $0.layer.isMerged }) else { throw CommandError("unmerge", "nothing is merged") }
+        try peft.unmergeAdapter()
+        controller.say("unmerged; the base weights are as loaded")
+    }
+
+    static let export: CommandSpec = CommandSpec(
+        "export", usage: "export DIR", summary: "write the model with the active adapters merged in (a transformers checkpoint)",
+        arguments: ["": .path]
+    ) { controller, invocation in
+        let path = try invocation.arguments(1, 1, names: "DIR")[0]
+        let workspace = try controller.requireWorkspace("export")
+        try controller.requireIdle("export")
+        try workspace.requireWeights("export")
+        let peft = try requirePeft(workspace, "export")
+        try MergedExport.write(peft, configFrom: workspace.reference.directory, to: URL(fileURLWithPath: (path as NSString).expandingTildeInPath))
+        controller.say("wrote the model with \(peft.activeAdapters.joined(separator: ", ")) merged to \(path) (config.json, model.safetensors); the session keeps its adapters")
+    }
+}
+
+/// Writes the merged model without ending the session's adapters: merges the active adapters, puts
+/// the base layers (and saved-module copies) in the adapter layers' places for the writer, then
+/// restores the adapter layers and unmerges.
+enum MergedExport {
+    static func write(_ peft: PeftModel, configFrom source: URL, to directory: URL) throws {
+        let model = peft.model
+        let wasMerged = peft.adapterLayers.contains { $0.layer.isMerged }
+        if !wasMerged { try peft.mergeAdapter(safeMerge: true) }
+        let layers = peft.adapterLayers.map { ($0.name, $0.layer as Module) }
+        let wrappers = peft.modulesToSaveWrappers.map { ($0.name, $0.wrapper as Module) }
+        defer {
+            for (name, module) in layers + wrappers { try? model.replaceModule(at: name, with: module) }
+            if !wasMerged { try? peft.unmergeAdapter() }
+        }
+        for (name, layer) in peft.adapterLayers { try model.replaceModule(at: name, with: layer.baseLayer) }
+        for (name, wrapper) in peft.modulesToSaveWrappers {
+            try model.replaceModule(at: name, with: wrapper.activeAdapter.flatMap(wrapper.copy(for:)) ?? wrapper.original)
+        }
+        try MergedModelWriter.write(model, configFrom: source, to: directory)
+    }
+}
+
+extension String {
+    /// `replacement` when the string is empty.
+    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Models
+
+/// Tab completion for a command line, shared by the REPL (readline) and the TUI's `:` line:
+/// command names, subcommands, module names, config keys, recipe keys, adapters, themes and paths.
+public struct Completer {
+    let controller: Controller
+
+    public init(controller: Controller) {
+        self.controller = controller
+    }
+
+    /// Candidates for the word being typed at the end of `line`.
+    public func candidates(for line: String) -> [String] {
+        let endsWithSpace = line.last == " "
+        var words = line.split(separator: " ").map(String.init)
+        let current = endsWithSpace || words.isEmpty ? "" : words.removeLast()
+        let options: [String]
+        if words.isEmpty {
+            options = controller.commands.names
+        } else if let spec = try? controller.commands.lookup(words[0]) {
+            if !spec.subcommands.isEmpty && words.count == 1 {
+                options = spec.subcommands
+            } else {
+                let sub = spec.subcommands.isEmpty ? nil : words[1]
+                let position = words.count - (spec.subcommands.isEmpty ? 1 : 2)
+                options = values(spec.argumentKind(after: sub), current: current, position: position, command: spec.name)
+            }
+        } else {
+            options = []
+        }
+        return options.filter { $0.hasPrefix(current) }.sorted()
+    }
+
+    /// What may fill an argument of `kind`, the `position`-th after the (sub)command.
+    private func values(_ kind: CommandSpec.ArgumentKind, current: String, position: Int, command: String) -> [String] {
+        let firstOnly: Bool
+        var result: [String] = []
+        switch kind {
+        case .none: return []
+        case .path:
+            firstOnly = false
+            result = paths(current)
+            if command == "load" { result += BuiltinAssets.modelNames.map { "builtin:\($0)" } }
+            if command == "data" { result += BuiltinAssets.datasetNames.map { "builtin:\($0)" } }
+        case .module:
+            firstOnly = false
+            let names = controller.workspace?.model.namedModules().map(\.name).filter { !$0.isEmpty } ?? []
+            result = Array(Set(names + names.compactMap { $0.split(separator: ".").last.map(String.init) }))
+        case .configKey:
+            firstOnly = true
+            result = controller.draft.method.fields.map(\.key)
+        case .recipeKey:
+            firstOnly = false
+            result = TrainingSettings.keys.map { $0 + "=" }
+        case .adapter:
+            firstOnly = true
+            result = controller.workspace?.peft?.adapterNames ?? []
+        case .theme:
+            firstOnly = true
+            result = Theme.available(in: controller.environment.themeDirectories)
+        case .command:
+            firstOnly = true
+            result = controller.commands.names
+        case .method:
+            firstOnly = true
+            result = AdapterMethod.allCases.map(\.rawValue)
+        }
+        return firstOnly && position > 0 ? [] : result
+    }
+
+    /// Files and folders (with a trailing `/`) that complete `prefix`.
+    private func paths(_ prefix: String) -> [String] {
+        let expanded = (prefix as NSString).expandingTildeInPath
+        let folder = prefix.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent
+        let shownFolder = prefix.hasSuffix("/") ? prefix : (prefix as NSString).deletingLastPathComponent
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        return entries.filter { !$0.hasPrefix(".") }.map { name in
+            var isDirectory: ObjCBool = false
+            let full = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(name)
+            _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
+            let shown = shownFolder.isEmpty ? name : (shownFolder.hasSuffix("/") ? shownFolder + name : shownFolder + "/" + name)
+            return shown + (isDirectory.boolValue ? "/" : "")
+        }
+    }
+}

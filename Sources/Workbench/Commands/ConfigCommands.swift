@@ -1,0 +1,135 @@
+import Foundation
+import Tuners
+
+/// `method` and `config set|show|unset|load|save`: the adapter config being drafted, in PEFT's keys.
+enum ConfigCommands {
+    static let all: [CommandSpec] = [method, config]
+
+    static let method: CommandSpec = CommandSpec(
+        "method", usage: "method lora|adalora", summary: "the PEFT method new adapters use", arguments: ["": .method]
+    ) { controller, invocation in
+        let name = try invocation.arguments(0, 1, names: "METHOD").first
+        guard let name else {
+            controller.say("method \(controller.draft.method.rawValue)")
+            return
+        }
+        guard let method = AdapterMethod(rawValue: name.lowercased()) else {
+            throw CommandError.unknown("method", what: "method", word: name, valid: AdapterMethod.allCases.map(\.rawValue))
+        }
+        controller.draft.method = method
+        let keys = Set(method.fields.map(\.key))
+        controller.draft.values = controller.draft.values.filter { keys.contains($0.key) }
+        controller.say("method \(method.rawValue): `config show` lists its fields")
+    }
+
+    static let config: CommandSpec = CommandSpec(
+        "config", usage: "config set KEY VALUE | config show | config unset KEY | config load FILE | config save FILE",
+        summary: "edit the adapter config (PEFT's adapter_config.json keys), validated as PEFT validates it",
+        subcommands: ["set", "show", "unset", "load", "save"],
+        arguments: ["set": .configKey, "unset": .configKey, "load": .path, "save": .path]
+    ) { controller, invocation in
+        var invocation = invocation
+        let sub = try invocation.subcommand(["set", "show", "unset", "load", "save"])
+        switch sub {
+        case "set":
+            let words = try invocation.arguments(2, names: "KEY and VALUE")
+            try set(words[0], words: Array(words.dropFirst()), controller: controller, command: invocation.command)
+            controller.say("\(words[0]) = \(controller.draft.value(of: words[0]))")
+        case "unset":
+            let key = try invocation.arguments(1, 1, names: "KEY")[0]
+            _ = try controller.draft.field(key, command: invocation.command)
+            if key == "target_modules" || key == "exclude_modules" {
+                controller.rules = key == "target_modules" ? TargetRules(entries: [], excluded: controller.rules.excluded) : TargetRules(entries: controller.rules.entries)
+            }
+            controller.draft.values[key] = nil
+            controller.say("\(key) = \(controller.draft.value(of: key)) (default)")
+        case "show":
+            _ = try invocation.arguments(0, 0, names: "")
+            controller.say(show(controller))
+        case "load":
+            let path = try invocation.arguments(1, 1, names: "FILE (an adapter_config.json or an adapter folder)")[0]
+            try load(URL(fileURLWithPath: (path as NSString).expandingTildeInPath), controller: controller)
+            controller.say("loaded the config from \(path)\n" + show(controller))
+        default:
+            let path = try invocation.arguments(1, 1, names: "FILE (a .json file or a folder)")[0]
+            let config = try controller.draftConfig()
+            let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+            if url.pathExtension == "json" {
+                do { try Data(config.jsonText.utf8).write(to: url, options: .atomic) } catch {
+                    throw invocation.error("cannot write \(path): \(error.localizedDescription)")
+                }
+                controller.say("wrote \(path)")
+            } else {
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+                try config.write(to: url)
+                controller.say("wrote \(url.appendingPathComponent(AdapterFiles.configFileName).path)")
+            }
+        }
+    }
+
+    /// Sets a field after validating the draft with it; the target fields set the rules.
+    static func set(_ key: String, words: [String], controller: Controller, command: String) throws {
+        _ = try controller.draft.field(key, command: command)
+        let text = ConfigDraft.parseValue(words)
+        if key == "target_modules" || key == "exclude_modules" {
+            let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            let entries = (parsed as? [String]) ?? (parsed as? String).map { [$0] } ?? []
+            guard !entries.isEmpty || parsed is NSNull else { throw CommandError(command, "\(key) takes module names, a regex, or all-linear") }
+            controller.rules = key == "target_modules" ? TargetRules(entries: entries, excluded: controller.rules.excluded)
+                : TargetRules(entries: controller.rules.entries, excluded: entries)
+            return
+        }
+        if let problem = controller.draft.problem(setting: key, to: text, rules: controller.rules, totalStep: controller.training.maxSteps) {
+            throw CommandError(command, problem)
+        }
+        controller.draft.values[key] = text
+    }
+
+    /// Reads an `adapter_config.json` (or the one in a folder) into the draft and the rules.
+    static func load(_ url: URL, controller: Controller) throws {
+        var isDirectory: ObjCBool = false
+        let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? url.appendingPathComponent(AdapterFiles.configFileName) : url
+        let config = try PeftConfigs.read(contentsOf: file)
+        guard let object = try JSONSerialization.jsonObject(with: Data(config.jsonText.utf8)) as? [String: Any] else { return }
+        var draft = ConfigDraft()
+        draft.method = config.peftType == .adalora ? .adalora : .lora
+        for field in draft.method.fields where !["target_modules", "exclude_modules"].contains(field.key) {
+            let text = ConfigDraft.jsonText(object[field.key] ?? NSNull())
+            if text != field.defaultValue { draft.values[field.key] = text }
+        }
+        controller.draft = draft
+        controller.rules = TargetRules(config.lora.targetModules, excluding: config.lora.excludeModules)
+    }
+
+    /// The form as text: every field with its value, `*` where it differs from PEFT's default.
+    static func show(_ controller: Controller) -> String {
+        let draft = controller.draft
+        var lines = ["\(draft.method.rawValue) config (* changed from PEFT's default):"]
+        for field in draft.method.fields {
+            let value = displayValue(of: field.key, controller: controller)
+            let changed = draft.values[field.key] != nil || (field.key == "target_modules" && !controller.rules.entries.isEmpty)
+            lines.append("\(changed ? "*" : " ") \(field.key.rightPadded(to: 20)) \(value)")
+        }
+        if let problem = controller.selection.problem, controller.workspace != nil { lines.append("! \(problem)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A field's value as the form shows it; the target fields show the rules.
+    static func displayValue(of key: String, controller: Controller) -> String {
+        switch key {
+        case "target_modules": return controller.rules.targetModules.map(describe) ?? "null (defaults for the model type)"
+        case "exclude_modules": return controller.rules.excludeModules.map(describe) ?? "null"
+        default: return controller.draft.value(of: key)
+        }
+    }
+
+    /// `target_modules` as the form shows it.
+    static func describe(_ modules: TargetModules) -> String {
+        switch modules {
+        case let .names(names): return names.joined(separator: ", ")
+        case let .pattern(pattern): return "regex \(pattern)"
+        case .allLinear: return TargetRules.allLinear
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Models
+import Training
+import Tuners
+
+/// `train`, `stop`, `resume`, `eval`, `generate`, `ranks`, `params`: running the adapted model.
+enum TrainingCommands {
+    static let all: [CommandSpec] = [train, stop, resume, eval, generate, ranks, params]
+
+    static let train: CommandSpec = CommandSpec(
+        "train", usage: "train [KEY=VALUE ...]",
+        summary: "train the active adapter in the background (recipe keys: max_steps=100 lr=1e-4 ...; remembered)",
+        arguments: ["": .recipeKey]
+    ) { controller, invocation in
+        try start(controller, invocation: invocation, resumeFrom: nil)
+    }
+
+    static let resume: CommandSpec = CommandSpec(
+        "resume", usage: "resume DIR [KEY=VALUE ...]", summary: "continue a stopped run from its checkpoint folder (output_dir/checkpoint-N)",
+        arguments: ["": .path]
+    ) { controller, invocation in
+        guard let first = invocation.words.first, !first.contains("=") else { throw invocation.error("missing DIR (usage: \(invocation.usage))") }
+        let checkpoint = URL(fileURLWithPath: (first as NSString).expandingTildeInPath)
+        var words = Array(invocation.words.dropFirst())
+        if controller.training.values["output_dir"] == nil, !words.contains(where: { $0.hasPrefix("output_dir=") }) {
+            words.append("output_dir=\(checkpoint.deletingLastPathComponent().path)")
+        }
+        try start(controller, invocation: Invocation(command: invocation.command, words: words, usage: invocation.usage), resumeFrom: checkpoint)
+    }
+
+    /// Starts a run of the active adapter (making `default` from the config if there is none).
+    static func start(_ controller: Controller, invocation: Invocation, resumeFrom checkpoint: URL?) throws {
+        let command = invocation.command
+        try controller.requireIdle(command)
+        let workspace = try controller.requireWorkspace(command)
+        try workspace.requireWeights(command)
+        let tokenizer = try workspace.requireTokenizer(command)
+        var settings = controller.training
+        try settings.apply(try invocation.keyValues(invocation.words), command: command)
+        var remembered = settings
+        if checkpoint != nil { remembered.values["output_dir"] = controller.training.values["output_dir"] }
+        controller.training = remembered
+        if workspace.peft == nil {
+            try AdapterCommands.create(AdapterFiles.defaultAdapterName, in: workspace, controller: controller, command: command)
+        }
+        let peft = workspace.peft!
+        if peft.adapterLayers.contains(where: { $0.layer.isMerged }) { throw CommandError(command, "an adapter is merged; `unmerge` before training") }
+        if controller.dataSource == nil { controller.say("no data loaded; training on \(DataCommands.defaultSource) (`data load` to choose)") }
+        let recipe = try settings.recipe(model: workspace.reference.description, data: controller.dataSource ?? DataCommands.defaultSource,
+                                         outputDirectory: newRunDirectory(controller, adapter: peft.activeAdapter ?? "run").path)
+        let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: peft, tokenizer: tokenizer,
+                                  modelDirectory: workspace.reference.directory, resumeFrom: checkpoint)
+        let job = TrainingJob(run: run, log: controller.log, observer: controller.trainingObserver)
+        controller.job = job
+        controller.say("training \(peft.activeAdapter ?? "") on \(recipe.data): steps \(run.trainer.step + 1)-\(run.trainer.totalSteps), lr \(recipe.lr), batch \(recipe.batchSize) × \(recipe.seqLen) tokens → \(run.outputDirectory.path)")
+        job.start()
+    }
+
+    /// `runs/ADAPTER-N`, the first that does not exist.
+    static func newRunDirectory(_ controller: Controller, adapter: String) -> URL {
+        var index = 1
+        while true {
+            let url = controller.environment.runsDirectory.appendingPathComponent("\(adapter)-\(index)")
+            if !FileManager.default.fileExists(atPath: url.path) { return url }
+            index += 1
+        }
+    }
+
+    static let stop: CommandSpec = CommandSpec("stop", usage: "stop", summary: "stop the run at the end of this step (it writes a checkpoint)") { controller, invocation in
+        _ = try invocation.arguments(0, 0, names: "")
+        guard let job = controller.job, job.progress.phase.isActive else { throw invocation.error("no run is going") }
+        job.stop()
+        controller.say("stopping at the end of this step")
+    }
+
+    static let eval: CommandSpec = CommandSpec("eval", usage: "eval", summary: "evaluation loss and perplexity of the active adapter on held-out data") { controller, invocation in
+        _ = try invocation.arguments(0, 0, names: "")
+        try controller.requireIdle("eval")
+        let workspace = try controller.requireWorkspace("eval")
+        try workspace.requireWeights("eval")
+        var settings = controller.training
+        if Double(settings.values["eval_split"] ?? "0") ?? 0 <= 0, settings.values["eval_data"] == nil {
+            try settings.apply([("eval_split", "0.02")], command: "eval")
+        }
+        let recipe = try settings.recipe(model: workspace.reference.description, data: controller.dataSource ?? DataCommands.defaultSource,
+                                         outputDirectory: controller.environment.runsDirectory.path)
+        let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: workspace.peft, tokenizer: workspace.requireTokenizer("eval"),
+                                  modelDirectory: workspace.reference.directory)
+        let metrics = try run.trainer.evaluate()
+        controller.say(String(format: "eval loss %.4f", metrics.loss) + (metrics.perplexity.map { String(format: "  perplexity %.2f", $0) } ?? "")
+            + (metrics.accuracy.map { String(format: "  accuracy %.1f%%", $0 * 100) } ?? ""))
+    }
+
+    static let generate: CommandSpec = CommandSpec(
+        "generate", usage: "generate PROMPT [max_new_tokens=N temperature=T top_k=K top_p=P seed=S]",
+        summary: "continue PROMPT with the adapted model"
+    ) { controller, invocation in
+        let words = try invocation.arguments(1, names: "PROMPT (quote it if it has spaces)")
+        try controller.requireIdle("generate")
+        let workspace = try controller.requireWorkspace("generate")
+        try workspace.requireWeights("generate")
+        let tokenizer = try workspace.requireTokenizer("generate")
+        var options = SamplingOptions(maxNewTokens: 40, stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))
+        for (key, value) in try invocation.keyValues(Array(words.dropFirst())) {
+            let bad = invocation.error("\(key) needs a number, got \(value)")
+            switch key {
+            case "max_new_tokens": guard let n = Int(value) else { throw bad }; options.maxNewTokens = n
+            case "temperature": guard let t = Float(value) else { throw bad }; options.temperature = t
+            case "top_k": guard let k = Int(value) else { throw bad }; options.topK = k
+            case "top_p": guard let p = Float(value) else { throw bad }; options.topP = p
+            case "seed": guard let s = UInt64(value) else { throw bad }; options.seed = s
+            default: throw CommandError.unknown("generate", what: "option", word: key, valid: ["max_new_tokens", "temperature", "top_k", "top_p", "seed"])
+            }
+        }
+        let prompt = tokenizer.encode(words[0], addSpecialTokens: false).ids
+        let produced = try TextGenerator(model: workspace.model).generate(prompt: prompt, options: options)
+        controller.say(words[0] + tokenizer.decode(produced, skipSpecialTokens: true))
+    }
+
+    static let ranks: CommandSpec = CommandSpec(
+        "ranks", usage: "ranks [RUN_DIR]", summary: "AdaLoRA's rank allocation (layer × module) of the last or a given run",
+        arguments: ["": .path]
+    ) { controller, invocation in
+        let given = try invocation.arguments(0, 1, names: "RUN_DIR").first
+        guard let folder = given.map({ URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }) ?? controller.job?.outputDirectory else {
+            throw invocation.error("no run yet; give a run folder (its metrics.jsonl holds the allocations)")
+        }
+        let history = try RankHistory(runDirectory: folder)
+        controller.rankFolder = folder
+        controller.say(RankReport.text(history))
+    }
+
+    static let params: CommandSpec = CommandSpec("params", usage: "params", summary: "PEFT's trainable-parameter line") { controller, invocation in
+        _ = try invocation.arguments(0, 0, names: "")
+        controller.say(try controller.requireWorkspace("params").parameterSummary)
+    }
+}

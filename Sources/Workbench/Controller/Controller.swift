@@ -1,0 +1,134 @@
+import Foundation
+import Models
+import Training
+import Tuners
+
+/// The state of one workbench session — the model, its adapters, the config being edited, the
+/// target rules, the data, the running job, the log — and the one place commands act on it. Every
+/// front end (REPL, TUI, scripts) hands it command lines; screens only read it.
+public final class Controller {
+    public let log = SessionLog()
+    public let commands = CommandTable.standard
+    public let environment: WorkbenchEnvironment
+    public internal(set) var workspace: ModelWorkspace?
+    public internal(set) var draft = ConfigDraft()
+    public internal(set) var rules = TargetRules()
+    /// The dataset `data load` chose (`builtin:fortunes` until then).
+    public internal(set) var dataSource: String?
+    public internal(set) var training = TrainingSettings()
+    public internal(set) var job: TrainingJob?
+    public internal(set) var theme: Theme
+    public internal(set) var recorder: SessionRecorder?
+    /// The run folder whose rank allocations the rank view shows (the last run, or `ranks DIR`).
+    public internal(set) var rankFolder: URL?
+    /// Set by `quit`; front ends end when they see it.
+    public internal(set) var quitRequested = false
+    /// Counts state changes, so screens can tell when to rebuild what they derive from the state.
+    public private(set) var revision = 0
+    /// Sees every training event on the training thread (the REPL's progress bar).
+    public var trainingObserver: ((TrainingEvent) -> Void)?
+    /// Set by the TUI: `source` hands its script here to be played between frames instead of blocking.
+    public var scriptQueue: ((SessionPlayer) -> Void)?
+    /// How many script lines are running (a script's lines are not recorded again, only its `source`).
+    var replaying = 0
+    /// Scripts being run by `source`, innermost last, to refuse a script that sources itself.
+    var sourcing: [String] = []
+    private var selectionCache: (revision: Int, selection: TargetSelection)?
+
+    public init(environment: WorkbenchEnvironment = .standard(), theme: Theme = .builtinDefault) {
+        self.environment = environment
+        self.theme = theme
+    }
+
+    /// Runs one command line. The line and its output go to the log; a failure is logged as an
+    /// error naming the command and thrown (a script stops there).
+    public func execute(_ line: String) throws {
+        let words: [String]
+        do { words = try CommandWords.split(line) } catch {
+            log.append(.error, "\(error)")
+            throw CommandError("", "\(error)")
+        }
+        guard let name = words.first else { return }
+        log.append(.command, line.trimmingCharacters(in: .whitespaces))
+        defer { revision += 1 }
+        var named = name
+        do {
+            let spec = try commands.lookup(name)
+            if words.count > 1, spec.subcommands.contains(words[1]) { named += " " + words[1] }
+            if spec.name != "record", replaying == 0 { recorder?.record(line) }
+            try spec.run(self, Invocation(command: name, words: Array(words.dropFirst()), usage: spec.usage))
+        } catch let error as CommandError {
+            log.append(.error, error.description)
+            throw error
+        } catch let error as ScriptError {
+            throw error
+        } catch {
+            let wrapped = CommandError(named, "\(error)")
+            log.append(.error, wrapped.description)
+            throw wrapped
+        }
+    }
+
+    /// Runs a line and reports whether it succeeded (front ends that only show the log).
+    @discardableResult
+    public func submit(_ line: String) -> Bool {
+        do { try execute(line); return true } catch { return false }
+    }
+
+    /// Writes command output to the log.
+    func say(_ text: String) { log.append(.output, text) }
+
+    /// The loaded model, or an error telling the user to load one.
+    func requireWorkspace(_ command: String) throws -> ModelWorkspace {
+        guard let workspace else { throw CommandError(command, "no model loaded; load one with `load builtin:tiny-llama` or `load DIR`") }
+        return workspace
+    }
+
+    /// Refuses commands that change the model while a run trains it.
+    func requireIdle(_ command: String) throws {
+        if let job, job.progress.phase.isActive {
+            throw CommandError(command, "a training run is going; wait for it or `stop` it first")
+        }
+    }
+
+    /// The config being drafted, validated, for the loaded model (AdaLoRA's `total_step` defaults to
+    /// the run's `max_steps`).
+    public func draftConfig() throws -> any PeftConfig {
+        try draft.peftConfig(rules: rules, task: workspace?.model.task, totalStep: training.maxSteps)
+    }
+
+    /// Whether a training run is going.
+    public var isTraining: Bool { job?.progress.phase.isActive ?? false }
+
+    /// The modules the current rules and config select, recomputed when the state changed.
+    public var selection: TargetSelection {
+        if let cached = selectionCache, cached.revision == revision { return cached.selection }
+        let selection = TargetSelection(controller: self)
+        selectionCache = (revision, selection)
+        return selection
+    }
+}
+
+/// Which modules of the loaded model the current target rules select, as PEFT would choose them,
+/// or why none are.
+public struct TargetSelection {
+    /// Full names of the selected modules.
+    public let names: Set<String>
+    /// PEFT's message when the rules select nothing or the config is invalid.
+    public let problem: String?
+
+    init(controller: Controller) {
+        guard let workspace = controller.workspace else {
+            names = []
+            problem = nil
+            return
+        }
+        do {
+            names = Set(try controller.draftConfig().lora.targetedModuleNames(in: workspace.model))
+            problem = nil
+        } catch {
+            names = []
+            problem = "\(error)"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// The `?` overlay: every key of the TUI, and how to reach the command language.
+enum HelpOverlay {
+    static let keys: [(String, String)] = [
+        ("↑ ↓  j k", "move in the tree or the config form"),
+        ("→ ← l h  Enter", "expand / collapse a module (Enter edits a config field)"),
+        ("g G  PgUp PgDn", "top, bottom, page"),
+        ("space", "toggle the module as a target (`target add/remove`)"),
+        ("/  n", "search module names, next match"),
+        ("Tab", "switch pane: modules, config, training"),
+        ("u", "reset the config field to PEFT's default"),
+        ("t", "train the active adapter (`train`)"),
+        ("x", "stop the run at the end of the step (`stop`)"),
+        ("L  M", "loss plot: log scale, smoothing"),
+        ("r  [ ]", "AdaLoRA rank view, scrub through the steps"),
+        ("w", "save the adapters (`save DIR`)"),
+        (":", "command line: every command, Tab completes, ↑ history"),
+        ("?  Esc", "this help, close"),
+        ("q", "quit (asks first if a run is going)"),
+    ]
+
+    static func draw(into grid: inout Grid) {
+        let width = min(grid.width - 4, 84), height = min(grid.height - 2, keys.count + 5)
+        let rect = Rect(x: (grid.width - width) / 2, y: (grid.height - height) / 2, width: width, height: height)
+        grid.fill(rect)
+        grid.box(rect, title: "keys · Esc closes", focused: true)
+        for (offset, (key, meaning)) in keys.prefix(height - 4).enumerated() {
+            grid.put(key, x: rect.x + 2, y: rect.y + 1 + offset, role: .accent)
+            grid.put(meaning, x: rect.x + 20, y: rect.y + 1 + offset, limit: width - 22)
+        }
+        grid.put(":help lists the commands; :help COMMAND explains one", x: rect.x + 2, y: rect.maxY - 2, role: .dim, limit: width - 4)
+    }
+
+    /// The quit question while a run is going.
+    static func drawQuitQuestion(into grid: inout Grid) {
+        let text = "A training run is going. Stop it and quit? (y/n)"
+        let rect = Rect(x: (grid.width - text.count - 4) / 2, y: grid.height / 2 - 1, width: text.count + 4, height: 3)
+        grid.fill(rect)
+        grid.box(rect, title: "quit", focused: true)
+        grid.put(text, x: rect.x + 2, y: rect.y + 1, role: .error)
+    }
+}

@@ -1,0 +1,179 @@
+import Models
+
+/// Turns keys into changes of the view state and into command lines for the controller, so that
+/// everything a key does to the session goes through the command language (and is recorded).
+public struct KeyHandler {
+    let controller: Controller
+    let state: TUIState
+    /// Called with each line entered at the `:` prompt (the app saves the history).
+    var onCommandEntered: (String) -> Void = { _ in }
+
+    public init(controller: Controller, state: TUIState) {
+        self.controller = controller
+        self.state = state
+    }
+
+    /// Handles one key.
+    public func handle(_ key: Key) {
+        if state.confirmingQuit {
+            state.confirmingQuit = false
+            if key == .character("y") || key == .character("Y") { run("quit") }
+            return
+        }
+        if state.showHelp {
+            if key == .escape || key == .character("?") || key == .character("q") { state.showHelp = false }
+            return
+        }
+        if key == .interrupt {
+            if state.commandLine != nil || state.searchLine != nil || state.fieldEditor != nil {
+                (state.commandLine, state.searchLine, state.fieldEditor) = (nil, nil, nil)
+            } else if controller.isTraining {
+                run("stop")
+            } else {
+                state.message = "q quits"
+            }
+            return
+        }
+        if state.commandLine != nil { return commandLineKey(key) }
+        if state.searchLine != nil { return searchKey(key) }
+        if state.fieldEditor != nil { return fieldKey(key) }
+        switch key {
+        case .character("?"): state.showHelp = true
+        case .character("q"):
+            if controller.isTraining { state.confirmingQuit = true } else { run("quit") }
+        case .character(":"): state.commandLine = LineEditor(history: state.history)
+        case .character("/"):
+            state.focus = .tree
+            state.searchLine = LineEditor()
+        case .character("n"): search(state.lastSearch)
+        case .tab:
+            let all = TUIState.Focus.allCases
+            state.focus = all[(all.firstIndex(of: state.focus)! + 1) % all.count]
+        case .character("t"): run("train")
+        case .character("x"): run("stop")
+        case .character("L"): state.logScale.toggle()
+        case .character("M"): state.smoothing = state.smoothing == 0 ? 0.6 : state.smoothing < 0.9 ? 0.9 : 0
+        case .character("r"): state.showRanks.toggle()
+        case .character("["): scrub(-1)
+        case .character("]"): scrub(1)
+        case .character("w"): state.commandLine = LineEditor(text: "save runs/\(controller.workspace?.peft?.activeAdapter ?? "adapter")-saved", history: state.history)
+        case .escape: state.message = nil
+        default:
+            switch state.focus {
+            case .config: configKey(key)
+            case .tree, .training: treeKey(key)
+            }
+        }
+    }
+
+    /// Runs a command line and shows its failure, if any, on the message row.
+    private func run(_ line: String) {
+        if controller.submit(line) {
+            state.message = nil
+        } else {
+            state.message = "✗ " + (controller.log.tail(1).first?.text ?? "failed")
+        }
+    }
+
+    private func commandLineKey(_ key: Key) {
+        guard var editor = state.commandLine else { return }
+        switch key {
+        case .enter:
+            state.commandLine = nil
+            let line = editor.text.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty else { return }
+            state.history.append(line)
+            onCommandEntered(line)
+            run(line)
+        case .escape: state.commandLine = nil
+        default:
+            _ = editor.handle(key, completer: Completer(controller: controller).candidates(for:))
+            state.commandLine = editor
+        }
+    }
+
+    private func searchKey(_ key: Key) {
+        guard var editor = state.searchLine else { return }
+        switch key {
+        case .enter:
+            state.searchLine = nil
+            state.lastSearch = editor.text
+            search(editor.text)
+        case .escape: state.searchLine = nil
+        default:
+            _ = editor.handle(key)
+            state.searchLine = editor
+        }
+    }
+
+    private func search(_ query: String) {
+        guard !query.isEmpty else { return }
+        state.message = state.tree.find(query) ? nil : "✗ no module name contains \(query)"
+    }
+
+    private func treeKey(_ key: Key) {
+        switch key {
+        case .up, .character("k"): state.tree.move(by: -1)
+        case .down, .character("j"): state.tree.move(by: 1)
+        case .pageUp: state.tree.move(by: -10)
+        case .pageDown: state.tree.move(by: 10)
+        case .home, .character("g"): state.tree.moveToTop()
+        case .end, .character("G"): state.tree.moveToBottom()
+        case .right, .character("l"), .enter: state.tree.expand()
+        case .left, .character("h"): state.tree.collapse()
+        case .character(" "): toggleTarget()
+        default: break
+        }
+    }
+
+    /// Space on a module: adds or removes the rule for it. Inside a folded run of blocks the rule
+    /// is the name below the block (`self_attn.q_proj`), so it selects the module in every block.
+    private func toggleTarget() {
+        guard let workspace = controller.workspace, let index = state.tree.currentIndex else { return }
+        let line = state.tree.lines[index]
+        guard let module = workspace.model.module(at: line.path), module.kind.isLinearLike || module.kind == .embedding else {
+            state.message = "✗ \(line.label.isEmpty ? line.typeName : line.label) is a \(line.typeName); adapters wrap Linear, Conv1D and Embedding layers, so pick one inside it"
+            return
+        }
+        let rule = state.tree.foldAncestor(of: index).map { String(line.path.dropFirst($0.path.count + 1)) } ?? line.path
+        run(controller.selection.names.contains(line.path) ? "target remove \(rule)" : "target add \(rule)")
+    }
+
+    private func configKey(_ key: Key) {
+        let fields = controller.draft.method.fields
+        switch key {
+        case .up, .character("k"): state.configCursor = max(0, state.configCursor - 1)
+        case .down, .character("j"): state.configCursor = min(fields.count - 1, state.configCursor + 1)
+        case .enter, .character("e"):
+            let field = fields[min(state.configCursor, fields.count - 1)]
+            let current = ConfigCommands.displayValue(of: field.key, controller: controller)
+            let text = field.key == "target_modules" ? controller.rules.entries.joined(separator: " ")
+                : field.key == "exclude_modules" ? controller.rules.excluded.joined(separator: " ") : current
+            state.fieldEditor = (field.key, LineEditor(text: text))
+        case .character("u"): run("config unset \(fields[min(state.configCursor, fields.count - 1)].key)")
+        default: break
+        }
+    }
+
+    private func fieldKey(_ key: Key) {
+        guard let (fieldKey, editor) = state.fieldEditor else { return }
+        var edited = editor
+        switch key {
+        case .enter:
+            state.fieldEditor = nil
+            let text = edited.text.trimmingCharacters(in: .whitespaces)
+            run("config set \(fieldKey) \(text.isEmpty ? "null" : text)")
+        case .escape: state.fieldEditor = nil
+        default:
+            _ = edited.handle(key)
+            state.fieldEditor = (fieldKey, edited)
+        }
+    }
+
+    private func scrub(_ offset: Int) {
+        guard let history = state.rankHistory(for: controller), !history.allocations.isEmpty else { return }
+        let current = state.rankIndex ?? history.allocations.count - 1
+        state.rankIndex = min(max(0, current + offset), history.allocations.count - 1)
+        state.showRanks = true
+    }
+}

@@ -1,0 +1,26 @@
+/// The whole screen for the controller's state and the TUI's view state, drawn into a grid.
+public enum Screen {
+    public static func render(controller: Controller, state: TUIState, width: Int, height: Int) -> Grid {
+        state.sync(with: controller)
+        var grid = Grid(width: width, height: height)
+        guard let layout = ScreenLayout(width: width, height: height, focus: state.focus) else {
+            grid.put("lorakit needs at least \(ScreenLayout.minimumWidth)×\(ScreenLayout.minimumHeight); this terminal is \(width)×\(height)",
+                     x: 0, y: 0, role: .error, limit: width)
+            return grid
+        }
+        TreePane.draw(into: &grid, rect: layout.tree, controller: controller, state: state)
+        if let detail = layout.detail { DetailPane.draw(into: &grid, rect: detail, controller: controller, state: state) }
+        if let config = layout.config { ConfigPane.draw(into: &grid, rect: config, controller: controller, state: state) }
+        if state.showRanks {
+            RanksPane.draw(into: &grid, rect: layout.training, controller: controller, state: state)
+        } else {
+            TrainingPane.draw(into: &grid, rect: layout.training, controller: controller, state: state)
+        }
+        LogPane.draw(into: &grid, rect: layout.log, controller: controller)
+        StatusBar.drawCommandLine(into: &grid, rect: layout.commandLine, state: state)
+        StatusBar.drawStatus(into: &grid, rect: layout.status, controller: controller)
+        if state.showHelp { HelpOverlay.draw(into: &grid) }
+        if state.confirmingQuit { HelpOverlay.drawQuitQuestion(into: &grid) }
+        return grid
+    }
+}

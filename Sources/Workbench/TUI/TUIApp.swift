@@ -1,0 +1,49 @@
+import Foundation
+
+/// The full-screen front end (`lorakit`): draws the screen from the controller and the view state
+/// every frame, turns keys into view changes and commands, and plays session scripts (`--replay`,
+/// `source`) a line at a time so the user watches them happen.
+public final class TUIApp {
+    let controller: Controller
+    let state = TUIState()
+    private var players: [SessionPlayer] = []
+    /// Pause between replayed lines, so a replay can be followed.
+    static let replayPause = 0.4
+
+    public init(controller: Controller, replay: SessionScript? = nil) {
+        self.controller = controller
+        if let replay { players.append(SessionPlayer(script: replay)) }
+    }
+
+    /// Runs until `quit`.
+    public func run() {
+        let terminal = CursesTerminal()
+        terminal.start()
+        defer { terminal.stop() }
+        let history = HistoryFile(url: controller.environment.historyFile)
+        state.history = history.load()
+        var handler = KeyHandler(controller: controller, state: state)
+        handler.onCommandEntered = { [state] _ in history.save(state.history) }
+        controller.scriptQueue = { [unowned self] in self.players.append($0) }
+        defer { controller.scriptQueue = nil }
+        var theme = controller.theme
+        terminal.apply(theme)
+        var lastReplayed = Date.distantPast
+        while !controller.quitRequested {
+            if controller.theme != theme {
+                theme = controller.theme
+                terminal.apply(theme)
+            }
+            if let player = players.first, Date().timeIntervalSince(lastReplayed) > Self.replayPause {
+                if player.advance(controller) { lastReplayed = Date() }
+                if player.isDone {
+                    players.removeFirst()
+                    state.message = player.failure.map { "✗ replay stopped: \($0)" } ?? "replayed \(player.script.path)"
+                }
+            }
+            let size = terminal.size
+            terminal.draw(Screen.render(controller: controller, state: state, width: size.width, height: size.height))
+            if let key = terminal.readKey(), key != .resize { handler.handle(key) }
+        }
+    }
+}

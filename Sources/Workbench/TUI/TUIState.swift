@@ -1,0 +1,70 @@
+import Foundation
+import Training
+
+/// What the TUI shows besides the controller's state: focus, the tree's cursor and folds, open
+/// editors and overlays, plot options, the rank scrubber. Keys change it; screens read it.
+public final class TUIState {
+    /// The pane that takes the keys.
+    public enum Focus: CaseIterable, Sendable { case tree, config, training }
+
+    public var focus = Focus.tree
+    public var tree = TreeView()
+    /// The config form's selected field.
+    public var configCursor = 0
+    /// The config field being edited, with its editor.
+    public var fieldEditor: (key: String, editor: LineEditor)?
+    /// The `:` command line, while open.
+    public var commandLine: LineEditor?
+    /// The `/` search line, while open.
+    public var searchLine: LineEditor?
+    public var lastSearch = ""
+    public var showHelp = false
+    /// Asking whether to stop the run and quit.
+    public var confirmingQuit = false
+    public var logScale = false
+    /// The smoothing factor of the loss curve (0 shows the raw losses only).
+    public var smoothing = 0.6
+    /// The rank view replaces the training pane.
+    public var showRanks = false
+    /// The allocation the rank scrubber is on (nil: the latest).
+    public var rankIndex: Int?
+    /// A one-line message for the command-line row (the last error, a hint).
+    public var message: String?
+    /// Commands entered at the `:` line this session and before (from the history file).
+    public var history: [String] = []
+    private var syncedRevision = -1
+    private var syncedModel: ObjectIdentifier?
+    private var syncedAdapterLayers = -1
+    private var rankCache: (url: URL, size: Int, history: RankHistory)?
+
+    public init() {}
+
+    /// Rebuilds the tree when the model or its adapter layers changed.
+    func sync(with controller: Controller) {
+        guard controller.revision != syncedRevision else { return }
+        syncedRevision = controller.revision
+        guard let workspace = controller.workspace else {
+            tree = TreeView()
+            syncedModel = nil
+            return
+        }
+        let model = ObjectIdentifier(workspace.model)
+        let layers = workspace.peft?.adapterLayers.count ?? 0
+        guard model != syncedModel || layers != syncedAdapterLayers else { return }
+        if model != syncedModel { tree = TreeView() }
+        syncedModel = model
+        syncedAdapterLayers = layers
+        tree.rebuild(workspace.outline())
+    }
+
+    /// The rank allocations of the run the rank view shows, re-read when its metrics file grew.
+    func rankHistory(for controller: Controller) -> RankHistory? {
+        guard let folder = controller.rankFolder ?? controller.job?.outputDirectory else { return nil }
+        let url = folder.appendingPathComponent("metrics.jsonl")
+        let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int) ?? -1
+        if let cache = rankCache, cache.url == url, cache.size == size { return cache.history }
+        guard let history = try? RankHistory(runDirectory: folder) else { return nil }
+        rankCache = (url, size, history)
+        return history
+    }
+}

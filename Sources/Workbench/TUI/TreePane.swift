@@ -1,0 +1,70 @@
+import Models
+import Tuners
+
+/// The module tree: folds, a cursor, `●` on every module the target rules select and `○` on the
+/// other modules an adapter can wrap.
+enum TreePane {
+    static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
+        let selection = controller.selection
+        grid.box(rect, title: "modules · \(selection.names.count) targeted", focused: state.focus == .tree)
+        let inner = rect.inner
+        guard let workspace = controller.workspace else {
+            grid.put("no model; :load builtin:tiny-llama", x: inner.x, y: inner.y, role: .dim, limit: inner.width)
+            return
+        }
+        let tree = state.tree
+        let top = max(0, min(tree.cursor - inner.height / 2, tree.visible.count - inner.height))
+        for row in 0 ..< min(inner.height, tree.visible.count - top) {
+            let position = top + row, index = tree.visible[position], line = tree.lines[index]
+            let module = workspace.model.module(at: line.path)
+            let fold = tree.hasChildren(index) ? (tree.isCollapsed(index) ? "▸" : "▾") : " "
+            let targeted = selection.names.contains(line.path)
+            let adaptable = module.map { $0.kind.isLinearLike || $0.kind == .embedding } ?? false
+            let mark = targeted ? "●" : adaptable ? "○" : " "
+            let label = line.label.isEmpty ? line.typeName : line.label
+            let y = inner.y + row
+            let isCursor = position == tree.cursor
+            var x = inner.x + grid.put(String(repeating: " ", count: line.depth) + fold + " ", x: inner.x, y: y, limit: inner.width)
+            x += grid.put(mark + " ", x: x, y: y, role: targeted ? .target : .dim, limit: inner.x + inner.width - x)
+            x += grid.put(label, x: x, y: y, role: targeted ? .target : .text, limit: inner.x + inner.width - x)
+            if !line.label.isEmpty, line.typeName != label {
+                grid.put("  " + line.typeName, x: x, y: y, role: .dim, limit: inner.x + inner.width - x)
+            }
+            if isCursor { grid.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .selection) }
+        }
+    }
+}
+
+/// The selected module: kind, shapes, parameters, whether targeted and with what rank and alpha
+/// (after `rank_pattern` / `alpha_pattern`), and the adapters it holds.
+enum DetailPane {
+    static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
+        grid.box(rect, title: "module", focused: false)
+        let inner = rect.inner
+        guard let workspace = controller.workspace, let index = state.tree.currentIndex else { return }
+        let line = state.tree.lines[index]
+        guard let module = workspace.model.module(at: line.path) else { return }
+        var rows: [(String, ThemeRole)] = [(line.path.isEmpty ? workspace.model.architecture : line.path, .title)]
+        if let fold = state.tree.foldAncestor(of: index) ?? (line.repeats > 1 ? line : nil) {
+            rows.append(("one of \(fold.repeats) identical blocks (\(fold.label))", .dim))
+        }
+        rows.append(("\(module.typeName) · \(module.kind.rawValue)" + (line.shapes.isEmpty ? "" : " · \(line.shapes)"), .text))
+        rows.append(("parameters \(ModuleTree.grouped(line.parameterCount))" + (line.repeats > 1 ? " each, \(ModuleTree.grouped(line.parameterCount * line.repeats)) in all" : ""), .text))
+        if controller.selection.names.contains(line.path) {
+            if let config = try? controller.draftConfig().lora, let (r, alpha) = try? config.rankAndAlpha(for: line.path) {
+                rows.append(("targeted: r=\(r), lora_alpha=\(LinePlot.label(alpha)), scaling \(LinePlot.label(config.scaling(r: r, alpha: alpha)))", .target))
+            } else {
+                rows.append(("targeted", .target))
+            }
+        } else if module.kind.isLinearLike || module.kind == .embedding {
+            rows.append(("not targeted: space adds it", .dim))
+        }
+        if let layer = module as? any AdapterLayer {
+            rows.append(("adapters: \(layer.adapterNames.joined(separator: ", ")) · active \(layer.activeAdapters.joined(separator: ", "))"
+                + (layer.isMerged ? " · merged" : ""), .accent))
+        }
+        for (offset, row) in rows.prefix(inner.height).enumerated() {
+            grid.put(row.0, x: inner.x, y: inner.y + offset, role: row.1, limit: inner.width)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// The real `lorakit` binary in a tmux session: open the workbench, walk the module tree, toggle a
+/// target, start a short run, watch the loss plot and the step counter move, quit.
+@Suite struct TmuxEndToEndTests {
+    static let lorakit = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lorakit")
+
+    /// Runs tmux with `arguments`; returns its standard output.
+    @discardableResult
+    static func tmux(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tmux"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Polls the pane until `condition` holds for its text (or 90 s pass); returns the last capture.
+    static func waitFor(_ session: String, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(90)
+        var screen = ""
+        repeat {
+            screen = try tmux(["capture-pane", "-p", "-t", session])
+            if condition(screen) { return screen }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        return screen
+    }
+
+    static func keys(_ session: String, _ keys: String...) throws {
+        for key in keys {
+            try tmux(["send-keys", "-t", session, key])
+            Thread.sleep(forTimeInterval: 0.15)
+        }
+    }
+
+    @Test func openNavigateTargetTrainWatchAndQuit() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.lorakit.path), "lorakit must be built at \(Self.lorakit.path)")
+        try #require((try? Self.tmux(["-V"]))?.hasPrefix("tmux") == true, "tmux must be installed (scripts/install-deps.sh)")
+        let scratch = try TestSession(loaded: false)
+        let script = scratch.folder.appendingPathComponent("open.lks")
+        try "load \(scratch.modelPath) --from-scratch\ndata load builtin:fortunes\n".write(to: script, atomically: true, encoding: .utf8)
+        let session = "lorakit-e2e-\(getpid())"
+        let command = "cd \(scratch.folder.path) && XDG_STATE_HOME=\(scratch.folder.path)/state TERM=xterm-256color \(Self.lorakit.path) --replay \(script.path); echo EXITED $?; sleep 30"
+        try Self.tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command])
+        defer { _ = try? Self.tmux(["kill-session", "-t", session]) }
+
+        var screen = try Self.waitFor(session) { $0.contains("replayed") && $0.contains("modules · 4 targeted") }
+        #expect(screen.contains("layers.0-1 (×2)"), "\(screen)")
+
+        try Self.keys(session, "/", "k", "_", "p", "r", "o", "j", "Enter", "Space")
+        screen = try Self.waitFor(session) { $0.contains("modules · 2 targeted") }
+        #expect(screen.contains("● k_proj"), "\(screen)")
+        try Self.keys(session, "j", "j", "Space")
+        screen = try Self.waitFor(session) { $0.contains("modules · 4 targeted") }
+        #expect(screen.contains("● o_proj"), "\(screen)")
+
+        try Self.keys(session, ":")
+        for character in "train max_steps=400 batch_size=2 seq_len=16 eval_every=20 eval_split=0.01" {
+            try Self.tmux(["send-keys", "-t", session, "-l", String(character)])
+        }
+        try Self.keys(session, "Enter")
+        let first = try Self.waitFor(session) { Self.step(in: $0).map { $0 >= 3 } ?? false }
+        let firstStep = try #require(Self.step(in: first), "\(first)")
+        #expect(first.unicodeScalars.contains { (0x2801 ... 0x28FF).contains($0.value) }, "no braille plot: \(first)")
+        let later = try Self.waitFor(session) { (Self.step(in: $0) ?? 0) >= firstStep + 5 }
+        #expect((Self.step(in: later) ?? 0) >= firstStep + 5, "\(later)")
+
+        try Self.keys(session, "q")
+        screen = try Self.waitFor(session) { $0.contains("Stop it and quit? (y/n)") }
+        #expect(screen.contains("Stop it and quit?"), "\(screen)")
+        try Self.keys(session, "y")
+        screen = try Self.waitFor(session) { $0.contains("EXITED") }
+        #expect(screen.contains("EXITED 0"), "\(screen)")
+    }
+
+    /// The step counter of the training pane (`step 12/400`).
+    static func step(in screen: String) -> Int? {
+        guard let range = screen.range(of: #"step (\d+)/400"#, options: .regularExpression) else { return nil }
+        return Int(screen[range].dropFirst(5).split(separator: "/")[0])
+    }
+}
