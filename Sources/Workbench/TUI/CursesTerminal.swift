@@ -82,6 +82,14 @@ final class CursesTerminal {
         refresh()
     }
 
+    /// Whether the terminal has gone away (its window closed, the ssh link dropped): standard input
+    /// reports a hang-up or an error, and `readKey` would return nil at once, forever.
+    var isHungUp: Bool {
+        var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) >= 0 else { return true }
+        return descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
     /// The next key, or nil when none came within 100 ms.
     func readKey() -> Key? {
         var code: wint_t = 0

@@ -43,7 +43,14 @@ public final class TUIApp {
             }
             let size = terminal.size
             terminal.draw(Screen.render(controller: controller, state: state, width: size.width, height: size.height))
-            if let key = terminal.readKey(), key != .resize { handler.handle(key) }
+            if let key = terminal.readKey() {
+                if key != .resize { handler.handle(key) }
+            } else if terminal.isHungUp {
+                // Nobody is left to answer: stop a run at the end of its step and leave.
+                controller.job?.stop()
+                controller.job?.wait()
+                return
+            }
         }
     }
 }
