@@ -5,54 +5,61 @@ import Testing
 @Suite struct OpGradientTests {
     typealias P = GradientCheck
 
+    /// Expects the tape's gradients of `f` to agree with central differences for every input.
+    func check(_ inputs: [Tensor], step: Float = 1e-2, sourceLocation: SourceLocation = #_sourceLocation,
+               _ f: ([Tensor]) throws -> Tensor) throws {
+        let mismatches = try GradientCheck.mismatches(inputs, step: step, f)
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))", sourceLocation: sourceLocation)
+    }
+
     @Test(arguments: [
         ([2, 3, 4], [2, 3, 4]), ([2, 3, 4], [4]), ([2, 3, 4], [3, 1]), ([4], [2, 3, 4]),
         ([2, 1, 4], [1, 3, 1]), ([2, 3], [1]),
     ])
     func broadcastingArithmetic(_ a: [Int], _ b: [Int]) throws {
         let x = P.parameter(a, seed: 1), y = P.parameter(b, seed: 2)
-        try P.check([x, y]) { try $0[0] + $0[1] }
-        try P.check([x, y]) { try $0[0] - $0[1] }
-        try P.check([x, y]) { try $0[0] * $0[1] }
+        try check([x, y]) { try $0[0] + $0[1] }
+        try check([x, y]) { try $0[0] - $0[1] }
+        try check([x, y]) { try $0[0] * $0[1] }
         let positive = P.parameter(b, seed: 3)
         positive.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = abs($0[i]) + 1 } }
-        try P.check([x, positive]) { try $0[0] / $0[1] }
+        try check([x, positive]) { try $0[0] / $0[1] }
     }
 
     @Test func scalarOps() throws {
         let x = P.parameter([3, 5], seed: 4)
-        try P.check([x]) { $0[0].scaled(by: -2.5) }
-        try P.check([x]) { $0[0].adding(scalar: 3) }
-        try P.check([x]) { -$0[0] }
+        try check([x]) { $0[0].scaled(by: -2.5) }
+        try check([x]) { $0[0].adding(scalar: 3) }
+        try check([x]) { -$0[0] }
     }
 
     @Test func reductions() throws {
         let x = P.parameter([2, 3, 4], seed: 5)
-        try P.check([x]) { $0[0].sum() }
-        try P.check([x]) { $0[0].mean() }
+        try check([x]) { $0[0].sum() }
+        try check([x]) { $0[0].mean() }
         for axis in [0, 1, 2, -1] {
-            try P.check([x]) { try $0[0].sum(axis: axis) }
-            try P.check([x]) { try $0[0].mean(axis: axis, keepDims: true) }
-            try P.check([x]) { try $0[0].norm(axis: axis) }
+            try check([x]) { try $0[0].sum(axis: axis) }
+            try check([x]) { try $0[0].mean(axis: axis, keepDims: true) }
+            try check([x]) { try $0[0].norm(axis: axis) }
         }
     }
 
     @Test func shapeOps() throws {
         let x = P.parameter([2, 3, 4], seed: 6)
-        try P.check([x]) { try $0[0].reshaped([4, -1]) }
-        try P.check([x]) { try $0[0].slice(1 ..< 2) }
-        try P.check([x]) { try $0[0].transposed(0, 2) }
-        try P.check([x]) { try $0[0].transposed() }
-        try P.check([x]) { try $0[0].permuted([1, 2, 0]) }
+        try check([x]) { try $0[0].reshaped([4, -1]) }
+        try check([x]) { try $0[0].slice(1 ..< 2) }
+        try check([x]) { try $0[0].transposed(0, 2) }
+        try check([x]) { try $0[0].transposed() }
+        try check([x]) { try $0[0].permuted([1, 2, 0]) }
         let y = P.parameter([2, 5, 4], seed: 7)
-        try P.check([x, y]) { try Tensor.concat([$0[0], $0[1]], axis: 1) }
-        try P.check([x]) { try $0[0].split(sizes: [1, 3], axis: -1)[1] }
-        try P.check([x]) { try $0[0].split(sizes: [2, 0, 1], axis: 1)[0] }
+        try check([x, y]) { try Tensor.concat([$0[0], $0[1]], axis: 1) }
+        try check([x]) { try $0[0].split(sizes: [1, 3], axis: -1)[1] }
+        try check([x]) { try $0[0].split(sizes: [2, 0, 1], axis: 1)[0] }
     }
 
     @Test func indexSelect() throws {
         let table = P.parameter([6, 3], seed: 8)
-        try P.check([table]) { try $0[0].indexSelect(rows: [5, 0, 2, 2, 5, 1], shape: [2, 3]) }
+        try check([table]) { try $0[0].indexSelect(rows: [5, 0, 2, 2, 5, 1], shape: [2, 3]) }
     }
 
     @Test(arguments: [
@@ -62,53 +69,53 @@ import Testing
     ])
     func matmul(_ a: [Int], _ b: [Int], _ ta: Bool, _ tb: Bool) throws {
         let x = P.parameter(a, seed: 9), y = P.parameter(b, seed: 10)
-        try P.check([x, y]) { try $0[0].matmul($0[1], transposeSelf: ta, transposeOther: tb) }
+        try check([x, y]) { try $0[0].matmul($0[1], transposeSelf: ta, transposeOther: tb) }
     }
 
     @Test func linearBothLayoutsWithAndWithoutBias() throws {
         let x = P.parameter([2, 3, 4], seed: 11), bias = P.parameter([5], seed: 12)
         let outIn = P.parameter([5, 4], seed: 13), inOut = P.parameter([4, 5], seed: 14)
-        try P.check([x, outIn, bias]) { try $0[0].linear(weight: $0[1], bias: $0[2]) }
-        try P.check([x, inOut, bias]) { try $0[0].linear(weight: $0[1], bias: $0[2], layout: .inOut) }
-        try P.check([x, outIn]) { try $0[0].linear(weight: $0[1]) }
+        try check([x, outIn, bias]) { try $0[0].linear(weight: $0[1], bias: $0[2]) }
+        try check([x, inOut, bias]) { try $0[0].linear(weight: $0[1], bias: $0[2], layout: .inOut) }
+        try check([x, outIn]) { try $0[0].linear(weight: $0[1]) }
     }
 
     @Test func norms() throws {
         let x = P.parameter([3, 2, 6], seed: 15), w = P.parameter([6], seed: 16), b = P.parameter([6], seed: 17)
-        try P.check([x, w, b]) { try $0[0].layerNorm(weight: $0[1], bias: $0[2], eps: 1e-5) }
-        try P.check([x]) { try $0[0].layerNorm(weight: nil, bias: nil, eps: 1e-5) }
-        try P.check([x, w]) { try $0[0].rmsNorm(weight: $0[1], eps: 1e-6) }
+        try check([x, w, b]) { try $0[0].layerNorm(weight: $0[1], bias: $0[2], eps: 1e-5) }
+        try check([x]) { try $0[0].layerNorm(weight: nil, bias: nil, eps: 1e-5) }
+        try check([x, w]) { try $0[0].rmsNorm(weight: $0[1], eps: 1e-6) }
     }
 
     @Test func activations() throws {
         let x = P.parameter([4, 5], seed: 18, scale: 2)
-        try P.check([x]) { $0[0].gelu() }
-        try P.check([x]) { $0[0].gelu(approximation: .tanh) }
-        try P.check([x]) { $0[0].silu() }
-        try P.check([x]) { $0[0].tanh() }
-        try P.check([x]) { $0[0].exp() }
-        try P.check([x]) { $0[0].sigmoid() }
+        try check([x]) { $0[0].gelu() }
+        try check([x]) { $0[0].gelu(approximation: .tanh) }
+        try check([x]) { $0[0].silu() }
+        try check([x]) { $0[0].tanh() }
+        try check([x]) { $0[0].exp() }
+        try check([x]) { $0[0].sigmoid() }
         let up = P.parameter([4, 5], seed: 19)
-        try P.check([x, up]) { try Tensor.swiglu(gate: $0[0], up: $0[1]) }
+        try check([x, up]) { try Tensor.swiglu(gate: $0[0], up: $0[1]) }
         let positive = P.parameter([4, 5], seed: 20)
         positive.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = abs($0[i]) + 0.5 } }
-        try P.check([positive]) { $0[0].sqrt() }
+        try check([positive]) { $0[0].sqrt() }
     }
 
     @Test func softmaxes() throws {
         let x = P.parameter([3, 7], seed: 21, scale: 2)
-        try P.check([x]) { try $0[0].softmax() }
-        try P.check([x]) { try $0[0].logSoftmax() }
+        try check([x]) { try $0[0].softmax() }
+        try check([x]) { try $0[0].logSoftmax() }
     }
 
     @Test func crossEntropyWithIgnoredRows() throws {
         let logits = P.parameter([2, 3, 5], seed: 22, scale: 2)
-        try P.check([logits]) { try $0[0].crossEntropy(targets: [1, -100, 4, 0, 2, -100]) }
+        try check([logits]) { try $0[0].crossEntropy(targets: [1, -100, 4, 0, 2, -100]) }
     }
 
     @Test func dropoutWithAFixedMask() throws {
         let x = P.parameter([4, 6], seed: 23)
-        try P.check([x]) { inputs in
+        try check([x]) { inputs in
             var generator = RandomGenerator(seed: 99)
             return try inputs[0].dropout(probability: 0.3, generator: &generator)
         }
@@ -124,22 +131,22 @@ import Testing
         let q = P.parameter([b, h, t, d], seed: 24), k = P.parameter([b, hkv, s, d], seed: 25), v = P.parameter([b, hkv, s, d], seed: 26)
         let padding = padded ? (0 ..< b).map { row in (0 ..< s).map { $0 < s - row } } : nil
         let mask = AttentionMask(causal: causal, keyPadding: padding)
-        try P.check([q, k, v]) { try Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: mask) }
+        try check([q, k, v]) { try Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: mask) }
     }
 
     @Test func rotary() throws {
         let x = P.parameter([2, 3, 5, 8], seed: 27)
         let table = try RotaryTable(dimension: 8, theta: 10000, positions: 2 ..< 7)
-        try P.check([x]) { try $0[0].applyingRotary(table) }
+        try check([x]) { try $0[0].applyingRotary(table) }
     }
 
     @Test func kron() throws {
         let a = P.parameter([2, 3], seed: 28), b = P.parameter([4, 2], seed: 29)
-        try P.check([a, b]) { try Tensor.kron($0[0], $0[1]) }
+        try check([a, b]) { try Tensor.kron($0[0], $0[1]) }
     }
 
     @Test func topKSoftmax() throws {
         let logits = P.parameter([3, 6], seed: 30, scale: 3)
-        try P.check([logits], step: 1e-3) { try $0[0].topKSoftmax(k: 2).weights }
+        try check([logits], step: 1e-3) { try $0[0].topKSoftmax(k: 2).weights }
     }
 }
