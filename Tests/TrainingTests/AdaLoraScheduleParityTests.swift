@@ -38,30 +38,9 @@ import Training
     /// The fixture's base model with `adapter_init/` loaded trainable, and a trainer over its one
     /// batch with the case's optimizer and the allocator attached.
     static func setUp(_ fixture: FixtureCase) throws -> (peft: PeftModel, trainer: Trainer, recorder: Recorder, regularizer: () -> [Float]) {
-        let optimizer = fixture.caseInfo["optimizer"] as! [String: Any]
-        let steps = fixture.caseInfo["steps"] as! Int
         let model = try ModelLoader.load(directory: fixture.directory.appendingPathComponent("base")).model
         let peft = try PeftModel.fromPretrained(model, directory: fixture.directory.appendingPathComponent("adapter_init"), isTrainable: true)
-        let input = try fixture.input()
-        let rows = (0 ..< input.batch).map { Array(input.ids[$0 * input.length ..< ($0 + 1) * input.length]) }
-        let recipe = try Recipe(yaml: """
-            model: unused
-            data: unused
-            output_dir: unused
-            max_steps: \(steps)
-            batch_size: \(input.batch)
-            lr: \(optimizer["lr"] as! Double)
-            optimizer: \((optimizer["type"] as! String).lowercased())
-            weight_decay: \((optimizer["weight_decay"] as? Double) ?? 0)
-            momentum: \((optimizer["momentum"] as? Double) ?? 0)
-            schedule: constant
-            max_grad_norm: 0
-            shuffle: false
-            """, source: "\(fixture.name) optimizer")
-        let tokenizer = try Tokenizer(contentsOf: FixtureCase.root.appendingPathComponent("tokenizer_bytelevel_bpe/tokenizer.json"))
-        let examples = try TrainingExamples(.tokenized(ids: rows, attentionMask: nil, labels: nil), tokenizer: tokenizer, seqLen: input.length)
-        let trainer = try Trainer(model: model, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
-                                  recipe: recipe, train: examples, evaluation: nil, padId: 0)
+        let trainer = try FixtureTrainer.make(fixture, model: model, peft: peft)
         let hook = try #require(try trainer.attachRankAllocator(for: peft))
         let recorder = Recorder(hook, peft: peft)
         trainer.stepHook = recorder

@@ -26,34 +26,11 @@ import Tuners
     @Test(arguments: ["train_lora_gpt2", "train_lora_llama"])
     func lossGradientsAndUpdatesMatchPEFT(_ name: String) throws {
         let fixture = try FixtureCase(name)
-        let optimizer = fixture.caseInfo["optimizer"] as! [String: Any]
         let steps = fixture.caseInfo["steps"] as! Int
         let model = try ModelLoader.load(directory: fixture.directory.appendingPathComponent("base")).model
         let peft = try PeftModel.fromPretrained(model, directory: fixture.directory.appendingPathComponent("adapter"), isTrainable: true)
-        let input = try fixture.input()
-        let rows = (0 ..< input.batch).map { Array(input.ids[$0 * input.length ..< ($0 + 1) * input.length]) }
-        let kind = (optimizer["type"] as! String).lowercased()
-        let betas = (optimizer["betas"] as? [Double]) ?? [0.9, 0.999]
-        let recipe = try Recipe(yaml: """
-            model: unused
-            data: unused
-            output_dir: unused
-            max_steps: \(steps)
-            batch_size: \(input.batch)
-            lr: \(optimizer["lr"] as! Double)
-            optimizer: \(kind)
-            betas: [\(betas[0]), \(betas[1])]
-            eps: \((optimizer["eps"] as? Double) ?? 1e-8)
-            weight_decay: \((optimizer["weight_decay"] as? Double) ?? 0)
-            momentum: \((optimizer["momentum"] as? Double) ?? 0)
-            schedule: constant
-            max_grad_norm: 0
-            shuffle: false
-            """, source: "\(name) optimizer")
-        let examples = TrainingExamples(tokenizedIds: rows, attentionMask: nil, labels: nil)
         let entries = peft.adapterStateEntries("default")
-        let trainer = try Trainer(model: model, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
-                                  recipe: recipe, train: examples, evaluation: nil, padId: 0)
+        let trainer = try FixtureTrainer.make(fixture, model: model, peft: peft)
         let recorder = Recorder(entries)
         trainer.stepHook = recorder
         var losses: [Float] = []
