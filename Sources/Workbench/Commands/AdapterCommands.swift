@@ -23,18 +23,12 @@ enum AdapterCommands {
             try create(name, in: workspace, controller: controller, command: invocation.command)
         case "use":
             let name = try invocation.arguments(1, 1, names: "NAME")[0]
-            let peft = try requirePeft(workspace, invocation.command)
-            guard peft.adapterNames.contains(name) else {
-                throw CommandError.unknown(invocation.command, what: "adapter", word: name, valid: peft.adapterNames)
-            }
+            let peft = try requirePeft(workspace, invocation.command, holding: name)
             try peft.setAdapter(name)
             controller.say("active adapter: \(name)\n\(peft.trainableParametersSummary)")
         case "delete":
             let name = try invocation.arguments(1, 1, names: "NAME")[0]
-            let peft = try requirePeft(workspace, invocation.command)
-            guard peft.adapterNames.contains(name) else {
-                throw CommandError.unknown(invocation.command, what: "adapter", word: name, valid: peft.adapterNames)
-            }
+            let peft = try requirePeft(workspace, invocation.command, holding: name)
             try peft.deleteAdapter(name)
             controller.say("deleted \(name); active: \(peft.activeAdapters.joined(separator: ", ").ifEmpty("none"))")
         case "load":
@@ -89,8 +83,13 @@ enum AdapterCommands {
         return "r=\(config.lora.r) \(alpha)" + (config.lora.useDora ? " dora" : "")
     }
 
-    static func requirePeft(_ workspace: ModelWorkspace, _ command: String) throws -> PeftModel {
+    /// The workspace's adapters, or an error saying there are none; with `name`, also an error
+    /// (suggesting the closest name) when no adapter has that name.
+    static func requirePeft(_ workspace: ModelWorkspace, _ command: String, holding name: String? = nil) throws -> PeftModel {
         guard let peft = workspace.peft else { throw CommandError(command, "no adapters yet; `adapter new NAME` makes one") }
+        if let name, !peft.adapterNames.contains(name) {
+            throw CommandError.unknown(command, what: "adapter", word: name, valid: peft.adapterNames)
+        }
         return peft
     }
 
