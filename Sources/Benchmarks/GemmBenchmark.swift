@@ -26,7 +26,7 @@ public struct GemmBenchmark {
             let repetitions = max(3, min(50, Int(2e10 / flops)))
             let engine = try Timing.best(of: repetitions) { _ = try a.matmul(b) }
             let c = Tensor.zeros([n, n])
-            let blas = Timing.best(of: repetitions) {
+            let blas = Kernels.withBlasThreads(Parallel.width) { Timing.best(of: repetitions) {
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
                         c.withUnsafeMutableBufferPointer { pc in
@@ -35,7 +35,7 @@ public struct GemmBenchmark {
                         }
                     }
                 }
-            }
+            } }
             return Row(size: n, engineGFlops: flops / engine / 1e9, blasGFlops: flops / blas / 1e9)
         }
     }

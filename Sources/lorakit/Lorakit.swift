@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensors
 
 /// The `lorakit` command: parses arguments and hands over to a front end or a headless command.
 @main
@@ -9,4 +10,9 @@ struct Lorakit: ParsableCommand {
         subcommands: [Open.self, Repl.self, RunScript.self, Info.self, Forward.self, Generate.self, Merge.self, Train.self, Ranks.self,
                       TokenizerCommand.self, Bench.self],
         defaultSubcommand: Open.self)
+
+    static func main() {
+        AllocatorPolicy.retainFreedMemory()
+        main(nil)
+    }
 }

@@ -23,6 +23,22 @@ public enum Parallel {
             if start < end { body(start ..< end) }
         }
     }
+
+    /// Calls `body` on one block of `0 ..< count` per core, in parallel; block boundaries fall on
+    /// multiples of `alignment` (so a matrix split into column blocks keeps its vector-aligned edges).
+    public static func forBlocks(of count: Int, alignedTo alignment: Int, _ body: (Range<Int>) -> Void) {
+        let units = (count + alignment - 1) / alignment
+        let blocks = min(width, units)
+        guard blocks > 1 else {
+            if count > 0 { body(0 ..< count) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+            let start = min(count, units * block / blocks * alignment)
+            let end = min(count, units * (block + 1) / blocks * alignment)
+            if start < end { body(start ..< end) }
+        }
+    }
 }
 
 #if canImport(Glibc)
