@@ -14,6 +14,8 @@ public struct TrainBenchmark {
     /// Timed steps, after `warmup` untimed ones.
     public var steps: Int
     public var warmup = 2
+    /// Whether to time every operation (`OpProfile`) during the timed steps.
+    public var profile = false
 
     public init(model: BenchmarkModel, batch: Int, steps: Int) {
         self.model = model
@@ -34,6 +36,8 @@ public struct TrainBenchmark {
         public var peakResidentMiB: Double
         /// Resident memory after each tenth of the timed steps, MiB (flat after warm-up means no leak).
         public var residentTrendMiB: [Double]
+        /// Time per operation over the timed steps, when profiling.
+        public var profile: OpProfile?
     }
 
     public func run() throws -> Result {
@@ -53,15 +57,19 @@ public struct TrainBenchmark {
         let trainer = try Trainer(model: base, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
                                   recipe: recipe, train: examples, evaluation: nil, padId: 0)
         let tally = GemmTally()
-        let clock = StepClock(warmup: warmup, steps: steps, tally: tally)
+        let opProfile = profile ? OpProfile() : nil
+        let clock = StepClock(warmup: warmup, steps: steps, tally: tally, profile: opProfile)
         trainer.stepHook = clock
-        try GemmTally.$current.withValue(tally) { try trainer.run { _ in } }
+        try GemmTally.$current.withValue(tally) {
+            try OpProfile.$current.withValue(opProfile) { try trainer.run { _ in } }
+        }
         let seconds = clock.timedSeconds
         let counts = peft.trainableParameterCounts
         return Result(tokensPerSecond: Double(steps * batch * model.sequence) / seconds,
                       gemmGFlops: Double(clock.timedFlops) / seconds / 1e9,
                       peakGFlops: Self.blasPeak(), trainableParameters: counts.trainable, totalParameters: counts.total,
-                      peakResidentMiB: ProcessMemory.residentMiB()?.peak ?? 0, residentTrendMiB: clock.residentTrend)
+                      peakResidentMiB: ProcessMemory.residentMiB()?.peak ?? 0, residentTrendMiB: clock.residentTrend,
+                      profile: opProfile)
     }
 
     /// `cblas_sgemm` GFLOP/s at 2048², best of three.
@@ -86,7 +94,20 @@ public struct TrainBenchmark {
         \(String(format: "%.0f", r.tokensPerSecond)) tokens/s over \(b.steps) steps (after \(b.warmup) warm-up)
         GEMM \(String(format: "%.1f", r.gemmGFlops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gemmGFlops / r.peakGFlops))% of the measured cblas_sgemm peak (\(String(format: "%.1f", r.peakGFlops)) GFLOP/s)
         peak resident memory \(String(format: "%.0f", r.peakResidentMiB)) MiB; resident over the run: \(r.residentTrendMiB.map { String(format: "%.0f", $0) }.joined(separator: " "))
-        """
+        """ + (r.profile.map { "\n\n" + formatProfile($0, steps: b.steps) } ?? "")
+    }
+
+    /// The profile as a table of milliseconds per step, the most expensive operation first.
+    static func formatProfile(_ profile: OpProfile, steps: Int) -> String {
+        let rows = profile.rows
+        let total = rows.reduce(0) { $0 + $1.totalSeconds }
+        var table = TextTable(header: ["operation", "calls/step", "forward ms", "backward ms", "share"])
+        func ms(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1000 / Double(steps)) }
+        table.rows = rows.map {
+            [$0.name, "\($0.calls / steps)", ms($0.forwardSeconds), ms($0.backwardSeconds), String(format: "%.1f%%", 100 * $0.totalSeconds / total)]
+        }
+        table.rows.append(["total", "", ms(rows.reduce(0) { $0 + $1.forwardSeconds }), ms(rows.reduce(0) { $0 + $1.backwardSeconds }), "100%"])
+        return table.rendered
     }
 }
 
@@ -94,17 +115,22 @@ public struct TrainBenchmark {
 final class StepClock: TrainingStepHook {
     let warmup: Int, steps: Int
     let tally: GemmTally
+    let profile: OpProfile?
     private var start: UInt64 = 0, end: UInt64 = 0
     private var startFlops = 0, endFlops = 0
     private(set) var residentTrend: [Double] = []
 
-    init(warmup: Int, steps: Int, tally: GemmTally) {
+    init(warmup: Int, steps: Int, tally: GemmTally, profile: OpProfile?) {
         self.warmup = warmup
         self.steps = steps
         self.tally = tally
+        self.profile = profile
+        profile?.isRecording = false
     }
 
     func afterOptimizerStep(_ step: Int) throws {
+        profile?.mark("clip, optimizer step")
+        profile?.isRecording = step >= warmup && step < warmup + steps
         let now = DispatchTime.now().uptimeNanoseconds
         if step == warmup { (start, startFlops) = (now, tally.flops) }
         if step > warmup, (step - warmup) % max(1, steps / 10) == 0, let memory = ProcessMemory.residentMiB() { residentTrend.append(memory.current) }

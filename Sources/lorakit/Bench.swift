@@ -71,9 +71,12 @@ struct Bench: ParsableCommand {
         @OptionGroup var shape: ModelShape
         @Option(help: "Timed steps (after 2 warm-up steps).")
         var steps = 10
+        @Flag(help: "Also print the time per operation, forward and backward.")
+        var profile = false
 
         func run() throws {
-            let benchmark = TrainBenchmark(model: try shape.model(), batch: shape.batch, steps: steps)
+            var benchmark = TrainBenchmark(model: try shape.model(), batch: shape.batch, steps: steps)
+            benchmark.profile = profile
             print(TrainBenchmark.format(try benchmark.run(), benchmark))
         }
     }

@@ -14,6 +14,7 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "backward", shapes: [shape, seed.shape],
                                             reason: "the seed gradient must have the output's shape")
         }
+        let profile = OpProfile.current
         let order = topologicalOrder()
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed ?? Tensor.ones(shape)]
         try GradMode.withoutGradients {
@@ -24,12 +25,12 @@ extension Tensor {
                     continue
                 }
                 tensor.gradNode = nil
-                let inputGrads = try node.pullback(gradient)
+                let inputGrads = try profile?.measureBackward(node.op) { try node.pullback(gradient) } ?? node.pullback(gradient)
                 for (input, inputGrad) in zip(node.inputs, inputGrads) {
                     guard let inputGrad, input.requiresGrad else { continue }
                     let key = ObjectIdentifier(input)
                     if let existing = pending[key] {
-                        pending[key] = try existing.adding(inputGrad)
+                        pending[key] = try profile?.measureBackward("gradient sum") { try existing.adding(inputGrad) } ?? existing.adding(inputGrad)
                     } else {
                         pending[key] = inputGrad
                     }

@@ -23,6 +23,7 @@ extension Tensor {
     static func record(_ output: Tensor, op: String, inputs: [Tensor],
                        pullback: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
+        OpProfile.current?.mark(op)
         output.requiresGrad = true
         output.gradNode = GradNode(op: op, inputs: inputs, pullback: pullback)
         return output

@@ -24,10 +24,9 @@ extension Tensor {
                                                  mask: AttentionMask, scale: Float? = nil) throws -> Tensor {
         let geometry = try AttentionGeometry(q.shape, k.shape, v.shape, mask: mask)
         let scale = scale ?? 1 / Float(geometry.d).squareRoot()
-        let probabilities = geometry.probabilities(q, k, scale: scale, mask: mask)
-        let out = geometry.weightedValues(probabilities, v)
+        let (probabilities, out) = geometry.forward(q, k, v, scale: scale, mask: mask)
         return record(out, op: "attention", inputs: [q, k, v]) { g in
-            geometry.pullback(g, q, k, v, probabilities, scale: scale)
+            geometry.pullback(g, q, k, v, probabilities, scale: scale, mask: mask)
         }
     }
 }
@@ -49,54 +48,67 @@ struct AttentionGeometry {
         }
     }
 
-    /// The attention weights `[B, H, T, S]`: scores, mask, softmax per row.
-    func probabilities(_ q: Tensor, _ k: Tensor, scale: Float, mask: AttentionMask) -> Tensor {
-        let p = Tensor.zeros([b, h, t, s])
-        q.withUnsafeBufferPointer { pq in
-            k.withUnsafeBufferPointer { pk in
-                p.withUnsafeMutableBufferPointer { pp in
-                    for bh in 0 ..< b * h {
-                        Kernels.gemm(transposeB: true, m: t, n: s, k: d, alpha: scale,
-                                     a: pq.baseAddress! + bh * t * d, b: pk.baseAddress! + kvHead(bh) * s * d,
-                                     c: pp.baseAddress! + bh * t * s)
-                    }
-                    let lowest = -Float.greatestFiniteMagnitude
-                    Parallel.forEachChunk(b * h * t, costPerItem: s) { rows in
-                        for row in rows {
-                            let batch = row / (h * t), i = row % t
-                            let scores = pp.baseAddress! + row * s
-                            if mask.causal { for j in (i + s - t + 1) ..< s { scores[j] = lowest } }
-                            if let padding = mask.keyPadding?[batch] { for j in 0 ..< s where !padding[j] { scores[j] = lowest } }
-                            Kernels.softmaxRow(scores, scores, s)
+    /// The attention weights `[B, H, T, S]` and the output `P v` `[B, H, T, D]`. Each (batch row,
+    /// head) is one task for a worker: its scores, mask, softmax and weighted sum run together on
+    /// one core while its `T x S` block is in cache, with single-threaded GEMMs.
+    func forward(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, mask: AttentionMask) -> (probabilities: Tensor, output: Tensor) {
+        let p = Tensor.make(shape: [b, h, t, s]) { pp in
+            q.withUnsafeBufferPointer { pq in
+                k.withUnsafeBufferPointer { pk in
+                    Parallel.forEachChunk(b * h, costPerItem: t * s * d) { heads in
+                        for bh in heads {
+                            let scores = pp.baseAddress! + bh * t * s
+                            Kernels.gemm(transposeB: true, m: t, n: s, k: d, alpha: scale, a: pq.baseAddress! + bh * t * d,
+                                         b: pk.baseAddress! + kvHead(bh) * s * d, c: scores, serial: true)
+                            for i in 0 ..< t { softmaxRow(scores + i * s, query: i, padding: mask.keyPadding?[bh / h], causal: mask.causal) }
                         }
                     }
                 }
             }
         }
-        return p
-    }
-
-    /// `P v` per batch row and head: `[B, H, T, D]`.
-    func weightedValues(_ p: Tensor, _ v: Tensor) -> Tensor {
-        let out = Tensor.zeros([b, h, t, d])
-        p.withUnsafeBufferPointer { pp in
-            v.withUnsafeBufferPointer { pv in
-                out.withUnsafeMutableBufferPointer { po in
-                    for bh in 0 ..< b * h {
-                        Kernels.gemm(m: t, n: d, k: s, a: pp.baseAddress! + bh * t * s,
-                                     b: pv.baseAddress! + kvHead(bh) * s * d, c: po.baseAddress! + bh * t * d)
+        let out = Tensor.make(shape: [b, h, t, d]) { po in
+            p.withUnsafeBufferPointer { pp in
+                v.withUnsafeBufferPointer { pv in
+                    Parallel.forEachChunk(b * h, costPerItem: t * s * d) { heads in
+                        for bh in heads {
+                            Kernels.gemm(m: t, n: d, k: s, a: pp.baseAddress! + bh * t * s, b: pv.baseAddress! + kvHead(bh) * s * d,
+                                         c: po.baseAddress! + bh * t * d, serial: true)
+                        }
                     }
                 }
             }
         }
-        return out
+        return (p, out)
+    }
+
+    /// The keys query `i` may see: all `s`, or with the causal mask the first `i + s - t + 1`.
+    @inline(__always) private func visibleKeys(query i: Int, causal: Bool) -> Int {
+        causal ? i + s - t + 1 : s
+    }
+
+    /// Turns one row of scores into weights in place. Keys after the causal limit get exactly 0 and
+    /// are never exponentiated; padded keys get the lowest finite score, as transformers adds
+    /// `finfo.min`. A row whose visible keys are all padding gets uniform weights over every key, as
+    /// transformers' additive mask gives.
+    @inline(__always) private func softmaxRow(_ row: UnsafeMutablePointer<Float>, query i: Int, padding: [Bool]?, causal: Bool) {
+        let visible = visibleKeys(query: i, causal: causal)
+        if let padding {
+            guard padding[0 ..< visible].contains(true) else {
+                row.update(repeating: 1 / Float(s), count: s)
+                return
+            }
+            for j in 0 ..< visible where !padding[j] { row[j] = -Float.greatestFiniteMagnitude }
+        }
+        Kernels.softmaxRow(row, row, visible)
+        (row + visible).update(repeating: 0, count: s - visible)
     }
 
     /// Gradients of q, k, v from the output gradient `g`:
     /// `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale`, `dQ = dS K`, `dK = dSᵀ Q`,
-    /// summed over the query heads that share a key/value head.
-    func pullback(_ g: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ p: Tensor, scale: Float) -> [Tensor?] {
-        let dScores = Tensor.zeros([b, h, t, s])
+    /// summed over the query heads that share a key/value head. Each (batch row, key/value head) is
+    /// one task, so the sums over its query heads never race; `dS` lives in the task's own scratch.
+    /// Without padding, weights after a row's causal limit are exactly 0 and so is their `dS`.
+    func pullback(_ g: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ p: Tensor, scale: Float, mask: AttentionMask) -> [Tensor?] {
         let dq = q.requiresGrad ? Tensor.zeros(q.shape) : nil
         let dk = k.requiresGrad ? Tensor.zeros(k.shape) : nil
         let dv = v.requiresGrad ? Tensor.zeros(v.shape) : nil
@@ -105,38 +117,34 @@ struct AttentionGeometry {
         q.withUnsafeBufferPointer { pq in
         k.withUnsafeBufferPointer { pk in
         v.withUnsafeBufferPointer { pv in
-        dScores.withUnsafeMutableBufferPointer { ds in
-            for bh in 0 ..< b * h {
-                let kv = kvHead(bh), accumulate: Float = bh % group == 0 ? 0 : 1
-                if let dv {
-                    dv.withUnsafeMutableBufferPointer { pdv in
-                        Kernels.gemm(transposeA: true, m: s, n: d, k: t, a: pp.baseAddress! + bh * t * s,
-                                     b: pg.baseAddress! + bh * t * d, beta: accumulate, c: pdv.baseAddress! + kv * s * d)
-                    }
-                }
-                Kernels.gemm(transposeB: true, m: t, n: s, k: d, a: pg.baseAddress! + bh * t * d,
-                             b: pv.baseAddress! + kv * s * d, c: ds.baseAddress! + bh * t * s)
-            }
-            Parallel.forEachChunk(b * h * t, costPerItem: s) { rows in
-                for row in rows {
-                    let dRow = ds.baseAddress! + row * s, pRow = pp.baseAddress! + row * s
-                    var dot: Float = 0
-                    for j in 0 ..< s { dot += dRow[j] * pRow[j] }
-                    for j in 0 ..< s { dRow[j] = pRow[j] * (dRow[j] - dot) * scale }
-                }
-            }
-            for bh in 0 ..< b * h {
-                let kv = kvHead(bh), accumulate: Float = bh % group == 0 ? 0 : 1
-                if let dq {
-                    dq.withUnsafeMutableBufferPointer { pdq in
-                        Kernels.gemm(m: t, n: d, k: s, a: ds.baseAddress! + bh * t * s,
-                                     b: pk.baseAddress! + kv * s * d, c: pdq.baseAddress! + bh * t * d)
-                    }
-                }
-                if let dk {
-                    dk.withUnsafeMutableBufferPointer { pdk in
-                        Kernels.gemm(transposeA: true, m: s, n: d, k: t, a: ds.baseAddress! + bh * t * s,
-                                     b: pq.baseAddress! + bh * t * d, beta: accumulate, c: pdk.baseAddress! + kv * s * d)
+        GradientBuffers(dq, dk, dv).withPointers { pdq, pdk, pdv in
+            Parallel.forEachChunk(b * hkv, costPerItem: group * t * s * d) { kvHeads in
+                let ds = UnsafeMutablePointer<Float>.allocate(capacity: t * s)
+                defer { ds.deallocate() }
+                for kv in kvHeads {
+                    for bh in (kv / hkv) * h + (kv % hkv) * group ..< (kv / hkv) * h + (kv % hkv + 1) * group {
+                        let accumulate: Float = bh % group == 0 ? 0 : 1
+                        let pHead = pp.baseAddress! + bh * t * s, gHead = pg.baseAddress! + bh * t * d
+                        if let pdv {
+                            Kernels.gemm(transposeA: true, m: s, n: d, k: t, a: pHead, b: gHead, beta: accumulate,
+                                         c: pdv + kv * s * d, serial: true)
+                        }
+                        Kernels.gemm(transposeB: true, m: t, n: s, k: d, a: gHead, b: pv.baseAddress! + kv * s * d, c: ds, serial: true)
+                        for i in 0 ..< t {
+                            let dRow = ds + i * s, pRow = pHead + i * s
+                            let nonzero = mask.keyPadding == nil ? visibleKeys(query: i, causal: mask.causal) : s
+                            var dot: Float = 0
+                            for j in 0 ..< nonzero { dot += dRow[j] * pRow[j] }
+                            for j in 0 ..< nonzero { dRow[j] = pRow[j] * (dRow[j] - dot) * scale }
+                            (dRow + nonzero).update(repeating: 0, count: s - nonzero)
+                        }
+                        if let pdq {
+                            Kernels.gemm(m: t, n: d, k: s, a: ds, b: pk.baseAddress! + kv * s * d, c: pdq + bh * t * d, serial: true)
+                        }
+                        if let pdk {
+                            Kernels.gemm(transposeA: true, m: s, n: d, k: t, a: ds, b: pq.baseAddress! + bh * t * d, beta: accumulate,
+                                         c: pdk + kv * s * d, serial: true)
+                        }
                     }
                 }
             }
@@ -147,5 +155,21 @@ struct AttentionGeometry {
     /// The flat `(batch, kv head)` index read by flat `(batch, query head)` index `bh`.
     @inline(__always) private func kvHead(_ bh: Int) -> Int {
         (bh / h) * hkv + (bh % h) / group
+    }
+}
+
+/// The gradient tensors attention writes, as mutable pointers for its workers (nil where an input
+/// needs no gradient).
+private struct GradientBuffers {
+    let dq: Tensor?, dk: Tensor?, dv: Tensor?
+
+    init(_ dq: Tensor?, _ dk: Tensor?, _ dv: Tensor?) { (self.dq, self.dk, self.dv) = (dq, dk, dv) }
+
+    func withPointers(_ body: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void) {
+        func pointer(_ t: Tensor?, _ next: (UnsafeMutablePointer<Float>?) -> Void) {
+            guard let t else { return next(nil) }
+            t.withUnsafeMutableBufferPointer { next($0.baseAddress!) }
+        }
+        pointer(dq) { pdq in pointer(dk) { pdk in pointer(dv) { pdv in body(pdq, pdk, pdv) } } }
     }
 }
