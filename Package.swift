@@ -4,10 +4,16 @@ import PackageDescription
 
 /// Optimisation flags for the numeric targets. Release drops bounds checks (the kernels have been
 /// proven by the tests); debug, where the tests run, keeps them but still optimises, because the
-/// SIMD kernels are a hundred times slower unoptimised.
+/// SIMD kernels are a hundred times slower unoptimised. On x86-64 both generate AVX2 code (any
+/// x86 server since 2013): the kernels' sixteen-lane loops otherwise compile to 4-wide SSE.
+#if arch(x86_64)
+let vectorISA = ["-target-cpu", "haswell"]
+#else
+let vectorISA: [String] = []
+#endif
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-Ounchecked", "-wmo"] + vectorISA, .when(configuration: .release)),
+    .unsafeFlags(["-O"] + vectorISA, .when(configuration: .debug)),
 ]
 
 let package = Package(

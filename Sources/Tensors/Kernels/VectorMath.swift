@@ -4,9 +4,9 @@
 /// fast as glibc's `expf`. Inputs are clamped to [−87.3, 88.4], so the results stay in
 /// [1.2e-38, 2.4e38]: a masked score of −3.4e38 gets a weight of about 1e-38, not exactly 0.
 ///
-/// Only plain arithmetic and bit operations on SIMD values are used here: Swift's generic SIMD
-/// conveniences (`rounded`, `clamped`, masks, integer conversions) compile to per-lane calls and
-/// are ten times slower than scalar code.
+/// Only plain arithmetic, `pointwiseMin`/`pointwiseMax` and bit operations on SIMD values are used
+/// here: Swift's other generic SIMD conveniences (`rounded`, `clamped`, masks, integer conversions)
+/// compile to per-lane calls and are ten times slower than scalar code.
 enum VectorMath {
     typealias Lanes = SIMD16<Float>
 
@@ -21,7 +21,7 @@ enum VectorMath {
     @inline(__always)
     static func exp(_ x: Lanes) -> Lanes {
         var c = x
-        for i in 0 ..< 16 { c[i] = Swift.min(Swift.max(c[i], lowest), highest) }
+        c = pointwiseMin(pointwiseMax(c, Lanes(repeating: lowest)), Lanes(repeating: highest))
         let shifted = c * log2e + roundingMagic
         let n = shifted - roundingMagic
         let r = c - n * ln2High - n * ln2Low
