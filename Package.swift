@@ -31,10 +31,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CCurses", path: "Sources/CCurses"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .systemLibrary(name: "CPlatform", path: "Sources/CPlatform"),
 
         // Libraries, ground floor first; each imports only the floors below it.
-        .target(name: "Tensors", dependencies: ["CBLAS", "CMalloc"], swiftSettings: fastMath),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CPlatform"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Tensors"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["Tuners", "Models", "Tensors", "Yams"], swiftSettings: fastMath),

@@ -84,6 +84,9 @@ public final class Tensor {
         Tensor(shape: shape, data: [Float](repeating: value, count: shape.reduce(1, *)))
     }
 
+    /// Whether this tensor's elements are the whole of its storage (it is not a view into a larger one).
+    var ownsAllStorage: Bool { offset == 0 && storage.count == count }
+
     /// The number of dimensions.
     public var rank: Int { shape.count }
 

@@ -68,6 +68,16 @@ import Testing
         #expect(w.grad == nil)
     }
 
+    @Test func summingGradientsInPlaceNeverChangesOneAnotherInputHolds() throws {
+        // `add` hands the same gradient object to both of its inputs. With d = (a + b) + a, a's two
+        // gradients meet while b still holds one of them: summing in place there would make b's
+        // gradient 2 and x's 10 instead of 2·2 + 3 = 7.
+        let x = Tensor(shape: [3], data: [1, 2, 3], requiresGrad: true)
+        let a = x.scaled(by: 2), b = x.scaled(by: 3)
+        try (try (a + b) + a).sum().backward()
+        #expect(x.grad?.scalars == [7, 7, 7])
+    }
+
     @Test func errorsNameTheOperationAndShapes() {
         let a = Tensor.zeros([2, 3]), b = Tensor.zeros([4, 5])
         do {

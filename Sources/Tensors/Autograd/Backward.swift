@@ -29,13 +29,26 @@ extension Tensor {
                 for (input, inputGrad) in zip(node.inputs, inputGrads) {
                     guard let inputGrad, input.requiresGrad else { continue }
                     let key = ObjectIdentifier(input)
-                    if let existing = pending[key] {
-                        pending[key] = try profile?.measureBackward("gradient sum") { try existing.adding(inputGrad) } ?? existing.adding(inputGrad)
+                    if var existing = pending.removeValue(forKey: key) {
+                        try profile?.measureBackward("gradient sum") { try Tensor.accumulate(inputGrad, into: &existing) }
+                            ?? Tensor.accumulate(inputGrad, into: &existing)
+                        pending[key] = existing
                     } else {
                         pending[key] = inputGrad
                     }
                 }
             }
+        }
+    }
+
+    /// Adds `gradient` to the pending gradient `sum`: in place when `sum` is referenced from nowhere
+    /// else and owns all of its storage (so no other tensor sees the change), into a new tensor
+    /// otherwise (a pullback may hand the same gradient to several inputs).
+    private static func accumulate(_ gradient: Tensor, into sum: inout Tensor) throws {
+        if isKnownUniquelyReferenced(&sum), sum.ownsAllStorage, sum.shape == gradient.shape {
+            Kernels.add(into: sum, gradient)
+        } else {
+            sum = try GradMode.withoutGradients { try sum.adding(gradient) }
         }
     }
 

@@ -1,4 +1,4 @@
-import CMalloc
+import CPlatform
 
 /// How the process's memory allocator treats tensor storage.
 ///

@@ -1,7 +1,5 @@
-import Dispatch
-
-/// Splits element-wise and row-wise loops across the machine's cores. Small loops run inline: below
-/// `minimumWork` elements the cost of waking a second thread is larger than the loop.
+/// Splits element-wise and row-wise loops across the machine's cores, on the engine's `WorkerPool`.
+/// Small loops run inline: below `minimumWork` elements, handing half to a worker costs more than it saves.
 public enum Parallel {
     /// The number of chunks large loops are split into.
     public static let width = max(1, sysconfCores())
@@ -18,7 +16,7 @@ public enum Parallel {
             if count > 0 { body(0 ..< count) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        WorkerPool.shared.run(chunks) { chunk in
             let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
             if start < end { body(start ..< end) }
         }
@@ -33,7 +31,7 @@ public enum Parallel {
             if count > 0 { body(0 ..< count) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+        WorkerPool.shared.run(blocks) { block in
             let start = min(count, units * block / blocks * alignment)
             let end = min(count, units * (block + 1) / blocks * alignment)
             if start < end { body(start ..< end) }
