@@ -76,6 +76,31 @@ import Testing
         close(allMasked.scalars, [2, 20, 2, 20, 2, 20])
     }
 
+    @Test(arguments: [(150, 150), (70, 134)])
+    func causalAttentionOverSeveralRowBlocksMatchesTheDefinition(t: Int, s: Int) throws {
+        // Rows beyond the first 64-row block see more keys; each block multiplies only those.
+        let (h, d) = (2, 8)
+        var generator = RandomGenerator(seed: 5)
+        let q = Tensor.normal([1, h, t, d], generator: &generator), kv = Tensor.normal([1, 1, s, d], generator: &generator)
+        let out = try Tensor.scaledDotProductAttention(query: q, key: kv, value: kv, mask: AttentionMask(causal: true)).scalars
+        let (qs, ks) = (q.scalars, kv.scalars)
+        var expected = [Float]()
+        for head in 0 ..< h {
+            for i in 0 ..< t {
+                let visible = i + s - t + 1
+                let scores = (0 ..< visible).map { j in
+                    (0 ..< d).reduce(0.0) { $0 + Double(qs[(head * t + i) * d + $1]) * Double(ks[j * d + $1]) } / Double(d).squareRoot()
+                }
+                let weights = scores.map { Foundation.exp($0 - scores.max()!) }
+                let total = weights.reduce(0, +)
+                for c in 0 ..< d {
+                    expected.append(Float((0 ..< visible).reduce(0.0) { $0 + weights[$1] / total * Double(ks[$1 * d + c]) }))
+                }
+            }
+        }
+        close(out, expected, 1e-4)
+    }
+
     @Test func rotaryRotatesPairsByPositionTimesFrequency() throws {
         let x = Tensor(shape: [1, 3, 4], data: [1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4])
         let table = try RotaryTable(dimension: 4, theta: 100, positions: 0 ..< 3)
