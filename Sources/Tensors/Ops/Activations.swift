@@ -30,34 +30,38 @@ extension Tensor {
 
     /// SwiGLU as LLaMA's MLP uses it: `silu(gate) · up`, fused.
     public static func swiglu(gate: Tensor, up: Tensor) throws -> Tensor {
-        typealias Lanes = SIMD16<Float>
         guard gate.shape == up.shape else {
             throw TensorError.shapeMismatch(op: "swiglu", shapes: [gate.shape, up.shape], reason: "gate and up must have the same shape")
         }
-        let out = Kernels.zip3Lanes(gate, up, up) { g, u, _ in SiLU.value(g) * u }
+        let out = Kernels.lanes(SwiGLUValue.self, gate, up)
         return record(out, op: "swiglu", inputs: [gate, up]) { grad in
-            [gate.requiresGrad ? Kernels.zip3Lanes(grad, gate, up) { d, g, u in d * u * SiLU.derivative(x: g, y: Lanes()) } : nil,
-             up.requiresGrad ? Kernels.zip3Lanes(grad, gate, up) { d, g, _ in d * SiLU.value(g) } : nil]
+            [gate.requiresGrad ? Kernels.lanes(SwiGLUGateGradient.self, grad, gate, up) : nil,
+             up.requiresGrad ? Kernels.lanes(SwiGLUUpGradient.self, grad, gate) : nil]
         }
     }
 
     /// An element-wise function and its derivative; generic so that each function's kernel is
-    /// specialised and inlined, sixteen lanes at a time.
+    /// specialised and inlined, sixteen lanes at a time. The backward pass keeps and reads only the
+    /// tensor the derivative needs, the input or the output.
     func unary<F: ElementwiseFunction>(_ function: F.Type) -> Tensor {
-        let out = Kernels.mapLanes(self, F.value)
-        return Tensor.record(out, op: F.name, inputs: [self]) { [self] g in
-            [Kernels.zip3Lanes(g, self, out) { d, x, y in d * F.derivative(x: x, y: y) }]
+        let out = Kernels.lanes(ValueOf<F>.self, self)
+        let saved = F.derivativeUsesOutput ? out.detached() : self
+        return Tensor.record(out, op: F.name, inputs: [self]) { g in
+            [Kernels.lanes(ChainRule<F>.self, g, saved)]
         }
     }
 }
 
-/// A function applied element by element, with its derivative in terms of the input `x` and the
-/// output `y` (whichever is cheaper), on sixteen lanes at once.
+/// A function applied element by element, with its derivative in terms of either the input `x`
+/// or the output `y` (whichever is cheaper), on sixteen lanes at once.
 protocol ElementwiseFunction {
     typealias Lanes = SIMD16<Float>
     static var name: String { get }
+    /// Whether `derivative` takes the output `y` rather than the input `x`.
+    static var derivativeUsesOutput: Bool { get }
     static func value(_ x: Lanes) -> Lanes
-    static func derivative(x: Lanes, y: Lanes) -> Lanes
+    /// The derivative, from `x` or `y` as `derivativeUsesOutput` says.
+    static func derivative(_ saved: Lanes) -> Lanes
 }
 
 extension SIMD16<Float> {
@@ -72,38 +76,44 @@ extension SIMD16<Float> {
 
 enum Exp: ElementwiseFunction {
     static let name = "exp"
+    static let derivativeUsesOutput = true
     @inline(__always) static func value(_ x: Lanes) -> Lanes { VectorMath.exp(x) }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes { y }
+    @inline(__always) static func derivative(_ y: Lanes) -> Lanes { y }
 }
 
 enum Tanh: ElementwiseFunction {
     static let name = "tanh"
+    static let derivativeUsesOutput = true
     @inline(__always) static func value(_ x: Lanes) -> Lanes { x.lanewise { Foundation.tanh($0) } }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes { 1 - y * y }
+    @inline(__always) static func derivative(_ y: Lanes) -> Lanes { 1 - y * y }
 }
 
 enum Sigmoid: ElementwiseFunction {
     static let name = "sigmoid"
+    static let derivativeUsesOutput = true
     @inline(__always) static func value(_ x: Lanes) -> Lanes { 1 / (1 + VectorMath.exp(-x)) }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes { y * (1 - y) }
+    @inline(__always) static func derivative(_ y: Lanes) -> Lanes { y * (1 - y) }
 }
 
 enum ReLU: ElementwiseFunction {
     static let name = "relu"
+    static let derivativeUsesOutput = false
     @inline(__always) static func value(_ x: Lanes) -> Lanes { pointwiseMax(x, Lanes()) }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes { Lanes().replacing(with: 1, where: x .> 0) }
+    @inline(__always) static func derivative(_ x: Lanes) -> Lanes { Lanes().replacing(with: 1, where: x .> 0) }
 }
 
 enum SquareRoot: ElementwiseFunction {
     static let name = "sqrt"
+    static let derivativeUsesOutput = true
     @inline(__always) static func value(_ x: Lanes) -> Lanes { x.squareRoot() }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes { 0.5 / y }
+    @inline(__always) static func derivative(_ y: Lanes) -> Lanes { 0.5 / y }
 }
 
 enum SiLU: ElementwiseFunction {
     static let name = "silu"
+    static let derivativeUsesOutput = false
     @inline(__always) static func value(_ x: Lanes) -> Lanes { x * Sigmoid.value(x) }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes {
+    @inline(__always) static func derivative(_ x: Lanes) -> Lanes {
         let s = Sigmoid.value(x)
         return s * (1 + x * (1 - s))
     }
@@ -112,10 +122,11 @@ enum SiLU: ElementwiseFunction {
 /// GELU with erf (`gelu` in transformers; BERT).
 enum GELUErf: ElementwiseFunction {
     static let name = "gelu"
+    static let derivativeUsesOutput = false
     static let invSqrt2: Float = 0.7071067811865476
     static let invSqrt2Pi: Float = 0.3989422804014327
     @inline(__always) static func value(_ x: Lanes) -> Lanes { 0.5 * x * (1 + (x * invSqrt2).lanewise(erf)) }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes {
+    @inline(__always) static func derivative(_ x: Lanes) -> Lanes {
         0.5 * (1 + (x * invSqrt2).lanewise(erf)) + x * invSqrt2Pi * VectorMath.exp(-0.5 * x * x)
     }
 }
@@ -125,13 +136,14 @@ enum GELUErf: ElementwiseFunction {
 /// which costs one `exp` instead of a (much slower) `tanh`.
 enum GELUTanh: ElementwiseFunction {
     static let name = "gelu_tanh"
+    static let derivativeUsesOutput = false
     static let sqrt2OverPi: Float = 0.7978845608028654
     @inline(__always) static func doubledInner(_ x: Lanes) -> Lanes {
         let cube: Lanes = x * x * x
         return (2 * sqrt2OverPi) * (x + 0.044715 * cube)
     }
     @inline(__always) static func value(_ x: Lanes) -> Lanes { x * Sigmoid.value(doubledInner(x)) }
-    @inline(__always) static func derivative(x: Lanes, y: Lanes) -> Lanes {
+    @inline(__always) static func derivative(_ x: Lanes) -> Lanes {
         // With s = σ(2u): 1 + tanh u = 2s and 1 − tanh² u = 4s(1 − s).
         let s = Sigmoid.value(doubledInner(x))
         let slope: Lanes = (2 * sqrt2OverPi) * (1 + (3 * 0.044715) * x * x)
@@ -140,46 +152,57 @@ enum GELUTanh: ElementwiseFunction {
     }
 }
 
-extension Kernels {
-    /// `f` over `x`, sixteen lanes at a time (the tail padded), split across cores for large tensors.
-    @inline(__always)
-    static func mapLanes(_ x: Tensor, _ f: (SIMD16<Float>) -> SIMD16<Float>) -> Tensor {
-        x.withUnsafeBufferPointer { src in
-            Tensor.make(shape: x.shape) { dst in
-                forEachLaneChunk(src.count) { i, count in
-                    let v = f(loadLanes(src.baseAddress! + i, count))
-                    storeLanes(v, dst.baseAddress! + i, count)
-                }
-            }
-        }
-    }
+/// An element-wise kernel of up to three inputs, sixteen lanes at a time, for `Kernels.lanes`. It is
+/// a type rather than a closure so that each loop is specialised for it and its arithmetic inlined:
+/// passed as closures, the functions stayed out-of-line calls per sixteen elements, half the time.
+protocol LaneKernel {
+    typealias Lanes = SIMD16<Float>
+    static func apply(_ a: Lanes, _ b: Lanes, _ c: Lanes) -> Lanes
+}
 
-    /// `f` over three tensors with equal element counts, sixteen lanes at a time; the result has `y`'s shape.
-    @inline(__always)
-    static func zip3Lanes(_ x: Tensor, _ y: Tensor, _ z: Tensor,
-                          _ f: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) -> Tensor {
-        precondition(x.count == y.count && y.count == z.count, "zip3Lanes needs equal element counts")
-        return x.withUnsafeBufferPointer { px in
-            y.withUnsafeBufferPointer { py in
-                z.withUnsafeBufferPointer { pz in
-                    Tensor.make(shape: y.shape) { dst in
-                        forEachLaneChunk(px.count) { i, count in
-                            let v = f(loadLanes(px.baseAddress! + i, count), loadLanes(py.baseAddress! + i, count), loadLanes(pz.baseAddress! + i, count))
-                            storeLanes(v, dst.baseAddress! + i, count)
+/// `F(a)`.
+enum ValueOf<F: ElementwiseFunction>: LaneKernel {
+    @inline(__always) static func apply(_ x: Lanes, _: Lanes, _: Lanes) -> Lanes { F.value(x) }
+}
+
+/// The chain rule through `F`: the incoming gradient `a` times `F`'s derivative from `b` (`x` or `y`).
+enum ChainRule<F: ElementwiseFunction>: LaneKernel {
+    @inline(__always) static func apply(_ g: Lanes, _ saved: Lanes, _: Lanes) -> Lanes { g * F.derivative(saved) }
+}
+
+/// SwiGLU, `silu(gate) · up`, and its gradients with respect to the gate and up inputs.
+enum SwiGLUValue: LaneKernel {
+    @inline(__always) static func apply(_ gate: Lanes, _ up: Lanes, _: Lanes) -> Lanes { SiLU.value(gate) * up }
+}
+
+enum SwiGLUGateGradient: LaneKernel {
+    @inline(__always) static func apply(_ g: Lanes, _ gate: Lanes, _ up: Lanes) -> Lanes { g * up * SiLU.derivative(gate) }
+}
+
+enum SwiGLUUpGradient: LaneKernel {
+    @inline(__always) static func apply(_ g: Lanes, _ gate: Lanes, _: Lanes) -> Lanes { g * SiLU.value(gate) }
+}
+
+extension Kernels {
+    /// `K` over one to three tensors with equal element counts (a missing input reads as the first),
+    /// split across cores for large tensors; the result has the last input's shape.
+    static func lanes<K: LaneKernel>(_: K.Type, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil) -> Tensor {
+        let b = b ?? a, c = c ?? b
+        precondition(a.count == b.count && b.count == c.count, "element-wise kernels need equal element counts")
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeBufferPointer { pc in
+                    Tensor.make(shape: c.shape) { out in
+                        let (a, b, c, out, count) = (pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, out.baseAddress!, pa.count)
+                        Parallel.forEachChunk((count + 15) / 16, costPerItem: 16) { blocks in
+                            for block in blocks {
+                                let i = block * 16, n = Swift.min(16, count - i)
+                                storeLanes(K.apply(loadLanes(a + i, n), loadLanes(b + i, n), loadLanes(c + i, n)), out + i, n)
+                            }
                         }
                     }
                 }
             }
-        }
-    }
-
-    /// Calls `body(start, count)` for blocks of sixteen elements (the last may be shorter), in
-    /// parallel chunks for large counts.
-    @inline(__always)
-    static func forEachLaneChunk(_ count: Int, _ body: (Int, Int) -> Void) {
-        let blocks = (count + 15) / 16
-        Parallel.forEachChunk(blocks, costPerItem: 16) { range in
-            for block in range { body(block * 16, Swift.min(16, count - block * 16)) }
         }
     }
 

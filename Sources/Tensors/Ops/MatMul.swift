@@ -50,35 +50,76 @@ extension Tensor {
             }
         }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        let product = LinearProduct(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, layout: layout)
         return Tensor.record(out, op: "linear", inputs: inputs) { [self] g in
-            g.withUnsafeBufferPointer { dy in
-                var dx: Tensor?, dw: Tensor?, db: Tensor?
-                if self.requiresGrad {
-                    dx = Tensor.make(shape: self.shape) { dx in
-                        weight.withUnsafeBufferPointer { w in
-                            Kernels.gemm(transposeB: layout == .inOut, m: rows, n: inFeatures, k: outFeatures,
-                                         a: dy.baseAddress!, b: w.baseAddress!, c: dx.baseAddress!)
-                        }
-                    }
+            product.pullback(g, input: self, weight: weight, bias: bias)
+        }
+    }
+
+    /// `sum + input · weightᵀ` for an `[out, in]` weight, stored as the new `sum` (LoRA's
+    /// `result + lora_B(h)`). The GEMM accumulates into the sum's storage itself, with no separate
+    /// product or addition pass; that storage is reused when nothing else holds `sum`, which the
+    /// tape allows because no pullback reads the values of its input sum.
+    public static func addLinear(_ input: Tensor, weight: Tensor, to sum: inout Tensor) throws {
+        guard weight.rank == 2, input.rank >= 1, input.shape.last == weight.shape[1],
+              sum.shape == Array(input.shape.dropLast()) + [weight.shape[0]] else {
+            throw TensorError.shapeMismatch(op: "addLinear", shapes: [sum.shape, input.shape, weight.shape],
+                                            reason: "expected sum [..., out], input [..., in] and weight [out, in] with matching leading dimensions")
+        }
+        let product = LinearProduct(rows: input.count / Swift.max(weight.shape[1], 1), inFeatures: weight.shape[1],
+                                    outFeatures: weight.shape[0], layout: .outIn)
+        let target = isKnownUniquelyReferenced(&sum) && sum.ownsAllStorage ? sum : sum.copy()
+        target.withUnsafeMutableBufferPointer { y in
+            input.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    Kernels.gemm(transposeB: true, m: product.rows, n: product.outFeatures, k: product.inFeatures,
+                                 a: x.baseAddress!, b: w.baseAddress!, beta: 1, c: y.baseAddress!)
                 }
-                if weight.requiresGrad {
-                    dw = Tensor.make(shape: weight.shape) { dw in
-                        self.withUnsafeBufferPointer { x in
-                            if layout == .outIn {
-                                Kernels.gemm(transposeA: true, m: outFeatures, n: inFeatures, k: rows,
-                                             a: dy.baseAddress!, b: x.baseAddress!, c: dw.baseAddress!)
-                            } else {
-                                Kernels.gemm(transposeA: true, m: inFeatures, n: outFeatures, k: rows,
-                                             a: x.baseAddress!, b: dy.baseAddress!, c: dw.baseAddress!)
-                            }
-                        }
-                    }
-                }
-                if let bias, bias.requiresGrad {
-                    db = Kernels.columnSums(dy, rows: rows, columns: outFeatures)
-                }
-                return [dx, dw] + (bias == nil ? [] : [db])
             }
+        }
+        let addend = sum
+        sum = Tensor.record(Tensor(shape: target.shape, storage: target.storage, offset: 0), op: "add_linear",
+                            inputs: [addend, input, weight]) { g in
+            [g] + product.pullback(g, input: input, weight: weight, bias: nil)
+        }
+    }
+}
+
+/// The shapes of a linear layer's product and the GEMMs of its gradients.
+struct LinearProduct {
+    let rows: Int, inFeatures: Int, outFeatures: Int
+    let layout: WeightLayout
+
+    /// The gradients of the input, weight and bias (if any) from the output gradient `g`; no work
+    /// for an operand that does not require one.
+    func pullback(_ g: Tensor, input: Tensor, weight: Tensor, bias: Tensor?) -> [Tensor?] {
+        g.withUnsafeBufferPointer { dy in
+            var dx: Tensor?, dw: Tensor?, db: Tensor?
+            if input.requiresGrad {
+                dx = Tensor.make(shape: input.shape) { dx in
+                    weight.withUnsafeBufferPointer { w in
+                        Kernels.gemm(transposeB: layout == .inOut, m: rows, n: inFeatures, k: outFeatures,
+                                     a: dy.baseAddress!, b: w.baseAddress!, c: dx.baseAddress!)
+                    }
+                }
+            }
+            if weight.requiresGrad {
+                dw = Tensor.make(shape: weight.shape) { dw in
+                    input.withUnsafeBufferPointer { x in
+                        if layout == .outIn {
+                            Kernels.gemm(transposeA: true, m: outFeatures, n: inFeatures, k: rows,
+                                         a: dy.baseAddress!, b: x.baseAddress!, c: dw.baseAddress!)
+                        } else {
+                            Kernels.gemm(transposeA: true, m: inFeatures, n: outFeatures, k: rows,
+                                         a: x.baseAddress!, b: dy.baseAddress!, c: dw.baseAddress!)
+                        }
+                    }
+                }
+            }
+            if let bias, bias.requiresGrad {
+                db = Kernels.columnSums(dy, rows: rows, columns: outFeatures)
+            }
+            return [dx, dw] + (bias == nil ? [] : [db])
         }
     }
 }

@@ -75,9 +75,9 @@ public final class AdaLoraLinear: Module, TensorLayer, AdapterLayer {
     // MARK: Forward
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        try adaptedForward(base: { try (baseLayer as! any TensorLayer).forward(x) }) { name, _ in
-            guard let triplet = triplets[name], triplet.rank > 0 else { return nil }
-            return try triplet.update(triplet.dropout.forward(x))
+        try adaptedForward(base: { try (baseLayer as! any TensorLayer).forward(x) }) { name, result in
+            guard let triplet = triplets[name], triplet.rank > 0 else { return }
+            result = try result + triplet.update(triplet.dropout.forward(x))
         }
     }
 

@@ -22,12 +22,15 @@ final class LoraAdapter {
         self.magnitude = magnitude
     }
 
-    /// `scaling · B(A(x))` (B's bias included), as two small GEMMs; `B·A` is never formed.
-    func update(_ x: Tensor) throws -> Tensor {
-        // Without a bias on B, scaling the rank-r intermediate instead of the output costs r/out
-        // of the work and computes the same map.
-        guard b.bias == nil else { return try b.forward(a.forward(x)).scaled(by: scaling) }
-        return try b.forward(a.forward(x).scaled(by: scaling))
+    /// Adds `scaling · B(A(x))` (B's bias included) to `result`, as two small GEMMs; `B·A` is never
+    /// formed. Without a bias on B, the rank-r intermediate is scaled instead of the output (r/out of
+    /// the work, the same map) and B's product is accumulated straight into `result`.
+    func addUpdate(_ x: Tensor, to result: inout Tensor) throws {
+        guard b.bias == nil else {
+            result = try result + b.forward(a.forward(x)).scaled(by: scaling)
+            return
+        }
+        try Tensor.addLinear(a.forward(x).scaled(by: scaling), weight: b.weight.value(), to: &result)
     }
 
     /// `scaling · B A` as an `[out, in]` matrix.

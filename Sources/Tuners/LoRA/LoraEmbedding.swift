@@ -56,11 +56,11 @@ public final class LoraEmbedding: Module, TokenLayer, AdapterLayer {
     }
 
     public func forward(ids: [Int], shape: [Int]) throws -> Tensor {
-        try adaptedForward(base: { try base.forward(ids: ids, shape: shape) }) { name, _ in
-            guard scalings[name] != nil else { return nil }
+        try adaptedForward(base: { try base.forward(ids: ids, shape: shape) }) { name, result in
+            guard scalings[name] != nil else { return }
             let (a, b, scaling) = try weights(name)
             let picked = try a.transposed().indexSelect(rows: ids, shape: shape)
-            return try picked.matmul(b, transposeOther: true).scaled(by: scaling)
+            result = try result + picked.matmul(b, transposeOther: true).scaled(by: scaling)
         }
     }
 

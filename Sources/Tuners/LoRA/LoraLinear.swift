@@ -78,10 +78,13 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
 
     public func forward(_ x: Tensor) throws -> Tensor {
         try adaptedForward(base: { try (baseLayer as! any TensorLayer).forward(x) }) { name, result in
-            guard let adapter = adapters[name] else { return nil }
+            guard let adapter = adapters[name] else { return }
             let dropped = try adapter.dropout.forward(x)
-            guard let magnitude = adapter.magnitude else { return try adapter.update(dropped) }
-            return try doraUpdate(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
+            if let magnitude = adapter.magnitude {
+                result = try result + doraUpdate(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
+            } else {
+                try adapter.addUpdate(dropped, to: &result)
+            }
         }
     }
 

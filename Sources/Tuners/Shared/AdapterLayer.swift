@@ -45,19 +45,17 @@ extension AdapterLayer {
     }
 
     /// PEFT's forward of a tuner layer: with adapters disabled, the base output (unmerging first if
-    /// needed); when merged, the base output alone; otherwise the base output plus `update` of each
-    /// active adapter (`update` gets the adapter name and the running result, and returns nil for an
-    /// adapter that adds nothing here).
-    func adaptedForward(base: () throws -> Tensor, update: (String, Tensor) throws -> Tensor?) throws -> Tensor {
+    /// needed); when merged, the base output alone; otherwise the base output with each active
+    /// adapter's contribution added by `update` (which gets the adapter name and the running result,
+    /// and leaves it alone for an adapter that adds nothing here).
+    func adaptedForward(base: () throws -> Tensor, update: (String, inout Tensor) throws -> Void) throws -> Tensor {
         if adaptersDisabled {
             if isMerged { try unmerge() }
             return try base()
         }
         var result = try base()
         guard !isMerged else { return result }
-        for name in activeAdapters {
-            if let delta = try update(name, result) { result = try result + delta }
-        }
+        for name in activeAdapters { try update(name, &result) }
         return result
     }
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""PyTorch + PEFT reference for `lorakit bench train`: the same shapes, the same recipe.
+
+Random-init GPT-2- or LLaMA-shaped causal LM (float32, vocab 8192), LoRA r=16, alpha 32, dropout 0
+(targets c_attn,c_proj or q/k/v/o_proj), AdamW lr 1e-4, random token ids as inputs and labels.
+Prints tokens/s over the timed steps after 2 warm-up steps, as `lorakit bench train` does, so the two
+can be run one after the other on the same machine:
+
+    python3 scripts/bench-pytorch-peft.py --arch gpt2 --layers 4 --width 256 --seq 128 --batch 16
+
+Needs torch, transformers and peft (`pip install torch peft transformers`); not part of the build.
+"""
+import argparse
+import time
+
+import torch
+from peft import LoraConfig, get_peft_model
+from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+
+
+def build(args):
+    if args.arch == "gpt2":
+        config = GPT2Config(vocab_size=args.vocab, n_positions=max(1024, args.seq), n_embd=args.width, n_layer=args.layers,
+                            n_head=args.heads or args.width // 64, resid_pdrop=0, embd_pdrop=0, attn_pdrop=0)
+        return GPT2LMHeadModel(config), ["c_attn", "c_proj"]
+    intermediate = args.intermediate or (8 * args.width // 3 + 63) // 64 * 64
+    heads = args.heads or args.width // 64
+    config = LlamaConfig(vocab_size=args.vocab, hidden_size=args.width, intermediate_size=intermediate, num_hidden_layers=args.layers,
+                         num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=max(2048, args.seq))
+    return LlamaForCausalLM(config), ["q_proj", "k_proj", "v_proj", "o_proj"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", choices=["gpt2", "llama"], default="gpt2")
+    parser.add_argument("--layers", type=int, default=12)
+    parser.add_argument("--width", type=int, default=768)
+    parser.add_argument("--heads", type=int)
+    parser.add_argument("--intermediate", type=int)
+    parser.add_argument("--vocab", type=int, default=8192)
+    parser.add_argument("--seq", type=int, default=256)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=10)
+    args = parser.parse_args()
+
+    torch.manual_seed(0)
+    model, targets = build(args)
+    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets))
+    model.train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    ids = torch.randint(0, args.vocab, (args.batch, args.seq))
+    warmup = 2
+    for step in range(warmup + args.steps):
+        if step == warmup:
+            start = time.perf_counter()
+        loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    seconds = time.perf_counter() - start
+    print(f"{args.arch}: {args.layers} layers, width {args.width}, seq {args.seq}, batch {args.batch}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads")
+    print(f"{args.steps * args.batch * args.seq / seconds:.0f} tokens/s over {args.steps} steps (after {warmup} warm-up)")
+
+
+if __name__ == "__main__":
+    main()
