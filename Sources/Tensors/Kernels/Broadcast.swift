@@ -38,29 +38,59 @@ enum Broadcast {
     }
 }
 
+/// An element-wise operator of two inputs for `Kernels.binary`, in lane form for equal shapes and
+/// scalar form for broadcasting.
+protocol BinaryOperator: LaneKernel {
+    static func apply(_ a: Float, _ b: Float) -> Float
+}
+
+enum Sum: BinaryOperator {
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b }
+    @inline(__always) static func apply(_ a: Lanes, _ b: Lanes, _: Lanes) -> Lanes { a + b }
+}
+
+enum Difference: BinaryOperator {
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b }
+    @inline(__always) static func apply(_ a: Lanes, _ b: Lanes, _: Lanes) -> Lanes { a - b }
+}
+
+enum Product: BinaryOperator {
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+    @inline(__always) static func apply(_ a: Lanes, _ b: Lanes, _: Lanes) -> Lanes { a * b }
+}
+
+enum Quotient: BinaryOperator {
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b }
+    @inline(__always) static func apply(_ a: Lanes, _ b: Lanes, _: Lanes) -> Lanes { a / b }
+}
+
+/// `−a · b` (the quotient rule's second term).
+enum NegatedProduct: BinaryOperator {
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { -a * b }
+    @inline(__always) static func apply(_ a: Lanes, _ b: Lanes, _: Lanes) -> Lanes { -a * b }
+}
+
 extension Kernels {
-    /// `f(a, b)` element by element over the broadcast shape `outShape`.
-    @inline(__always)
-    static func binary(_ a: Tensor, _ b: Tensor, outShape: [Int], _ f: (Float, Float) -> Float) -> Tensor {
+    /// `Op(a, b)` element by element over the broadcast shape `outShape`.
+    static func binary<Op: BinaryOperator>(_ a: Tensor, _ b: Tensor, outShape: [Int], _: Op.Type) -> Tensor {
         let n = outShape.reduce(1, *)
+        if a.count == n, b.count == n { return lanes(Op.self, a, b).reshapedUnchecked(outShape) }
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor.make(shape: outShape) { out in
-                    if a.count == n, b.count == n {
-                        Parallel.forEachChunk(n) { r in for i in r { out[i] = f(pa[i], pb[i]) } }
-                    } else if a.count == n, Broadcast.isTrailingBlock(b.shape, of: outShape) {
+                    if a.count == n, Broadcast.isTrailingBlock(b.shape, of: outShape) {
                         let period = b.count
                         Parallel.forEachChunk(n / max(period, 1), costPerItem: period) { r in
-                            for block in r { for j in 0 ..< period { out[block * period + j] = f(pa[block * period + j], pb[j]) } }
+                            for block in r { for j in 0 ..< period { out[block * period + j] = Op.apply(pa[block * period + j], pb[j]) } }
                         }
                     } else if b.count == n, Broadcast.isTrailingBlock(a.shape, of: outShape) {
                         let period = a.count
                         Parallel.forEachChunk(n / max(period, 1), costPerItem: period) { r in
-                            for block in r { for j in 0 ..< period { out[block * period + j] = f(pa[j], pb[block * period + j]) } }
+                            for block in r { for j in 0 ..< period { out[block * period + j] = Op.apply(pa[j], pb[block * period + j]) } }
                         }
                     } else {
                         let sa = Broadcast.strides(of: a.shape, in: outShape), sb = Broadcast.strides(of: b.shape, in: outShape)
-                        forEachIndex(outShape, strides: (sa, sb)) { o, ia, ib in out[o] = f(pa[ia], pb[ib]) }
+                        forEachIndex(outShape, strides: (sa, sb)) { o, ia, ib in out[o] = Op.apply(pa[ia], pb[ib]) }
                     }
                 }
             }

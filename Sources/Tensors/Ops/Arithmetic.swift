@@ -11,7 +11,7 @@ extension Tensor {
     /// Element-wise sum with broadcasting.
     public func adding(_ other: Tensor) throws -> Tensor {
         let outShape = try Broadcast.shape(shape, other.shape, op: "add")
-        let out = Kernels.binary(self, other, outShape: outShape) { $0 + $1 }
+        let out = Kernels.binary(self, other, outShape: outShape, Sum.self)
         let (sa, sb) = (shape, other.shape)
         return Tensor.record(out, op: "add", inputs: [self, other]) { g in
             [Kernels.sum(g, to: sa), Kernels.sum(g, to: sb)]
@@ -21,7 +21,7 @@ extension Tensor {
     /// Element-wise difference with broadcasting.
     public func subtracting(_ other: Tensor) throws -> Tensor {
         let outShape = try Broadcast.shape(shape, other.shape, op: "sub")
-        let out = Kernels.binary(self, other, outShape: outShape) { $0 - $1 }
+        let out = Kernels.binary(self, other, outShape: outShape, Difference.self)
         let (sa, sb) = (shape, other.shape)
         return Tensor.record(out, op: "sub", inputs: [self, other]) { g in
             [Kernels.sum(g, to: sa), other.requiresGrad ? Kernels.sum(g, to: sb).scaledUnrecorded(-1) : nil]
@@ -31,21 +31,21 @@ extension Tensor {
     /// Element-wise (Hadamard) product with broadcasting.
     public func multiplying(_ other: Tensor) throws -> Tensor {
         let outShape = try Broadcast.shape(shape, other.shape, op: "mul")
-        let out = Kernels.binary(self, other, outShape: outShape) { $0 * $1 }
+        let out = Kernels.binary(self, other, outShape: outShape, Product.self)
         return Tensor.record(out, op: "mul", inputs: [self, other]) { [self, other] g in
-            [self.requiresGrad ? Kernels.sum(Kernels.binary(g, other, outShape: outShape) { $0 * $1 }, to: self.shape) : nil,
-             other.requiresGrad ? Kernels.sum(Kernels.binary(g, self, outShape: outShape) { $0 * $1 }, to: other.shape) : nil]
+            [self.requiresGrad ? Kernels.sum(Kernels.binary(g, other, outShape: outShape, Product.self), to: self.shape) : nil,
+             other.requiresGrad ? Kernels.sum(Kernels.binary(g, self, outShape: outShape, Product.self), to: other.shape) : nil]
         }
     }
 
     /// Element-wise quotient with broadcasting.
     public func dividing(_ other: Tensor) throws -> Tensor {
         let outShape = try Broadcast.shape(shape, other.shape, op: "div")
-        let out = Kernels.binary(self, other, outShape: outShape) { $0 / $1 }
+        let out = Kernels.binary(self, other, outShape: outShape, Quotient.self)
         return Tensor.record(out, op: "div", inputs: [self, other]) { [self, other] g in
-            let gOverB = Kernels.binary(g, other, outShape: outShape) { $0 / $1 }
+            let gOverB = Kernels.binary(g, other, outShape: outShape, Quotient.self)
             return [self.requiresGrad ? Kernels.sum(gOverB, to: self.shape) : nil,
-                    other.requiresGrad ? Kernels.sum(Kernels.binary(gOverB, out.detached(), outShape: outShape) { -$0 * $1 }, to: other.shape) : nil]
+                    other.requiresGrad ? Kernels.sum(Kernels.binary(gOverB, out.detached(), outShape: outShape, NegatedProduct.self), to: other.shape) : nil]
         }
     }
 

@@ -128,7 +128,7 @@ extension Kernels {
         var grads: [Tensor?] = []
         if let weight {
             grads.append(weight.requiresGrad
-                ? sum(binary(g, statistics.normalized(x, n), outShape: g.shape) { $0 * $1 }, to: [n]) : nil)
+                ? sum(binary(g, statistics.normalized(x, n), outShape: g.shape, Product.self), to: [n]) : nil)
         }
         if let bias {
             grads.append(bias.requiresGrad ? sum(g, to: [n]) : nil)

@@ -37,7 +37,7 @@ extension Tensor {
         if keepDims { outShape[ax] = 1 } else { outShape.remove(at: ax) }
         let full = shape
         return Tensor.record(out.reshapedUnchecked(outShape), op: "sum", inputs: [self]) { g in
-            [Kernels.binary(Tensor.zeros(full), g.reshapedUnchecked(kept), outShape: full) { $0 + $1 }]
+            [Kernels.binary(Tensor.zeros(full), g.reshapedUnchecked(kept), outShape: full, Sum.self)]
         }
     }
 
@@ -59,7 +59,7 @@ extension Tensor {
         let full = shape
         return Tensor.record(root.reshapedUnchecked(outShape), op: "norm", inputs: [self]) { [self] g in
             let scale = Kernels.zip(g.reshapedUnchecked(root.shape), root) { $1 == 0 ? 0 : $0 / $1 }
-            return [Kernels.binary(self, scale, outShape: full) { $0 * $1 }]
+            return [Kernels.binary(self, scale, outShape: full, Product.self)]
         }
     }
 }
