@@ -15,6 +15,7 @@ import Synchronization
 ///
 /// One loop runs at a time: a loop started while another runs (from inside an item, or from a
 /// second thread such as the workbench's user interface) runs on its caller's thread alone.
+/// A pool lives as long as the process: its workers hold it.
 @usableFromInline
 final class WorkerPool: @unchecked Sendable {
     /// The pool every operation uses, with one worker per core after the first.
@@ -23,15 +24,16 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker keeps checking for the next loop before it parks.
     static let spinSeconds = 0.001
 
-    /// The current loop's generation (high 32 bits) and the next unclaimed item (low 32 bits), in
-    /// one word so that a worker can only claim an item of the loop it read the body of.
+    /// The current loop in one word: its generation (bits 32–63), its item count (bits 16–31) and
+    /// the next unclaimed item (bits 0–15). A worker claims an item by advancing the word with a
+    /// compare-and-swap, so it can only ever claim an item of the loop that is current, whose body
+    /// is in place, however late it comes.
     private let claim = Atomic<UInt64>(0)
     private let finished = Atomic<Int>(0)
     private let parkedWorkers = Atomic<Int>(0)
     private let running = Atomic<Bool>(false)
-    /// The current loop; written before its generation is published, cleared after its last item.
+    /// The current loop's body; written before its generation is published, cleared after its last item.
     private var body: ((Int) -> Void)?
-    private var count = 0
     private let wakeLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wakeSignal = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     let workers: Int
@@ -41,7 +43,7 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_init(wakeLock, nil)
         pthread_cond_init(wakeSignal, nil)
         for index in 0 ..< workers {
-            let thread = Thread { [unowned self] in workerLoop() }
+            let thread = Thread { self.workerLoop() }
             thread.name = "lorakit-worker-\(index + 1)"
             thread.start()
         }
@@ -49,16 +51,16 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Calls `item(i)` for every `i` in `0 ..< count`, spread over the workers and this thread.
     @usableFromInline func run(_ count: Int, _ item: (Int) -> Void) {
-        guard workers > 0, count > 1, running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+        guard workers > 0, count > 1, count <= 0xFFFF,
+              running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             for i in 0 ..< count { item(i) }
             return
         }
         withoutActuallyEscaping(item) { item in
             body = item
-            self.count = count
             finished.store(0, ordering: .relaxed)
-            let generation = (claim.load(ordering: .relaxed) >> 32) &+ 1
-            claim.store(generation << 32, ordering: .sequentiallyConsistent)
+            let generation = ((claim.load(ordering: .relaxed) >> 32) &+ 1) & 0xFFFF_FFFF
+            claim.store(generation << 32 | UInt64(count) << 16, ordering: .sequentiallyConsistent)
             if parkedWorkers.load(ordering: .sequentiallyConsistent) > 0 {
                 pthread_mutex_lock(wakeLock)
                 pthread_cond_broadcast(wakeSignal)
@@ -74,13 +76,13 @@ final class WorkerPool: @unchecked Sendable {
     /// Claims and runs items of loop `generation` until none are left or another loop started.
     private func runItems(of generation: UInt64) {
         var word = claim.load(ordering: .acquiring)
-        while word >> 32 == generation, Int(word & 0xFFFF_FFFF) < count {
+        while word >> 32 == generation, word & 0xFFFF < (word >> 16) & 0xFFFF {
             let (claimed, current) = claim.compareExchange(expected: word, desired: word + 1, ordering: .acquiringAndReleasing)
             guard claimed else {
                 word = current
                 continue
             }
-            body!(Int(word & 0xFFFF_FFFF))
+            body!(Int(word & 0xFFFF))
             finished.add(1, ordering: .releasing)
             word += 1
         }
