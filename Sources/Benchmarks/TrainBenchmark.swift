@@ -72,12 +72,12 @@ public struct TrainBenchmark {
                       profile: opProfile)
     }
 
-    /// `cblas_sgemm` GFLOP/s at 2048², best of three.
+    /// `cblas_sgemm` GFLOP/s at 2048², best of eight (a neighbour on a shared machine can slow any single run).
     static func blasPeak() -> Double {
         let n = 2048
         var generator = RandomGenerator(seed: 0)
         let a = Tensor.normal([n, n], generator: &generator), b = Tensor.normal([n, n], generator: &generator), c = Tensor.zeros([n, n])
-        let seconds = Kernels.withBlasThreads(Parallel.width) { Timing.best(of: 3) {
+        let seconds = Kernels.withBlasThreads(Parallel.width) { Timing.best(of: 8) {
             a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, pa.baseAddress, Int32(n),
                             pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
