@@ -11,19 +11,16 @@ public enum Parallel {
     /// is large. `costPerItem` is the rough number of elements each item touches (a row's length).
     @inlinable
     public static func forEachChunk(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = count * costPerItem >= minimumWork ? min(width, count) : 1
-        if chunks <= 1 {
-            if count > 0 { body(0 ..< count) }
-            return
-        }
-        WorkerPool.shared.run(chunks) { chunk in
-            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
-            if start < end { body(start ..< end) }
+        if count * costPerItem >= minimumWork {
+            forBlocks(of: count, alignedTo: 1, body)
+        } else if count > 0 {
+            body(0 ..< count)
         }
     }
 
     /// Calls `body` on one block of `0 ..< count` per core, in parallel; block boundaries fall on
     /// multiples of `alignment` (so a matrix split into column blocks keeps its vector-aligned edges).
+    @inlinable
     public static func forBlocks(of count: Int, alignedTo alignment: Int, _ body: (Range<Int>) -> Void) {
         let units = (count + alignment - 1) / alignment
         let blocks = min(width, units)
