@@ -101,6 +101,33 @@ import Testing
         close(out, expected, 1e-4)
     }
 
+    @Test(arguments: [(70, true, false), (5, false, true), (6, true, true)])
+    func packedAttentionMatchesSplittingAndPermutingHeads(t: Int, causal: Bool, padded: Bool) throws {
+        let (b, heads, d) = (2, 2, 4)
+        let width = heads * d
+        var generator = RandomGenerator(seed: 11)
+        let qkv = Tensor.normal([b, t, 3 * width], generator: &generator)
+        let weights = Tensor.normal([b, t, width], generator: &generator)
+        let mask = AttentionMask(causal: causal, keyPadding: padded ? [Array(repeating: true, count: t), (0 ..< t).map { $0 > 1 }] : nil)
+        func run(_ attend: (Tensor) throws -> Tensor) throws -> (values: [Float], gradient: [Float]) {
+            let input = qkv.copy()
+            input.requiresGrad = true
+            let out = try attend(input)
+            try (out * weights).sum().backward()
+            return (out.scalars, input.grad!.scalars)
+        }
+        let packed = try run { try Tensor.scaledDotProductAttention(packedQKV: $0, heads: heads, mask: mask) }
+        let split = try run { input in
+            let parts = try input.split(sizes: [width, width, width], axis: -1).map {
+                try $0.reshaped([b, t, heads, d]).permuted([0, 2, 1, 3])
+            }
+            let attended = try Tensor.scaledDotProductAttention(query: parts[0], key: parts[1], value: parts[2], mask: mask)
+            return try attended.permuted([0, 2, 1, 3]).reshaped([b, t, width])
+        }
+        close(packed.values, split.values)
+        close(packed.gradient, split.gradient)
+    }
+
     @Test func rotaryRotatesPairsByPositionTimesFrequency() throws {
         let x = Tensor(shape: [1, 3, 4], data: [1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4])
         let table = try RotaryTable(dimension: 4, theta: 100, positions: 0 ..< 3)

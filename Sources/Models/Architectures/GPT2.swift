@@ -110,13 +110,17 @@ final class GPT2Block: Module, DecoderBlock {
         let attention = child("attn")!, mlp = child("mlp")!
         let width = x.shape[2], headDim = width / heads
         let qkv = try attention.layer("c_attn").forward(layer("ln_1").forward(x))
-        let parts = try qkv.split(sizes: [width, width, width], axis: -1).map {
-            try $0.reshaped([context.batch, context.length, heads, headDim]).permuted([0, 2, 1, 3])
+        let merged: Tensor
+        if let cache = context.cache {
+            let parts = try qkv.split(sizes: [width, width, width], axis: -1).map {
+                try $0.reshaped([context.batch, context.length, heads, headDim]).permuted([0, 2, 1, 3])
+            }
+            let (key, value) = try cache.extend(layer: layerIndex, key: parts[1], value: parts[2])
+            let attended = try Tensor.scaledDotProductAttention(query: parts[0], key: key, value: value, mask: context.mask)
+            merged = try attended.permuted([0, 2, 1, 3]).reshaped([context.batch, context.length, width])
+        } else {
+            merged = try Tensor.scaledDotProductAttention(packedQKV: qkv, heads: heads, mask: context.mask)
         }
-        var (key, value) = (parts[1], parts[2])
-        if let cache = context.cache { (key, value) = try cache.extend(layer: layerIndex, key: key, value: value) }
-        let attended = try Tensor.scaledDotProductAttention(query: parts[0], key: key, value: value, mask: context.mask)
-        let merged = try attended.permuted([0, 2, 1, 3]).reshaped([context.batch, context.length, width])
         let h = try x + attention.layer("resid_dropout").forward(attention.layer("c_proj").forward(merged))
         let inner = try mlp.layer("act").forward(mlp.layer("c_fc").forward(layer("ln_2").forward(h)))
         return try h + mlp.layer("dropout").forward(mlp.layer("c_proj").forward(inner))

@@ -1,6 +1,7 @@
 /// Scaled-dot-product attention with its hand-written backward, side by side.
 ///
 /// Layout: queries `[B, H, T, D]`, keys and values `[B, Hkv, S, D]` with `H` a multiple of `Hkv`
+/// (or, for training GPT-2-style models, all three packed side by side in `c_attn`'s `[B, T, 3HD]`)
 /// (grouped-query attention: query head `h` reads key/value head `h / (H / Hkv)`; nothing is
 /// repeated in memory). Queries are the last `T` of the `S` key positions, so a KV cache (`S > T`)
 /// works with the causal mask. Masked scores are set to the lowest finite float before the softmax,
@@ -24,56 +25,132 @@ extension Tensor {
                                                  mask: AttentionMask, scale: Float? = nil) throws -> Tensor {
         let geometry = try AttentionGeometry(q.shape, k.shape, v.shape, mask: mask)
         let scale = scale ?? 1 / Float(geometry.d).squareRoot()
-        let (probabilities, out) = geometry.forward(q, k, v, scale: scale, mask: mask)
-        return record(out, op: "attention", inputs: [q, k, v]) { g in
-            geometry.pullback(g, q, k, v, probabilities, scale: scale, mask: mask)
+        let (probabilities, out) = q.withUnsafeBufferPointer { pq in
+            k.withUnsafeBufferPointer { pk in
+                v.withUnsafeBufferPointer { pv in
+                    geometry.forward(q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, scale: scale, mask: mask)
+                }
+            }
         }
+        return record(out, op: "attention", inputs: [q, k, v]) { g in
+            let (dq, dk, dv) = (q.requiresGrad ? Tensor.zeros(q.shape) : nil, k.requiresGrad ? Tensor.zeros(k.shape) : nil,
+                                v.requiresGrad ? Tensor.zeros(v.shape) : nil)
+            q.withUnsafeBufferPointer { pq in k.withUnsafeBufferPointer { pk in v.withUnsafeBufferPointer { pv in
+                GradientBuffers(dq, dk, dv).withPointers { pdq, pdk, pdv in
+                    geometry.pullback(g, probabilities, q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!,
+                                      dq: pdq, dk: pdk, dv: pdv, scale: scale, mask: mask)
+                }
+            } } }
+            return [dq, dk, dv]
+        }
+    }
+
+    /// Multi-head attention straight from a fused projection `[B, T, 3·H·D]` that holds the queries,
+    /// keys and values side by side (GPT-2's `c_attn`), returning `[B, T, H·D]` ready for the output
+    /// projection: the same values as splitting, permuting to `[B, H, T, D]` and back, without those
+    /// copies or their gradients' (the heads are read and written in place with strided GEMMs).
+    public static func scaledDotProductAttention(packedQKV qkv: Tensor, heads: Int, mask: AttentionMask,
+                                                 scale: Float? = nil) throws -> Tensor {
+        guard qkv.rank == 3, heads > 0, qkv.shape[2] % (3 * heads) == 0 else {
+            throw TensorError.shapeMismatch(op: "attention", shapes: [qkv.shape],
+                                            reason: "expected [B, T, 3·H·D] with H = \(heads) heads")
+        }
+        let (b, t, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+        let d = width / heads
+        let geometry = try AttentionGeometry([b, heads, t, d], [b, heads, t, d], [b, heads, t, d], mask: mask,
+                                             query: .packed(rows: t, width: 3 * width, column: 0, d: d),
+                                             key: .packed(rows: t, width: 3 * width, column: width, d: d),
+                                             value: .packed(rows: t, width: 3 * width, column: 2 * width, d: d),
+                                             output: .packed(rows: t, width: width, column: 0, d: d), outputShape: [b, t, width])
+        let scale = scale ?? 1 / Float(d).squareRoot()
+        let (probabilities, out) = qkv.withUnsafeBufferPointer { p in
+            geometry.forward(q: p.baseAddress!, k: p.baseAddress!, v: p.baseAddress!, scale: scale, mask: mask)
+        }
+        return record(out, op: "attention", inputs: [qkv]) { g in
+            let dqkv = Tensor.zeros(qkv.shape)
+            qkv.withUnsafeBufferPointer { p in
+                dqkv.withUnsafeMutableBufferPointer { dp in
+                    geometry.pullback(g, probabilities, q: p.baseAddress!, k: p.baseAddress!, v: p.baseAddress!,
+                                      dq: dp.baseAddress!, dk: dp.baseAddress!, dv: dp.baseAddress!, scale: scale, mask: mask)
+                }
+            }
+            return [dqkv]
+        }
+    }
+}
+
+/// Where the heads of one attention operand lie in its buffer: head `h` of batch row `b` starts at
+/// `offset(b, h)` and its rows (positions) are `rowStride` apart, which the GEMMs take as their
+/// leading dimension.
+struct HeadLayout {
+    let start: Int, batchStride: Int, headStride: Int, rowStride: Int
+
+    @inline(__always) func offset(_ batch: Int, _ head: Int) -> Int { start + batch * batchStride + head * headStride }
+
+    /// `[B, heads, rows, D]`, each head contiguous.
+    static func separate(heads: Int, rows: Int, d: Int) -> HeadLayout {
+        HeadLayout(start: 0, batchStride: heads * rows * d, headStride: rows * d, rowStride: d)
+    }
+
+    /// `[B, rows, width]` with the heads side by side from column `column` on.
+    static func packed(rows: Int, width: Int, column: Int, d: Int) -> HeadLayout {
+        HeadLayout(start: column, batchStride: rows * width, headStride: d, rowStride: width)
     }
 }
 
 /// The shapes of one attention call and the kernels of its forward and backward passes.
 struct AttentionGeometry {
     let b: Int, h: Int, hkv: Int, t: Int, s: Int, d: Int
+    let query: HeadLayout, key: HeadLayout, value: HeadLayout, output: HeadLayout
+    /// The output's shape: `[B, H, T, D]`, or `[B, T, H·D]` for the packed form.
+    let outputShape: [Int]
     var group: Int { h / hkv }
 
-    init(_ q: [Int], _ k: [Int], _ v: [Int], mask: AttentionMask) throws {
+    init(_ q: [Int], _ k: [Int], _ v: [Int], mask: AttentionMask,
+         query: HeadLayout? = nil, key: HeadLayout? = nil, value: HeadLayout? = nil, output: HeadLayout? = nil,
+         outputShape: [Int]? = nil) throws {
         guard q.count == 4, k.count == 4, k == v, q[0] == k[0], q[3] == k[3], k[1] > 0, q[1] % k[1] == 0, q[2] <= k[2] else {
             throw TensorError.shapeMismatch(op: "attention", shapes: [q, k, v],
                                             reason: "expected query [B, H, T, D] and key = value [B, Hkv, S, D] with H a multiple of Hkv and T ≤ S")
         }
         (b, h, hkv, t, s, d) = (q[0], q[1], k[1], q[2], k[2], q[3])
+        self.query = query ?? .separate(heads: h, rows: t, d: d)
+        self.key = key ?? .separate(heads: hkv, rows: s, d: d)
+        self.value = value ?? .separate(heads: hkv, rows: s, d: d)
+        self.output = output ?? .separate(heads: h, rows: t, d: d)
+        self.outputShape = outputShape ?? [b, h, t, d]
         if let padding = mask.keyPadding, padding.count != b || padding.contains(where: { $0.count != s }) {
             throw TensorError.shapeMismatch(op: "attention", shapes: [q, [padding.count, padding.first?.count ?? 0]],
                                             reason: "the padding mask must be [batch, key positions] = [\(b), \(s)]")
         }
     }
 
-    /// The attention weights `[B, H, T, S]` and the output `P v` `[B, H, T, D]`. Each (batch row,
-    /// head) is one task for a worker: its scores, mask, softmax and weighted sum run together on
-    /// one core while its `T x S` block is in cache, with single-threaded GEMMs. Under the causal
-    /// mask, each block of query rows multiplies only the keys it can see (`KeyBlocks`).
-    func forward(_ q: Tensor, _ k: Tensor, _ v: Tensor, scale: Float, mask: AttentionMask) -> (probabilities: Tensor, output: Tensor) {
+    /// The attention weights `[B, H, T, S]` and the output `P v` (in the output layout). Each
+    /// (batch row, head) is one task for a worker: its scores, mask, softmax and weighted sum run
+    /// together on one core while its `T x S` block is in cache, with single-threaded GEMMs. Under
+    /// the causal mask, each block of query rows multiplies only the keys it can see (`KeyBlocks`).
+    func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                 scale: Float, mask: AttentionMask) -> (probabilities: Tensor, output: Tensor) {
         let blocks = KeyBlocks(self, mask: mask)
         var out: Tensor!
         let p = Tensor.make(shape: [b, h, t, s]) { pp in
-            out = Tensor.make(shape: [b, h, t, d]) { po in
-                q.withUnsafeBufferPointer { pq in
-                k.withUnsafeBufferPointer { pk in
-                v.withUnsafeBufferPointer { pv in
-                    Parallel.forEachChunk(b * h, costPerItem: t * s * d) { heads in
-                        for bh in heads {
-                            let scores = pp.baseAddress! + bh * t * s, kv = kvHead(bh)
-                            for (rows, keys) in blocks {
-                                Kernels.gemm(transposeB: true, m: rows.count, n: keys, k: d, alpha: scale,
-                                             a: pq.baseAddress! + (bh * t + rows.lowerBound) * d, b: pk.baseAddress! + kv * s * d,
-                                             c: scores + rows.lowerBound * s, ldc: s, serial: true)
-                                for i in rows { softmaxRow(scores + i * s, query: i, padding: mask.keyPadding?[bh / h], causal: mask.causal) }
-                                Kernels.gemm(m: rows.count, n: d, k: keys, a: scores + rows.lowerBound * s, lda: s,
-                                             b: pv.baseAddress! + kv * s * d, c: po.baseAddress! + (bh * t + rows.lowerBound) * d, serial: true)
-                            }
+            out = Tensor.make(shape: outputShape) { po in
+                Parallel.forEachChunk(b * h, costPerItem: t * s * d) { heads in
+                    for bh in heads {
+                        let (batch, head) = (bh / h, bh % h), kvHead = head / group
+                        let scores = pp.baseAddress! + bh * t * s
+                        let qHead = q + query.offset(batch, head), oHead = po.baseAddress! + output.offset(batch, head)
+                        let kHead = k + key.offset(batch, kvHead), vHead = v + value.offset(batch, kvHead)
+                        for (rows, keys) in blocks {
+                            Kernels.gemm(transposeB: true, m: rows.count, n: keys, k: d, alpha: scale,
+                                         a: qHead + rows.lowerBound * query.rowStride, lda: query.rowStride, b: kHead, ldb: key.rowStride,
+                                         c: scores + rows.lowerBound * s, ldc: s, serial: true)
+                            for i in rows { softmaxRow(scores + i * s, query: i, padding: mask.keyPadding?[batch], causal: mask.causal) }
+                            Kernels.gemm(m: rows.count, n: d, k: keys, a: scores + rows.lowerBound * s, lda: s, b: vHead, ldb: value.rowStride,
+                                         c: oHead + rows.lowerBound * output.rowStride, ldc: output.rowStride, serial: true)
                         }
                     }
-                } } }
+                }
             }
         }
         return (p, out)
@@ -101,62 +178,56 @@ struct AttentionGeometry {
         (row + visible).update(repeating: 0, count: s - visible)
     }
 
-    /// Gradients of q, k, v from the output gradient `g`:
+    /// Adds the gradients of q, k, v from the output gradient `g` into `dq`, `dk`, `dv` (zeroed
+    /// buffers in the operands' layouts; nil where no gradient is wanted):
     /// `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale`, `dQ = dS K`, `dK = dSᵀ Q`,
     /// summed over the query heads that share a key/value head. Each (batch row, key/value head) is
     /// one task, so the sums over its query heads never race; `dS` lives in the task's own scratch.
     /// Weights past a block's visible keys are exactly 0, and so is their `dS`: those columns are skipped.
-    func pullback(_ g: Tensor, _ q: Tensor, _ k: Tensor, _ v: Tensor, _ p: Tensor, scale: Float, mask: AttentionMask) -> [Tensor?] {
+    func pullback(_ g: Tensor, _ p: Tensor, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                  dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?, dv: UnsafeMutablePointer<Float>?,
+                  scale: Float, mask: AttentionMask) {
         let blocks = KeyBlocks(self, mask: mask)
-        let dq = q.requiresGrad ? Tensor.zeros(q.shape) : nil
-        let dk = k.requiresGrad ? Tensor.zeros(k.shape) : nil
-        let dv = v.requiresGrad ? Tensor.zeros(v.shape) : nil
         g.withUnsafeBufferPointer { pg in
         p.withUnsafeBufferPointer { pp in
-        q.withUnsafeBufferPointer { pq in
-        k.withUnsafeBufferPointer { pk in
-        v.withUnsafeBufferPointer { pv in
-        GradientBuffers(dq, dk, dv).withPointers { pdq, pdk, pdv in
             Parallel.forEachChunk(b * hkv, costPerItem: group * t * s * d) { kvHeads in
                 let ds = UnsafeMutablePointer<Float>.allocate(capacity: t * s)
                 defer { ds.deallocate() }
-                for kv in kvHeads {
-                    let kHead = pk.baseAddress! + kv * s * d, vHead = pv.baseAddress! + kv * s * d
-                    for bh in (kv / hkv) * h + (kv % hkv) * group ..< (kv / hkv) * h + (kv % hkv + 1) * group {
+                for flat in kvHeads {
+                    let (batch, kvHead) = (flat / hkv, flat % hkv)
+                    let kHead = k + key.offset(batch, kvHead), vHead = v + value.offset(batch, kvHead)
+                    for head in kvHead * group ..< (kvHead + 1) * group {
+                        let pHead = pp.baseAddress! + (batch * h + head) * t * s
+                        let gHead = pg.baseAddress! + output.offset(batch, head), qHead = q + query.offset(batch, head)
                         for (rows, keys) in blocks {
                             let first = rows.lowerBound
-                            let pRows = pp.baseAddress! + (bh * t + first) * s, gRows = pg.baseAddress! + (bh * t + first) * d
-                            let dsRows = ds + first * s
-                            if let pdv {
-                                Kernels.gemm(transposeA: true, m: keys, n: d, k: rows.count, a: pRows, lda: s, b: gRows, beta: 1,
-                                             c: pdv + kv * s * d, serial: true)
+                            let pRows = pHead + first * s, gRows = gHead + first * output.rowStride, dsRows = ds + first * s
+                            if let dv {
+                                Kernels.gemm(transposeA: true, m: keys, n: d, k: rows.count, a: pRows, lda: s, b: gRows, ldb: output.rowStride,
+                                             beta: 1, c: dv + value.offset(batch, kvHead), ldc: value.rowStride, serial: true)
                             }
-                            Kernels.gemm(transposeB: true, m: rows.count, n: keys, k: d, a: gRows, b: vHead, c: dsRows, ldc: s, serial: true)
+                            Kernels.gemm(transposeB: true, m: rows.count, n: keys, k: d, a: gRows, lda: output.rowStride,
+                                         b: vHead, ldb: value.rowStride, c: dsRows, ldc: s, serial: true)
                             for i in rows {
-                                let dRow = ds + i * s, pRow = pp.baseAddress! + (bh * t + i) * s
+                                let dRow = ds + i * s, pRow = pHead + i * s
                                 var dot: Float = 0
                                 for j in 0 ..< keys { dot += dRow[j] * pRow[j] }
                                 for j in 0 ..< keys { dRow[j] = pRow[j] * (dRow[j] - dot) * scale }
                             }
-                            if let pdq {
-                                Kernels.gemm(m: rows.count, n: d, k: keys, a: dsRows, lda: s, b: kHead,
-                                             c: pdq + (bh * t + first) * d, serial: true)
+                            if let dq {
+                                Kernels.gemm(m: rows.count, n: d, k: keys, a: dsRows, lda: s, b: kHead, ldb: key.rowStride,
+                                             c: dq + query.offset(batch, head) + first * query.rowStride, ldc: query.rowStride, serial: true)
                             }
-                            if let pdk {
+                            if let dk {
                                 Kernels.gemm(transposeA: true, m: keys, n: d, k: rows.count, a: dsRows, lda: s,
-                                             b: pq.baseAddress! + (bh * t + first) * d, beta: 1, c: pdk + kv * s * d, serial: true)
+                                             b: qHead + first * query.rowStride, ldb: query.rowStride, beta: 1,
+                                             c: dk + key.offset(batch, kvHead), ldc: key.rowStride, serial: true)
                             }
                         }
                     }
                 }
             }
-        } } } } } }
-        return [dq, dk, dv]
-    }
-
-    /// The flat `(batch, kv head)` index read by flat `(batch, query head)` index `bh`.
-    @inline(__always) private func kvHead(_ bh: Int) -> Int {
-        (bh / h) * hkv + (bh % h) / group
+        } }
     }
 }
 
