@@ -125,7 +125,7 @@ import Testing
         // (B, H, Hkv, T, S, causal, padded)
         (2, 2, 2, 3, 3, true, false), (2, 4, 2, 3, 3, true, true), (1, 2, 1, 2, 5, true, false),
         (2, 2, 2, 4, 4, false, true),
-        // Longer than one 64-row block of the causal path, with and without a KV-cache offset.
+        // Longer than one block of the causal path, with and without a KV-cache offset.
         (1, 2, 1, 130, 130, true, false), (1, 2, 1, 70, 134, true, false),
     ])
     func attention(_ b: Int, _ h: Int, _ hkv: Int, _ t: Int, _ s: Int, _ causal: Bool, _ padded: Bool) throws {

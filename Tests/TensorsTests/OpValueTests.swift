@@ -78,7 +78,7 @@ import Testing
 
     @Test(arguments: [(150, 150), (70, 134)])
     func causalAttentionOverSeveralRowBlocksMatchesTheDefinition(t: Int, s: Int) throws {
-        // Rows beyond the first 64-row block see more keys; each block multiplies only those.
+        // Rows beyond the first block see more keys; each block multiplies only those.
         let (h, d) = (2, 8)
         var generator = RandomGenerator(seed: 5)
         let q = Tensor.normal([1, h, t, d], generator: &generator), kv = Tensor.normal([1, 1, s, d], generator: &generator)
