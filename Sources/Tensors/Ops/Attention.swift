@@ -250,8 +250,9 @@ private struct GradientBuffers {
 /// The blocks of query rows attention works in, each with the number of keys its rows can see.
 /// With the causal mask, rows are taken `rowsPerBlock` at a time and block `[r0, r1)` sees the
 /// first `r1 + s − t` keys, so the products skip most of the masked upper triangle (for `T = S =
-/// 256`, 44% of the work; 32-row blocks measured faster than 16, 64 or 128). Without it, or with a padding mask (a fully padded row spreads its
-/// weight over every key), there is one block seeing every key.
+/// 256`, 44% of the work; 32-row blocks measured faster than 16, 64 or 128). Without it, or with a
+/// padding mask (a fully padded row spreads its weight over every key), there is one block seeing
+/// every key.
 struct KeyBlocks: Sequence {
     static let rowsPerBlock = 32
     let blocks: [(rows: Range<Int>, keys: Int)]
