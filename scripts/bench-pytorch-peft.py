@@ -21,7 +21,8 @@ from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausa
 def build(args):
     if args.arch == "gpt2":
         config = GPT2Config(vocab_size=args.vocab, n_positions=max(1024, args.seq), n_embd=args.width, n_layer=args.layers,
-                            n_head=args.heads or args.width // 64, resid_pdrop=0, embd_pdrop=0, attn_pdrop=0)
+                            n_head=args.heads or args.width // 64, resid_pdrop=0, embd_pdrop=0, attn_pdrop=0,
+                            bos_token_id=0, eos_token_id=0)
         return GPT2LMHeadModel(config), ["c_attn", "c_proj"]
     intermediate = args.intermediate or (8 * args.width // 3 + 63) // 64 * 64
     heads = args.heads or args.width // 64
@@ -45,7 +46,8 @@ def main():
 
     torch.manual_seed(0)
     model, targets = build(args)
-    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets))
+    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets,
+                                             fan_in_fan_out=args.arch == "gpt2"))
     model.train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     ids = torch.randint(0, args.vocab, (args.batch, args.seq))
