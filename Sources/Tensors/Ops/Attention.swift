@@ -1,12 +1,12 @@
 /// Scaled-dot-product attention with its hand-written backward, side by side.
 ///
 /// Layout: queries `[B, H, T, D]`, keys and values `[B, Hkv, S, D]` with `H` a multiple of `Hkv`
-/// (or, for training GPT-2-style models, all three packed side by side in `c_attn`'s `[B, T, 3HD]`)
 /// (grouped-query attention: query head `h` reads key/value head `h / (H / Hkv)`; nothing is
-/// repeated in memory). Queries are the last `T` of the `S` key positions, so a KV cache (`S > T`)
-/// works with the causal mask. Masked scores are set to the lowest finite float before the softmax,
-/// as transformers' eager attention adds `finfo.min`: a row with every key masked gets uniform weights,
-/// not NaN.
+/// repeated in memory), or, for GPT-2-style training, all three packed side by side in `c_attn`'s
+/// `[B, T, 3·H·D]`. Queries are the last `T` of the `S` key positions, so a KV cache (`S > T`)
+/// works with the causal mask. Keys after the causal limit get weight exactly 0; padded keys get the
+/// lowest finite score before the softmax, as transformers' eager attention adds `finfo.min`, so a
+/// row with every key masked gets uniform weights, not NaN.
 public struct AttentionMask: Sendable {
     /// Whether query `i` may not see keys after it.
     public var causal: Bool
