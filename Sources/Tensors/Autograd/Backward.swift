@@ -25,13 +25,12 @@ extension Tensor {
                     continue
                 }
                 tensor.gradNode = nil
-                let inputGrads = try profile?.measureBackward(node.op) { try node.pullback(gradient) } ?? node.pullback(gradient)
+                let inputGrads = try OpProfile.backward(profile, node.op) { try node.pullback(gradient) }
                 for (input, inputGrad) in zip(node.inputs, inputGrads) {
                     guard let inputGrad, input.requiresGrad else { continue }
                     let key = ObjectIdentifier(input)
                     if var existing = pending.removeValue(forKey: key) {
-                        try profile?.measureBackward("gradient sum") { try Tensor.accumulate(inputGrad, into: &existing) }
-                            ?? Tensor.accumulate(inputGrad, into: &existing)
+                        try OpProfile.backward(profile, "gradient sum") { try Tensor.accumulate(inputGrad, into: &existing) }
                         pending[key] = existing
                     } else {
                         pending[key] = inputGrad

@@ -40,8 +40,13 @@ public final class OpProfile: @unchecked Sendable {
         rowsByName[name, default: Row(name: name)].forwardSeconds += elapsed
     }
 
-    /// Runs `body` and charges its time to `name`'s backward column.
-    func measureBackward<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
+    /// Runs `body`, charging its time to `name`'s backward column of `profile` when there is one.
+    static func backward<R>(_ profile: OpProfile?, _ name: String, _ body: () throws -> R) rethrows -> R {
+        guard let profile else { return try body() }
+        return try profile.measureBackward(name, body)
+    }
+
+    private func measureBackward<R>(_ name: String, _ body: () throws -> R) rethrows -> R {
         _ = lap()
         let result = try body()
         let elapsed = lap()

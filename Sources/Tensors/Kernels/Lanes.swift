@@ -7,7 +7,7 @@ protocol LaneKernel {
 }
 
 extension Kernels {
-    /// `K` over one to three tensors with equal element counts (a missing input reads as the first),
+    /// `K` over one to three tensors with equal element counts (a missing input reads as the one before it),
     /// split across cores for large tensors; the result has the last input's shape.
     static func lanes<K: LaneKernel>(_: K.Type, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil) -> Tensor {
         let b = b ?? a, c = c ?? b
