@@ -78,6 +78,31 @@ import Testing
         #expect(x.grad?.scalars == [7, 7, 7])
     }
 
+    @Test func linearAddsItsInputGradientIntoThePendingSum() throws {
+        // x feeds two linear layers and a scaling; the second linear's GEMM adds its input gradient
+        // into the sum already pending for x. dx = 1·W1 + 1·W2 + 2 per row.
+        let x = Tensor(shape: [2, 2], data: [1, 2, 3, 4], requiresGrad: true)
+        let w1 = Tensor(shape: [3, 2], data: [1, 2, 3, 4, 5, 6]), w2 = Tensor(shape: [2, 3], data: [1, 0, 2, 0, 1, 3])
+        let y1 = try x.linear(weight: w1), y2 = try x.linear(weight: w2, layout: .inOut)
+        try (try y1.sum() + y2.sum() + x.scaled(by: 2).sum()).backward()
+        let row: [Float] = [9 + 3 + 2, 12 + 4 + 2]
+        #expect(x.grad?.scalars == row + row)
+    }
+
+    @Test func linearNeverAddsIntoAGradientAnotherTensorStillHolds() throws {
+        // `x + u + t` as one operation whose pullback hands the same gradient object to x, to
+        // u = x Wᵀ and to t = 3x. The tape runs u's pullback before t's: adding x's input gradient
+        // into x's pending gradient in place would change the gradient t still holds.
+        // dx = 1 + 1·W + 3.
+        let x = Tensor(shape: [1, 2], data: [1, 2], requiresGrad: true)
+        let t = x.scaled(by: 3), u = try x.linear(weight: Tensor(shape: [2, 2], data: [1, 2, 3, 4]))
+        let values = zip(zip(x.scalars, u.scalars), t.scalars).map { $0.0 + $0.1 + $1 }
+        let sum = Tensor.record(Tensor(shape: [1, 2], data: values), op: "sum of three", inputs: [x, u, t]) { g in [g, g, g] }
+        try sum.sum().backward()
+        let expected: [Float] = [1 + 4 + 3, 1 + 6 + 3]
+        #expect(x.grad?.scalars == expected)
+    }
+
     @Test func errorsNameTheOperationAndShapes() {
         let a = Tensor.zeros([2, 3]), b = Tensor.zeros([4, 5])
         do {

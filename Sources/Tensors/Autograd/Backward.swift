@@ -25,10 +25,17 @@ extension Tensor {
                     continue
                 }
                 tensor.gradNode = nil
-                let inputGrads = try OpProfile.backward(profile, node.op) { try node.pullback(gradient) }
-                for (input, inputGrad) in zip(node.inputs, inputGrads) {
-                    guard let inputGrad, input.requiresGrad else { continue }
+                let sums = node.accumulatingPullback == nil ? [] : node.inputs.map { Self.takeSum(for: $0, from: &pending) }
+                let inputGrads = try OpProfile.backward(profile, node.op) {
+                    try node.accumulatingPullback?(gradient, sums) ?? node.pullback(gradient)
+                }
+                for (index, (input, inputGrad)) in zip(node.inputs, inputGrads).enumerated() {
                     let key = ObjectIdentifier(input)
+                    if index < sums.count, let sum = sums[index] {
+                        pending[key] = inputGrad ?? sum
+                        continue
+                    }
+                    guard let inputGrad, input.requiresGrad else { continue }
                     if var existing = pending.removeValue(forKey: key) {
                         try OpProfile.backward(profile, "gradient sum") { try Tensor.accumulate(inputGrad, into: &existing) }
                         pending[key] = existing
@@ -38,6 +45,18 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// The pending gradient of `input`, taken out of `pending` for an accumulating pullback to add
+    /// into, if nothing else holds it and it owns all of its storage; nil (and left pending) otherwise.
+    private static func takeSum(for input: Tensor, from pending: inout [ObjectIdentifier: Tensor]) -> Tensor? {
+        let key = ObjectIdentifier(input)
+        guard input.requiresGrad, var sum = pending.removeValue(forKey: key) else { return nil }
+        guard isKnownUniquelyReferenced(&sum), sum.ownsAllStorage, sum.shape == input.shape else {
+            pending[key] = sum
+            return nil
+        }
+        return sum
     }
 
     /// Adds `gradient` to the pending gradient `sum`: in place when `sum` is referenced from nowhere

@@ -67,6 +67,24 @@ enum VectorMath {
         return sum
     }
 
+    /// `Σ x[i] · y[i]` over `n` values, sixteen lanes at a time (a scalar loop cannot be vectorised:
+    /// it would reorder the additions).
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var lanes = Lanes()
+        while i + 16 <= n {
+            lanes += UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) * UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self)
+            i += 16
+        }
+        var total = lanes.sum()
+        while i < n {
+            total += x[i] * y[i]
+            i += 1
+        }
+        return total
+    }
+
     /// The maximum of `n` values.
     @inline(__always)
     static func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {

@@ -210,8 +210,7 @@ struct AttentionGeometry {
                                          b: vHead, ldb: value.rowStride, c: dsRows, ldc: s, serial: true)
                             for i in rows {
                                 let dRow = ds + i * s, pRow = pHead + i * s
-                                var dot: Float = 0
-                                for j in 0 ..< keys { dot += dRow[j] * pRow[j] }
+                                let dot = VectorMath.dot(dRow, pRow, keys)
                                 for j in 0 ..< keys { dRow[j] = pRow[j] * (dRow[j] - dot) * scale }
                             }
                             if let dq {

@@ -51,8 +51,8 @@ extension Tensor {
         }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         let product = LinearProduct(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, layout: layout)
-        return Tensor.record(out, op: "linear", inputs: inputs) { [self] g in
-            product.pullback(g, input: self, weight: weight, bias: bias)
+        return Tensor.record(out, op: "linear", inputs: inputs) { [self] g, sums in
+            product.pullback(g, input: self, weight: weight, bias: bias, addingInputGradientTo: sums[0])
         }
     }
 
@@ -91,16 +91,24 @@ struct LinearProduct {
     let layout: WeightLayout
 
     /// The gradients of the input, weight and bias (if any) from the output gradient `g`; no work
-    /// for an operand that does not require one.
-    func pullback(_ g: Tensor, input: Tensor, weight: Tensor, bias: Tensor?) -> [Tensor?] {
+    /// for an operand that does not require one. Given `inputSum`, the input's gradient is added
+    /// into it in place by the GEMM itself (`beta = 1`), and it is returned as the input's gradient.
+    func pullback(_ g: Tensor, input: Tensor, weight: Tensor, bias: Tensor?,
+                  addingInputGradientTo inputSum: Tensor? = nil) -> [Tensor?] {
         g.withUnsafeBufferPointer { dy in
             var dx: Tensor?, dw: Tensor?, db: Tensor?
             if input.requiresGrad {
-                dx = Tensor.make(shape: input.shape) { dx in
+                let product = { (dx: UnsafeMutableBufferPointer<Float>, beta: Float) in
                     weight.withUnsafeBufferPointer { w in
                         Kernels.gemm(transposeB: layout == .inOut, m: rows, n: inFeatures, k: outFeatures,
-                                     a: dy.baseAddress!, b: w.baseAddress!, c: dx.baseAddress!)
+                                     a: dy.baseAddress!, b: w.baseAddress!, beta: beta, c: dx.baseAddress!)
                     }
+                }
+                if let inputSum {
+                    inputSum.withUnsafeMutableBufferPointer { product($0, 1) }
+                    dx = inputSum
+                } else {
+                    dx = Tensor.make(shape: input.shape) { product($0, 0) }
                 }
             }
             if weight.requiresGrad {
