@@ -27,6 +27,13 @@ import Testing
         #expect(y[9] == 1 && y[10] == 1 && y[11] == 1)
     }
 
+    @Test(arguments: [0, 5, 16, 37])
+    func dotProductsCoverTails(count: Int) {
+        let x: [Float] = (0 ..< count).map { Float($0) * 0.5 - 3 }, y: [Float] = (0 ..< count).map { Float($0 % 7) + 1 }
+        let expected = zip(x, y).map { Double($0) * Double($1) }.reduce(0, +)
+        #expect(abs(Double(VectorMath.dot(x, y, count)) - expected) < 1e-4)
+    }
+
     @Test func shiftedSumsAndMaximaCoverTails() {
         let values: [Float] = (0 ..< 37).map { Float($0) * 0.25 - 4 }
         values.withUnsafeBufferPointer { x in
