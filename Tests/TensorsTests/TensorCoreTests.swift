@@ -89,6 +89,16 @@ import Testing
         #expect(x.grad?.scalars == row + row)
     }
 
+    @Test func aWeightSharedByTwoLinearLayersGetsBothGradients() throws {
+        // Only the input's gradient is added into a pending sum; the weight's two gradients
+        // (xᵀ·1 from each layer) must still be summed. dW = colsum(x1) + colsum(x2) per output row.
+        let w = Tensor(shape: [1, 2], data: [1, 1], requiresGrad: true)
+        let x1 = Tensor(shape: [1, 2], data: [1, 2]), x2 = Tensor(shape: [1, 2], data: [10, 20])
+        try (try x1.linear(weight: w).sum() + x2.linear(weight: w).sum()).backward()
+        let expected: [Float] = [11, 22]
+        #expect(w.grad?.scalars == expected)
+    }
+
     @Test func linearNeverAddsIntoAGradientAnotherTensorStillHolds() throws {
         // `x + u + t` as one operation whose pullback hands the same gradient object to x, to
         // u = x Wᵀ and to t = 3x. The tape runs u's pullback before t's: adding x's input gradient

@@ -25,13 +25,14 @@ extension Tensor {
                     continue
                 }
                 tensor.gradNode = nil
-                let sums = node.accumulatingPullback == nil ? [] : node.inputs.map { Self.takeSum(for: $0, from: &pending) }
+                let sum = node.accumulatingPullback == nil ? nil : Self.takeSum(for: node.inputs[0], from: &pending)
                 let inputGrads = try OpProfile.backward(profile, node.op) {
-                    try node.accumulatingPullback?(gradient, sums) ?? node.pullback(gradient)
+                    if let sum, let accumulating = node.accumulatingPullback { return try accumulating(gradient, sum) }
+                    return try node.pullback(gradient)
                 }
                 for (index, (input, inputGrad)) in zip(node.inputs, inputGrads).enumerated() {
                     let key = ObjectIdentifier(input)
-                    if index < sums.count, let sum = sums[index] {
+                    if index == 0, let sum {
                         pending[key] = inputGrad ?? sum
                         continue
                     }

@@ -8,14 +8,14 @@ final class GradNode {
     let inputs: [Tensor]
     /// Maps the output's gradient to one gradient (or nil) per input.
     let pullback: (Tensor) throws -> [Tensor?]
-    /// For an operation that can add an input's gradient into a buffer already holding that input's
-    /// other gradients (a GEMM with `beta = 1`), used instead of `pullback`: its second argument
-    /// holds, per input, the pending gradient it may add into in place (nil where there is none or
-    /// it is shared), and for an input given one it returns that sum.
-    let accumulatingPullback: ((Tensor, [Tensor?]) throws -> [Tensor?])?
+    /// For an operation that can add its first input's gradient into a buffer already holding that
+    /// input's other gradients (a GEMM with `beta = 1`), used instead of `pullback` when such a
+    /// pending gradient exists and nothing else holds it: it adds into the buffer it is given and
+    /// returns it as the first input's gradient.
+    let accumulatingPullback: ((Tensor, Tensor) throws -> [Tensor?])?
 
     init(op: String, inputs: [Tensor], pullback: @escaping (Tensor) throws -> [Tensor?],
-         accumulatingPullback: ((Tensor, [Tensor?]) throws -> [Tensor?])? = nil) {
+         accumulatingPullback: ((Tensor, Tensor) throws -> [Tensor?])? = nil) {
         self.op = op
         self.inputs = inputs
         self.pullback = pullback
@@ -36,18 +36,17 @@ extension Tensor {
         return output
     }
 
-    /// `record` for an operation whose pullback can add an input's gradient into that input's
-    /// pending gradient in place (see `GradNode.accumulatingPullback`): `pullback(g, sums)` gets,
-    /// per input, a pending gradient to add into or nil, and returns for each input given one that
-    /// sum; with all nils it is an ordinary pullback.
+    /// `record` for an operation whose pullback can add its first input's gradient into that
+    /// input's pending gradient in place (see `GradNode.accumulatingPullback`): `pullback(g, sum)`
+    /// gets that pending gradient, or nil when there is none it may change, and with one returns it,
+    /// with the first input's gradient added, in the first input's place.
     @discardableResult
     static func record(_ output: Tensor, op: String, inputs: [Tensor],
-                       accumulatingPullback pullback: @escaping (Tensor, [Tensor?]) throws -> [Tensor?]) -> Tensor {
+                       accumulatingPullback pullback: @escaping (Tensor, Tensor?) throws -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
         OpProfile.current?.mark(op)
         output.requiresGrad = true
-        let none = [Tensor?](repeating: nil, count: inputs.count)
-        output.gradNode = GradNode(op: op, inputs: inputs, pullback: { try pullback($0, none) }, accumulatingPullback: pullback)
+        output.gradNode = GradNode(op: op, inputs: inputs, pullback: { try pullback($0, nil) }, accumulatingPullback: pullback)
         return output
     }
 }

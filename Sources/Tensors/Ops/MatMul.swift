@@ -51,8 +51,8 @@ extension Tensor {
         }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         let product = LinearProduct(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, layout: layout)
-        return Tensor.record(out, op: "linear", inputs: inputs) { [self] g, sums in
-            product.pullback(g, input: self, weight: weight, bias: bias, addingInputGradientTo: sums[0])
+        return Tensor.record(out, op: "linear", inputs: inputs) { [self] g, inputSum in
+            product.pullback(g, input: self, weight: weight, bias: bias, addingInputGradientTo: inputSum)
         }
     }
 
