@@ -27,7 +27,8 @@ struct Train: ParsableCommand {
         stop.raiseOnInterrupt { print("\nstopping at the end of this step (Ctrl-C again to quit now)") }
         try run.run(shouldStop: { stop.isRaised }, listener: printer.show)
         if stop.isRaised {
-            print("checkpoint written to \(run.checkpointDirectory.path); continue with: lorakit train \(recipe) --resume \(run.checkpointDirectory.path)")
+            let command = ["lorakit", "train", recipe] + overrides.flatMap { ["--set", $0] } + ["--resume", run.checkpointDirectory.path]
+            print("checkpoint written to \(run.checkpointDirectory.path); continue with: \(command.map(\.shellQuoted).joined(separator: " "))")
         }
     }
 }

@@ -22,7 +22,7 @@ import Testing
         """.write(to: recipe, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = Self.lorakit
-        process.arguments = ["train", recipe.path]
+        process.arguments = ["train", recipe.path, "--set", "seed=7", "--set", "lr=3e-4 "]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -36,6 +36,7 @@ import Testing
         let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0)
         #expect(printed.contains("checkpoint written to") && printed.contains("--resume"))
+        #expect(printed.contains("--set seed=7 --set 'lr=3e-4 ' --resume"), "the command to continue repeats the overrides, quoted for a shell")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: workspace.url.appendingPathComponent("out").path)
             .filter { $0.hasPrefix("checkpoint-") }
         #expect(checkpoints.count == 1)
