@@ -29,11 +29,7 @@ extension Tensor {
     @discardableResult
     static func record(_ output: Tensor, op: String, inputs: [Tensor],
                        pullback: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
-        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
-        OpProfile.current?.mark(op)
-        output.requiresGrad = true
-        output.gradNode = GradNode(op: op, inputs: inputs, pullback: pullback)
-        return output
+        attach(to: output, op: op, inputs: inputs) { GradNode(op: op, inputs: inputs, pullback: pullback) }
     }
 
     /// `record` for an operation whose pullback can add its first input's gradient into that
@@ -43,10 +39,17 @@ extension Tensor {
     @discardableResult
     static func record(_ output: Tensor, op: String, inputs: [Tensor],
                        accumulatingPullback pullback: @escaping (Tensor, Tensor?) throws -> [Tensor?]) -> Tensor {
+        attach(to: output, op: op, inputs: inputs) {
+            GradNode(op: op, inputs: inputs, pullback: { try pullback($0, nil) }, accumulatingPullback: pullback)
+        }
+    }
+
+    /// Gives `output` the node `makeNode` builds, if recording is on and any input requires a gradient.
+    private static func attach(to output: Tensor, op: String, inputs: [Tensor], _ makeNode: () -> GradNode) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
         OpProfile.current?.mark(op)
         output.requiresGrad = true
-        output.gradNode = GradNode(op: op, inputs: inputs, pullback: { try pullback($0, nil) }, accumulatingPullback: pullback)
+        output.gradNode = makeNode()
         return output
     }
 }
