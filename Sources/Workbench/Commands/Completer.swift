@@ -40,7 +40,7 @@ public struct Completer {
         case .none: return []
         case .path:
             firstOnly = false
-            result = paths(current)
+            result = Self.paths(current)
             if command == "load" { result += BuiltinAssets.modelNames.map { "builtin:\($0)" } }
             if command == "data" { result += BuiltinAssets.datasetNames.map { "builtin:\($0)" } }
         case .module:
@@ -69,18 +69,20 @@ public struct Completer {
         return firstOnly && position > 0 ? [] : result
     }
 
-    /// Files and folders (with a trailing `/`) that complete `prefix`.
-    private func paths(_ prefix: String) -> [String] {
-        let expanded = (prefix as NSString).expandingTildeInPath
-        let folder = prefix.hasSuffix("/") ? expanded : (expanded as NSString).deletingLastPathComponent
-        let shownFolder = prefix.hasSuffix("/") ? prefix : (prefix as NSString).deletingLastPathComponent
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
-        return entries.filter { !$0.hasPrefix(".") }.map { name in
+    /// Files and folders (with a trailing `/`) that complete `prefix`: the folder is what comes up
+    /// to its last `/` (the current folder when there is none), `~` stands for the home folder.
+    /// Plain string operations only: NSString's path methods crash on a one-character path.
+    static func paths(_ prefix: String, home: String = FileManager.default.homeDirectoryForCurrentUser.path) -> [String] {
+        if prefix == "~" { return ["~/"] }
+        let shownFolder = prefix.lastIndex(of: "/").map { String(prefix[...$0]) } ?? ""
+        let name = String(prefix.dropFirst(shownFolder.count))
+        var folder = shownFolder.isEmpty ? "./" : shownFolder
+        if folder.hasPrefix("~/") { folder = home + "/" + folder.dropFirst(2) }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return entries.filter { !$0.hasPrefix(".") && $0.hasPrefix(name) }.map { entry in
             var isDirectory: ObjCBool = false
-            let full = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(name)
-            _ = FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
-            let shown = shownFolder.isEmpty ? name : (shownFolder.hasSuffix("/") ? shownFolder + name : shownFolder + "/" + name)
-            return shown + (isDirectory.boolValue ? "/" : "")
+            _ = FileManager.default.fileExists(atPath: folder + entry, isDirectory: &isDirectory)
+            return shownFolder + entry + (isDirectory.boolValue ? "/" : "")
         }
     }
 }

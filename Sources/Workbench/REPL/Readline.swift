@@ -55,6 +55,7 @@ final class Readline {
         let line = entered.removeFirst()
         if let line, !line.trimmingCharacters(in: .whitespaces).isEmpty {
             add_history(line)
+            history.append(line)
         }
         return .some(line)
     }
@@ -68,17 +69,8 @@ final class Readline {
         rl_redisplay()
     }
 
-    /// Stops reading and writes the history file.
+    /// Stops reading (the history file already holds every line entered).
     func finish() {
         rl_callback_handler_remove()
-        var lines: [String] = []
-        if let list = history_list() {
-            var index = 0
-            while let entry = list[index] {
-                lines.append(String(cString: entry.pointee.line))
-                index += 1
-            }
-        }
-        history.save(lines)
     }
 }

@@ -5,7 +5,7 @@ import Models
 public struct KeyHandler {
     let controller: Controller
     let state: TUIState
-    /// Called with each line entered at the `:` prompt (the app saves the history).
+    /// Called with each line entered at the `:` prompt (the app appends it to the history file).
     var onCommandEntered: (String) -> Void = { _ in }
 
     public init(controller: Controller, state: TUIState) {

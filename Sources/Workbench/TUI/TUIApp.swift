@@ -23,7 +23,7 @@ public final class TUIApp {
         let history = HistoryFile(url: controller.environment.historyFile)
         state.history = history.load()
         var handler = KeyHandler(controller: controller, state: state)
-        handler.onCommandEntered = { [state] _ in history.save(state.history) }
+        handler.onCommandEntered = { history.append($0) }
         controller.scriptQueue = { [unowned self] in self.players.append($0) }
         defer { controller.scriptQueue = nil }
         var theme = controller.theme
