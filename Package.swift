@@ -35,15 +35,16 @@ let package = Package(
 
         // Libraries, ground floor first; each imports only the floors below it.
         .target(name: "Tensors", dependencies: ["CBLAS", "CPlatform"], swiftSettings: fastMath),
-        .target(name: "Models", dependencies: ["Tensors"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
+        .target(name: "Tokenizers", swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["Tensors", "Tokenizers"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["Tuners", "Models", "Tensors", "Yams"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Tensors", "Yams"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Training", "Tuners", "Models", "Tensors", "CBLAS"], swiftSettings: fastMath),
-        .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tensors", "CCurses", "CReadline"]),
+        .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tokenizers", "Tensors", "CCurses", "CReadline"]),
 
         // The executable: argument parsing and the choice of front end.
         .executableTarget(name: "lorakit", dependencies: [
-            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tensors",
+            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tokenizers", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -51,8 +52,9 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Models", "Tensors"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "FixtureSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "TunersTests", dependencies: ["Tuners", "FixtureSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "FixtureSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tokenizers", "FixtureSupport"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Tensors
+import Tokenizers
 import Tuners
 
 /// Everything a recipe names, made ready to train: the model (loaded, or freshly initialised with

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Models
 import Tensors
+import Tokenizers
 import Tuners
 
 /// `lorakit info MODEL`: the module tree, kinds, shapes and parameter counts.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Models
+import Tokenizers
 
 /// `lorakit tokenizer`: tokenizer tools.
 struct TokenizerCommand: ParsableCommand {

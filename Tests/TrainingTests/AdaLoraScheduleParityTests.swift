@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Tensors
 import Testing
+import Tokenizers
 import Training
 @testable import Tuners
 

@@ -2,6 +2,7 @@ import FixtureSupport
 import Foundation
 import Models
 import Testing
+import Tokenizers
 import Training
 
 /// Dataset forms and how they become examples and batches.

@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import Tokenizers
 
 /// Writes tensors to a `.safetensors` file exactly as the Python `safetensors` package does: a compact
 /// JSON header (`__metadata__` first, then the tensors) padded with spaces to a multiple of 8 bytes,
@@ -50,14 +51,14 @@ public enum SafeTensorsWriter {
         var members: [String] = []
         if let metadata {
             let pairs = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                .map { HeaderJSON.quoted($0.key) + ":" + HeaderJSON.quoted($0.value) }
+                .map { JSONString.quoted($0.key) + ":" + JSONString.quoted($0.value) }
             members.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
         for (name, value) in ordered {
             let end = offset + value.shape.reduce(value.dtype.byteSize, *)
             let shape = value.shape.map(String.init).joined(separator: ",")
-            members.append(HeaderJSON.quoted(name) + ":{\"dtype\":\"\(value.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            members.append(JSONString.quoted(name) + ":{\"dtype\":\"\(value.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var bytes = Array(("{" + members.joined(separator: ",") + "}").utf8)

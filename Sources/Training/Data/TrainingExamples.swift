@@ -1,5 +1,6 @@
 import Models
 import Tensors
+import Tokenizers
 
 /// One example ready for the model: token ids, per-token labels for a causal LM (-100 where no loss
 /// is taken), or a class index for sequence classification, and a mask when padding is part of it.

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tokenizers
 import Tuners
 
 /// A loaded model and what goes with it: where it came from, its tokenizer (if its folder has

@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import Tokenizers
 import Testing
 
 /// The all-MiniLM-L6-v2 WordPiece tokenizer against the `tokenizers` library's results. The

@@ -25,7 +25,7 @@ enum PrettyJSON {
             let inner = indent + "  "
             out += "{\n"
             for (index, (key, value)) in members.enumerated() {
-                out += inner + HeaderJSON.quoted(key) + ": "
+                out += inner + JSONString.quoted(key) + ": "
                 value.write(into: &out, indent: inner)
                 out += index + 1 < members.count ? ",\n" : "\n"
             }
@@ -40,7 +40,7 @@ enum PrettyJSON {
                 out += index + 1 < elements.count ? ",\n" : "\n"
             }
             out += indent + "]"
-        case let .string(value): out += HeaderJSON.quoted(value)
+        case let .string(value): out += JSONString.quoted(value)
         case let .integer(value): out += String(value)
         case let .bool(value): out += value ? "true" : "false"
         case .null: out += "null"

@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import Tokenizers
 import Testing
 
 /// Both tokenizer fixture cases against the `tokenizers` library's results for every text.

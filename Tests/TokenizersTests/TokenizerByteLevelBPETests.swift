@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import Tokenizers
 import Testing
 
 /// A GPT-2 style byte-level BPE tokenizer against the `tokenizers` library's results.

@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import Tokenizers
 import Testing
 
 /// Configurations the fixture files do not use, each checked against what the `tokenizers`

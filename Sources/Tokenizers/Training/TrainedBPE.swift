@@ -26,8 +26,8 @@ public struct TrainedBPE: Sendable, Equatable {
     public static let fileNames = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
 
     /// Writes `tokenizer.json`, `tokenizer_config.json` and `special_tokens_map.json` into
-    /// `directory` (created if missing), each under a temporary name first so no file is ever
-    /// left half-written.
+    /// `directory` (created if missing), each under a temporary name first (Foundation's atomic
+    /// write) so no file is ever left half-written.
     public func write(to directory: URL) throws {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -36,12 +36,11 @@ public struct TrainedBPE: Sendable, Equatable {
         }
         let contents = [tokenizerJSON, tokenizerConfigJSON, specialTokensMapJSON]
         for (name, text) in zip(Self.fileNames, contents) {
+            let file = directory.appendingPathComponent(name)
             do {
-                let writer = try AtomicFileWriter(url: directory.appendingPathComponent(name))
-                try Array(text.utf8).withUnsafeBytes { try writer.append($0) }
-                try writer.commit()
-            } catch let SafeTensorsError.io(file, reason) {
-                throw BPETrainingError.cannotWrite(path: file, reason: reason)
+                try Data(text.utf8).write(to: file, options: .atomic)
+            } catch {
+                throw BPETrainingError.cannotWrite(path: file.path, reason: (error as NSError).localizedDescription)
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Models
+@testable import Tokenizers
 
 @Suite("BPE trainer")
 struct BPETrainerTests {

@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import Tokenizers
 import Testing
 
 /// The tokenizer fixture cases copied into `Tests/Fixtures`: the `tokenizer.json` and what the
@@ -42,7 +42,7 @@ enum TokenizerFixtures {
     /// `Tests/Fixtures/<name>`.
     static func directory(_ name: String) -> URL {
         URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // ModelsTests
+            .deletingLastPathComponent()  // TokenizersTests
             .deletingLastPathComponent()  // Tests
             .appendingPathComponent("Fixtures")
             .appendingPathComponent(name)

@@ -1,5 +1,5 @@
 import Foundation
-import Models
+import Tokenizers
 import Testing
 
 /// Files a tokenizer cannot be read from give errors that say what is wrong.
