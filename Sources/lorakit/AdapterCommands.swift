@@ -26,7 +26,7 @@ struct Merge: ParsableCommand {
         let peft = try PeftModel.loading(loaded, adapters: [AdapterReference(adapter)])
         for warning in peft.warnings { print("note: \(warning)") }
         let merged = try peft.mergeAndUnload(safeMerge: safeMerge)
-        try MergedModelWriter.write(merged, configFrom: reference.directory, to: URL(fileURLWithPath: out))
-        print("merged \(adapter) into \(model); wrote config.json and model.safetensors to \(out)")
+        let written = try MergedModelWriter.write(merged, configFrom: reference.directory, to: URL(fileURLWithPath: out))
+        print("merged \(adapter) into \(model); wrote \(written.joined(separator: ", ")) to \(out)")
     }
 }

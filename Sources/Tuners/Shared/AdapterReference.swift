@@ -21,12 +21,14 @@ public struct AdapterReference: Equatable, Sendable {
 
 extension PeftModel {
     /// Loads several saved adapters onto `model`: the first as PEFT's `from_pretrained` (active), the
-    /// others as `load_adapter`. Unnamed adapters are `default` (the first) or their folder's name.
+    /// others as `load_adapter`. Unnamed adapters are `default` (the first) or their folder's name. A
+    /// folder whose one adapter sits in a sub-folder (`save_pretrained` of a named adapter) loads it.
     public static func loading(_ model: any PretrainedModel, adapters: [AdapterReference]) throws -> PeftModel {
         guard let first = adapters.first else { throw TunerError.invalidValue(field: "--adapter", reason: "give at least one adapter folder") }
-        let peft = try fromPretrained(model, directory: first.directory, adapterName: first.name ?? AdapterFiles.defaultAdapterName)
+        let peft = try fromPretrained(model, directory: AdapterFolder.resolve(first.directory), adapterName: first.name ?? AdapterFiles.defaultAdapterName)
         for reference in adapters.dropFirst() {
-            try peft.loadAdapter(directory: reference.directory, name: reference.name ?? reference.directory.lastPathComponent)
+            let folder = try AdapterFolder.resolve(reference.directory)
+            try peft.loadAdapter(directory: folder, name: reference.name ?? folder.lastPathComponent)
         }
         return peft
     }

@@ -33,9 +33,9 @@ enum AdapterCommands {
             controller.say("deleted \(name); active: \(peft.activeAdapters.joined(separator: ", ").ifEmpty("none"))")
         case "load":
             let words = try invocation.arguments(1, 2, names: "DIR (a PEFT adapter folder)")
-            let directory = URL(fileURLWithPath: (words[0] as NSString).expandingTildeInPath)
-            let name = words.count > 1 ? words[1] : (workspace.peft == nil ? AdapterFiles.defaultAdapterName : directory.lastPathComponent)
             try workspace.requireWeights(invocation.command)
+            let directory = try AdapterFolder.resolve(URL(fileURLWithPath: (words[0] as NSString).expandingTildeInPath))
+            let name = words.count > 1 ? words[1] : (workspace.peft == nil ? AdapterFiles.defaultAdapterName : directory.lastPathComponent)
             if let peft = workspace.peft {
                 try peft.loadAdapter(directory: directory, name: name, isTrainable: true)
                 try peft.setAdapter(name)
@@ -44,7 +44,7 @@ enum AdapterCommands {
             }
             let peft = workspace.peft!
             for warning in peft.warnings { controller.say("note: \(warning)") }
-            controller.say("loaded \(name) from \(words[0]) (active): \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
+            controller.say("loaded \(name) from \(directory.path) (active): \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
         default:
             _ = try invocation.arguments(0, 0, names: "")
             guard let peft = workspace.peft, !peft.adapterNames.isEmpty else {
@@ -105,7 +105,7 @@ enum AdapterCommands {
         try peft.savePretrained(directory: url)
         controller.say(peft.adapterNames.map { name in
             "saved \(name) to \(name == AdapterFiles.defaultAdapterName ? path : "\(path)/\(name)")"
-        }.joined(separator: "\n"))
+        }.joined(separator: "\n") + (peft.adapterNames.count > 1 ? "\n(PEFT's layout: the default adapter at the top, others in a sub-folder of their name; `adapter load \(path)/NAME` loads one)" : ""))
     }
 
     static let merge: CommandSpec = CommandSpec("merge", usage: "merge", summary: "fold the active adapters into the base weights (undo with unmerge)") { controller, invocation in
@@ -136,8 +136,9 @@ enum AdapterCommands {
         try controller.requireIdle("export")
         try workspace.requireWeights("export")
         let peft = try requirePeft(workspace, "export")
-        try MergedExport.write(peft, configFrom: workspace.reference.directory, to: URL(fileURLWithPath: (path as NSString).expandingTildeInPath))
-        controller.say("wrote the model with \(peft.activeAdapters.joined(separator: ", ")) merged to \(path) (config.json, model.safetensors); the session keeps its adapters")
+        let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        let written = try MergedExport.write(peft, configFrom: workspace.reference.directory, to: url)
+        controller.say("wrote the model with \(peft.activeAdapters.joined(separator: ", ")) merged to \(path) (\(written.joined(separator: ", "))); the session keeps its adapters")
     }
 }
 
@@ -145,7 +146,7 @@ enum AdapterCommands {
 /// the base layers (and saved-module copies) in the adapter layers' places for the writer, then
 /// restores the adapter layers and unmerges.
 enum MergedExport {
-    static func write(_ peft: PeftModel, configFrom source: URL, to directory: URL) throws {
+    static func write(_ peft: PeftModel, configFrom source: URL, to directory: URL) throws -> [String] {
         let model = peft.model
         let wasMerged = peft.adapterLayers.contains { $0.layer.isMerged }
         if !wasMerged { try peft.mergeAdapter(safeMerge: true) }
@@ -159,7 +160,7 @@ enum MergedExport {
         for (name, wrapper) in peft.modulesToSaveWrappers {
             try model.replaceModule(at: name, with: wrapper.activeAdapter.flatMap(wrapper.copy(for:)) ?? wrapper.original)
         }
-        try MergedModelWriter.write(model, configFrom: source, to: directory)
+        return try MergedModelWriter.write(model, configFrom: source, to: directory)
     }
 }
 
