@@ -25,7 +25,7 @@ import Workbench
 
     @Test func targetRulesFollowPeftMatchingAndCountWhatEachSelects() throws {
         let session = try TestSession()
-        let added = try session.run("target add q_proj self_attn.v_proj")
+        let added = try session.run("target only q_proj self_attn.v_proj")
         #expect(added.contains("+ q_proj: selects 2 modules"))
         #expect(added.contains("+ self_attn.v_proj: selects 2 modules"))
         #expect(added.hasSuffix("targets: 4 modules"))
@@ -143,7 +143,7 @@ import Workbench
         #expect(replay.controller.rules == session.controller.rules)
         #expect(replay.controller.draft == session.controller.draft)
         let broken = session.folder.appendingPathComponent("broken.lks")
-        try "# a comment\n\ntarget add q_proj\nconfig set r nope\ntarget add v_proj\n".write(to: broken, atomically: true, encoding: .utf8)
+        try "# a comment\n\ntarget only q_proj\nconfig set r nope\ntarget add v_proj\n".write(to: broken, atomically: true, encoding: .utf8)
         let failure = replay.failure("source \(broken.path)")
         #expect(failure.hasPrefix("\(broken.path):4: config set: r: must be an integer"))
         #expect(!replay.controller.rules.entries.contains("v_proj"))

@@ -26,7 +26,7 @@ import Workbench
         try #require(FileManager.default.isExecutableFile(atPath: lorakit.path), "lorakit must be built at \(lorakit.path)")
         let session = try TestSession(loaded: false)
         let script = session.folder.appendingPathComponent("broken.lks")
-        try "load \(session.modelPath) --from-scratch\ntarget add q_proj\n\ntarget ad v_proj\nparams\n".write(to: script, atomically: true, encoding: .utf8)
+        try "load \(session.modelPath) --from-scratch\ntarget only q_proj\n\ntarget ad v_proj\nparams\n".write(to: script, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = lorakit
         process.arguments = ["run", script.path]
@@ -38,7 +38,7 @@ import Workbench
         let reported = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)
-        #expect(printed.contains("> target add q_proj\n+ q_proj: selects 2 modules"))
+        #expect(printed.contains("> target only q_proj\n+ q_proj: selects 2 modules"))
         #expect(!printed.contains("> params"))
         #expect(reported.contains("replay stopped: \(script.path):4: target: unknown subcommand \"ad\"; did you mean add?"))
     }

@@ -65,10 +65,10 @@ import Testing
         #expect(screen.contains("layers.0-1 (×2)"), "\(screen)")
 
         try Self.keys(session, "/", "k", "_", "p", "r", "o", "j", "Enter", "Space")
-        screen = try Self.waitFor(session) { $0.contains("modules · 2 targeted") }
-        #expect(screen.contains("● k_proj"), "\(screen)")
+        screen = try Self.waitFor(session) { $0.contains("modules · 6 targeted") }
+        #expect(screen.contains("● k_proj") && screen.contains("● q_proj"), "\(screen)")
         try Self.keys(session, "j", "j", "Space")
-        screen = try Self.waitFor(session) { $0.contains("modules · 4 targeted") }
+        screen = try Self.waitFor(session) { $0.contains("modules · 8 targeted") }
         #expect(screen.contains("● o_proj"), "\(screen)")
 
         try Self.keys(session, ":")

@@ -28,7 +28,7 @@ enum ModelCommands {
 
     /// `selects N modules (q_proj, v_proj by default)` for the current rules.
     static func describeSelection(_ controller: Controller) -> String {
-        let selection = controller.selection
+        let selection = TargetSelection(controller: controller)
         if let problem = selection.problem { return "targets: none (\(problem))" }
         let rules = controller.rules.entries.isEmpty ? "PEFT's defaults for \(controller.workspace?.model.modelType ?? "the model")" : controller.rules.entries.joined(separator: ", ")
         return "targets: \(selection.names.count) modules (\(rules))"

@@ -1,8 +1,19 @@
 import Foundation
 
-/// `theme`, `record`, `source`, `help`, `quit`: the session itself.
+/// `undo`, `theme`, `record`, `source`, `help`, `quit`: the session itself.
 enum SessionCommands {
-    static let all: [CommandSpec] = [theme, record, source, help, quit]
+    static let all: [CommandSpec] = [undo, theme, record, source, help, quit]
+
+    static let undo: CommandSpec = CommandSpec(
+        "undo", usage: "undo", summary: "take back the last change of the targets or the config (space in the tree, target, config)"
+    ) { controller, invocation in
+        _ = try invocation.arguments(0, 0, names: "")
+        try controller.requireIdle("undo")
+        guard let edit = controller.undoStack.popLast() else { throw invocation.error("nothing to undo") }
+        controller.rules = edit.rules
+        controller.draft = edit.draft
+        controller.say("undid `\(edit.line)`; " + ModelCommands.describeSelection(controller))
+    }
 
     static let theme: CommandSpec = CommandSpec(
         "theme", usage: "theme [NAME]", summary: "switch colour theme (themes/NAME.theme); no name lists them", arguments: ["": .theme]

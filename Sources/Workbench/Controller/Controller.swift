@@ -34,6 +34,16 @@ public final class Controller {
     /// Scripts being run by `source`, innermost last, to refuse a script that sources itself.
     var sourcing: [String] = []
     private var selectionCache: (revision: Int, selection: TargetSelection)?
+    /// The target rules and config before each command that changed them, newest last (`undo`).
+    var undoStack: [Edit] = []
+    static let undoLimit = 200
+
+    /// A command that changed the target rules or the config, and what they were before it.
+    struct Edit {
+        let line: String
+        let rules: TargetRules
+        let draft: ConfigDraft
+    }
 
     public init(environment: WorkbenchEnvironment = .standard(), theme: Theme = .builtinDefault) {
         self.environment = environment
@@ -56,7 +66,12 @@ public final class Controller {
             let spec = try commands.lookup(name)
             if words.count > 1, spec.subcommands.contains(words[1]) { named += " " + words[1] }
             if spec.name != "record", replaying == 0 { recorder?.record(line) }
+            let before = Edit(line: line.trimmingCharacters(in: .whitespaces), rules: rules, draft: draft)
             try spec.run(self, Invocation(command: name, words: Array(words.dropFirst()), usage: spec.usage))
+            if spec.name != "undo", before.rules != rules || before.draft != draft {
+                undoStack.append(before)
+                if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+            }
         } catch let error as CommandError {
             log.append(.error, error.description)
             throw error
@@ -117,14 +132,16 @@ public struct TargetSelection {
     /// PEFT's message when the rules select nothing or the config is invalid.
     public let problem: String?
 
-    init(controller: Controller) {
+    /// The selection of `rules` (the controller's own by default) with the controller's config.
+    init(controller: Controller, rules: TargetRules? = nil) {
         guard let workspace = controller.workspace else {
             names = []
             problem = nil
             return
         }
         do {
-            names = Set(try controller.draftConfig().lora.targetedModuleNames(in: workspace.model))
+            let config = try controller.draft.peftConfig(rules: rules ?? controller.rules, task: workspace.model.task, totalStep: controller.training.maxSteps)
+            names = Set(try config.lora.targetedModuleNames(in: workspace.model))
             problem = nil
         } catch {
             names = []

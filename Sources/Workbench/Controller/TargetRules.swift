@@ -76,6 +76,13 @@ public struct TargetRules: Equatable, Sendable {
         return true
     }
 
+    /// Takes an entry out of the exclusions; false if it was not excluded.
+    mutating func unexclude(_ entry: String) -> Bool {
+        guard excluded.contains(entry) else { return false }
+        excluded.removeAll { $0 == entry }
+        return true
+    }
+
     /// Excludes an entry.
     mutating func exclude(_ entry: String) {
         if !excluded.contains(entry) { excluded.append(entry) }

@@ -7,7 +7,7 @@ enum HelpOverlay {
         ("space", "toggle the module as a target (`target add/remove`)"),
         ("/  n", "search module names, next match"),
         ("Tab", "switch pane: modules, config, training"),
-        ("u", "reset the config field to PEFT's default"),
+        ("u", "undo the last target or config change (config form: reset the field)"),
         ("t", "train the active adapter (`train`)"),
         ("x", "stop the run at the end of the step (`stop`)"),
         ("L  M", "loss plot: log scale, smoothing"),

@@ -122,6 +122,7 @@ public struct KeyHandler {
         case .right, .character("l"), .enter: state.tree.expand()
         case .left, .character("h"): state.tree.collapse()
         case .character(" "): toggleTarget()
+        case .character("u"): run("undo")
         default: break
         }
     }

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import Workbench
+
+/// Editing targets that start as PEFT's defaults: the defaults become explicit rules at the first
+/// edit (space no longer drops them), a module toggled off and on is back, and `u`/`undo` takes
+/// each change back.
+@Suite struct TargetEditingTests {
+    @Test func spaceOnAModuleAddsItToPeftsDefaultTargets() throws {
+        let session = try TestSession()
+        let state = TUIState()
+        let keys = KeyHandler(controller: session.controller, state: state)
+        _ = Screen.render(controller: session.controller, state: state, width: 80, height: 24)
+        #expect(session.controller.selection.names.count == 4)
+        keys.handle(.character("/"))
+        for character in "k_proj" { keys.handle(.character(character)) }
+        keys.handle(.enter)
+        keys.handle(.character(" "))
+        let names = session.controller.selection.names
+        #expect(names.count == 6)
+        #expect(names.contains("model.layers.0.self_attn.q_proj") && names.contains("model.layers.1.self_attn.v_proj"))
+        #expect(session.output().contains("PEFT's default targets for llama are now rules: q_proj, v_proj"))
+    }
+
+    @Test func aDefaultTargetToggledOffAndOnIsBack() throws {
+        let session = try TestSession()
+        let before = session.controller.selection.names
+        #expect(try session.run("target remove self_attn.v_proj").contains("- v_proj"))
+        #expect(session.controller.selection.names == before.filter { !$0.hasSuffix("v_proj") })
+        try session.run("target add self_attn.v_proj")
+        #expect(session.controller.selection.names == before)
+        try session.run("target remove model.layers.0.self_attn.q_proj")
+        #expect(session.controller.rules.excluded == ["model.layers.0.self_attn.q_proj"])
+        #expect(try session.run("target add model.layers.0.self_attn.q_proj").contains("no longer excluded"))
+        #expect(session.controller.selection.names == before)
+        #expect(session.controller.rules.excluded.isEmpty)
+    }
+
+    @Test func undoTakesBackEachTargetAndConfigChangeInTurn() throws {
+        let session = try TestSession()
+        let state = TUIState()
+        let keys = KeyHandler(controller: session.controller, state: state)
+        let defaults = session.controller.selection.names
+        try session.run("target add k_proj")
+        try session.run("config set r 4")
+        try session.run("target remove q_proj")
+        #expect(session.controller.selection.names.count == 4)
+        _ = Screen.render(controller: session.controller, state: state, width: 80, height: 24)
+        keys.handle(.character("u"))
+        #expect(session.controller.selection.names.count == 6)
+        #expect(try session.run("undo").hasPrefix("undid `config set r 4`"))
+        #expect(session.controller.draft.value(of: "r") == "8")
+        #expect(try session.run("undo").hasPrefix("undid `target add k_proj`; targets: 4 modules (PEFT's defaults for llama)"))
+        #expect(session.controller.selection.names == defaults)
+        #expect(session.failure("undo") == "undo: nothing to undo")
+        #expect(session.controller.rules.entries.isEmpty)
+    }
+}
