@@ -37,17 +37,21 @@ enum TrainingCommands {
         let tokenizer = try workspace.requireTokenizer(command)
         var settings = controller.training
         try settings.apply(try invocation.keyValues(invocation.words), command: command)
+        if let peft = workspace.peft, peft.adapterLayers.contains(where: { $0.layer.isMerged }) {
+            throw CommandError(command, "an adapter is merged; `unmerge` before training")
+        }
+        // The settings are checked as a recipe before they are remembered, so a refused value is not kept.
+        let adapterName = workspace.peft?.activeAdapter ?? AdapterFiles.defaultAdapterName
+        let recipe = try settings.recipe(model: workspace.reference.description, data: controller.dataSource ?? DataCommands.defaultSource,
+                                         outputDirectory: newRunDirectory(controller, adapter: adapterName).path)
         var remembered = settings
         if checkpoint != nil { remembered.values["output_dir"] = controller.training.values["output_dir"] }
         controller.training = remembered
         if workspace.peft == nil {
-            try AdapterCommands.create(AdapterFiles.defaultAdapterName, in: workspace, controller: controller, command: command)
+            try AdapterCommands.create(adapterName, in: workspace, controller: controller, command: command)
         }
         let peft = workspace.peft!
-        if peft.adapterLayers.contains(where: { $0.layer.isMerged }) { throw CommandError(command, "an adapter is merged; `unmerge` before training") }
         if controller.dataSource == nil { controller.say("no data loaded; training on \(DataCommands.defaultSource) (`data load` to choose)") }
-        let recipe = try settings.recipe(model: workspace.reference.description, data: controller.dataSource ?? DataCommands.defaultSource,
-                                         outputDirectory: newRunDirectory(controller, adapter: peft.activeAdapter ?? "run").path)
         let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: peft, tokenizer: tokenizer,
                                   modelDirectory: workspace.reference.directory, resumeFrom: checkpoint)
         let job = TrainingJob(run: run, log: controller.log, observer: controller.trainingObserver)
