@@ -38,4 +38,12 @@ public enum CommandWords {
         if inWord { words.append(current) }
         return words
     }
+
+    /// `word` written so that `split` gives it back: as it is when it has nothing special, else in
+    /// single quotes, or in double quotes with `"` and `\` escaped when it holds a single quote.
+    public static func quoted(_ word: String) -> String {
+        guard word.isEmpty || word.contains(where: { " \t'\"\\#".contains($0) }) else { return word }
+        if !word.contains("'") { return "'" + word + "'" }
+        return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
 }

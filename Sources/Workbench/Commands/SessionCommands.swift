@@ -27,22 +27,29 @@ enum SessionCommands {
         do {
             controller.theme = try Theme.load(name, from: controller.environment.themeDirectories)
         } catch {
-            controller.theme = .builtinDefault
-            throw CommandError("theme", "\(error); using the default theme")
+            throw CommandError("theme", "\(error); keeping the theme \(controller.theme.name)")
         }
         controller.say("theme \(name)")
     }
 
     static let record: CommandSpec = CommandSpec(
-        "record", usage: "record start FILE | record stop", summary: "write the commands you type into a replayable script",
+        "record", usage: "record start FILE [--overwrite] | record stop", summary: "write the commands you type into a replayable script (it starts with the current state)",
         subcommands: ["start", "stop"], arguments: ["start": .path]
     ) { controller, invocation in
         var invocation = invocation
         if try invocation.subcommand(["start", "stop"]) == "start" {
+            let overwrite = invocation.flag("--overwrite")
+            try invocation.noUnknownOptions(["--overwrite"])
             let path = try invocation.arguments(1, 1, names: "FILE")[0]
-            controller.recorder?.close()
-            controller.recorder = try SessionRecorder(url: URL(fileURLWithPath: (path as NSString).expandingTildeInPath))
-            controller.say("recording commands to \(path); `record stop` ends it")
+            if let recorder = controller.recorder {
+                throw invocation.error("already recording to \(recorder.url.path); `record stop` ends that recording first")
+            }
+            let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+            if !overwrite, FileManager.default.fileExists(atPath: url.path) {
+                throw invocation.error("\(path) exists; `record start \(path) --overwrite` replaces it, or choose another name")
+            }
+            controller.recorder = try SessionRecorder(url: url, preamble: RecordingPreamble.lines(for: controller))
+            controller.say("recording commands to \(path) (after the lines that recreate the current model, data, config and targets); `record stop` ends it")
         } else {
             _ = try invocation.arguments(0, 0, names: "")
             guard let recorder = controller.recorder else { throw invocation.error("not recording") }
@@ -70,11 +77,29 @@ enum SessionCommands {
     }
 
     static let help: CommandSpec = CommandSpec(
-        "help", usage: "help [COMMAND]", summary: "list the commands, or explain one", arguments: ["": .command]
+        "help", usage: "help [COMMAND [SUBCOMMAND] | KEY]", summary: "list the commands, or explain one, or a config or recipe key", arguments: ["": .command]
     ) { controller, invocation in
-        if let name = try invocation.arguments(0, 1, names: "COMMAND").first {
+        let words = try invocation.arguments(0, 2, names: "COMMAND [SUBCOMMAND], or a config or recipe key")
+        if let name = words.first {
+            if let field = controller.draft.method.fields.first(where: { $0.key == name }), (try? controller.commands.lookup(name)) == nil {
+                controller.say("\(field.key) (\(controller.draft.method.rawValue) config): \(field.help)\n  default \(field.defaultValue); set with `config set \(field.key) VALUE`")
+                return
+            }
+            if TrainingSettings.keys.contains(name), (try? controller.commands.lookup(name)) == nil {
+                controller.say("\(name) (recipe key): set with `train \(name)=VALUE`; now \(controller.training.values[name] ?? "the recipe's default")")
+                return
+            }
             let spec = try controller.commands.lookup(name)
-            controller.say("\(spec.usage)\n  \(spec.summary)")
+            if words.count > 1, !spec.subcommands.contains(words[1]) {
+                throw CommandError.unknown("help", what: "subcommand of \(name)", word: words[1], valid: spec.subcommands.isEmpty ? ["(none)"] : spec.subcommands)
+            }
+            var text = "\(spec.usage)\n  \(spec.summary)"
+            if spec.name == "train" || spec.name == "resume" {
+                text += "\n  recipe keys: " + TrainingSettings.keys.joined(separator: ", ")
+                text += "\n  now: " + controller.training.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            }
+            if spec.name == "config" { text += "\n  keys (\(controller.draft.method.rawValue)): " + controller.draft.method.fields.map(\.key).joined(separator: ", ") + "; `help KEY` explains one" }
+            controller.say(text)
         } else {
             let width = controller.commands.commands.map(\.name.count).max() ?? 8
             controller.say(controller.commands.commands.map { "\($0.name.rightPadded(to: width))  \($0.summary)" }.joined(separator: "\n")

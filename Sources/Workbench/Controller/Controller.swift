@@ -21,6 +21,8 @@ public final class Controller {
     public internal(set) var recorder: SessionRecorder?
     /// The run folder whose rank allocations the rank view shows (the last run, or `ranks DIR`).
     public internal(set) var rankFolder: URL?
+    /// Adapters made in this session and not written anywhere yet (`save`, or a run's folder).
+    public internal(set) var unsavedAdapters: Set<String> = []
     /// Set by `quit`; front ends end when they see it.
     public internal(set) var quitRequested = false
     /// Counts state changes, so screens can tell when to rebuild what they derive from the state.
@@ -29,6 +31,9 @@ public final class Controller {
     public var trainingObserver: ((TrainingEvent) -> Void)?
     /// Set by the TUI: `source` hands its script here to be played between frames instead of blocking.
     public var scriptQueue: ((SessionPlayer) -> Void)?
+    /// Set by the REPL and `lorakit run`: whether Ctrl-C was pressed, asked between the lines of a
+    /// script and while it waits for a run, so the script can be aborted.
+    public var interruptRequested: (() -> Bool)?
     /// How many script lines are running (a script's lines are not recorded again, only its `source`).
     var replaying = 0
     /// Scripts being run by `source`, innermost last, to refuse a script that sources itself.

@@ -31,6 +31,7 @@ public struct REPL {
         REPL.attachPrinter(to: controller, echo: isatty(STDIN_FILENO) == 0)
         let interrupts = InterruptCounter()
         interrupts.install()
+        controller.interruptRequested = { interrupts.takePending() }
         let waitForJob = {
             controller.job?.wait {
                 if interrupts.takePending(), let job = controller.job, job.progress.phase == .running {
@@ -75,11 +76,10 @@ public enum HeadlessRunner {
         REPL.attachPrinter(to: controller, echo: true)
         let interrupts = InterruptCounter()
         interrupts.install()
+        controller.interruptRequested = { interrupts.takePending() }
         do {
             let player = SessionPlayer(script: try SessionScript(contentsOf: URL(fileURLWithPath: path)))
-            try player.runToEnd(controller) {
-                if interrupts.takePending() { controller.job?.stop() }
-            }
+            try player.runToEnd(controller)
             return 0
         } catch {
             FileHandle.standardError.write(Data("replay stopped: \(error)\n".utf8))

@@ -76,13 +76,28 @@ public final class SessionPlayer {
         return true
     }
 
-    /// Runs the whole script, waiting for each training run; throws the failing line's error.
-    public func runToEnd(_ controller: Controller, whileWaiting poll: () -> Void = {}) throws {
+    /// Stops the replay before its next line (the user pressed `x` or Ctrl-C); a run the script
+    /// started is stopped at the end of its step.
+    public func abort(_ controller: Controller) {
+        if controller.isTraining { controller.job?.stop() }
+        guard !isDone else { return }
+        let number = script.lines[min(position, script.lines.count - 1)].number
+        failure = ScriptError(path: script.path, line: number, underlying: CommandError("", "stopped by the user before this line"))
+        controller.log.append(.error, "replay of \(script.path) stopped before line \(number)")
+    }
+
+    /// Runs the whole script, waiting for each training run; throws the failing line's error. The
+    /// controller's `interruptRequested` (Ctrl-C in the REPL or `lorakit run`) aborts it.
+    public func runToEnd(_ controller: Controller) throws {
+        let check = { [self] in
+            if controller.interruptRequested?() == true { abort(controller) }
+        }
         while !isDone {
-            controller.job?.wait(poll: poll)
+            controller.job?.wait(poll: check)
+            check()
             advance(controller)
         }
-        controller.job?.wait(poll: poll)
+        controller.job?.wait(poll: check)
         if let failure { throw failure }
     }
 }
@@ -92,8 +107,10 @@ public final class SessionRecorder {
     public let url: URL
     private let handle: FileHandle
 
-    init(url: URL) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: Data("# lorakit session recorded \(Date())\n".utf8)),
+    /// Starts the file with a header and `preamble` (the lines that recreate the current state).
+    init(url: URL, preamble: [String]) throws {
+        let header = (["# lorakit session recorded \(Date())"] + preamble).joined(separator: "\n") + "\n"
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(header.utf8)),
               let handle = FileHandle(forWritingAtPath: url.path) else {
             throw CommandError("record start", "cannot write \(url.path)")
         }

@@ -15,8 +15,8 @@ public struct KeyHandler {
 
     /// Handles one key.
     public func handle(_ key: Key) {
-        if state.confirmingQuit {
-            state.confirmingQuit = false
+        if state.confirmingQuit != nil {
+            state.confirmingQuit = nil
             if key == .character("y") || key == .character("Y") { run("quit") }
             return
         }
@@ -27,6 +27,8 @@ public struct KeyHandler {
         if key == .interrupt {
             if state.commandLine != nil || state.searchLine != nil || state.fieldEditor != nil {
                 (state.commandLine, state.searchLine, state.fieldEditor) = (nil, nil, nil)
+            } else if !state.scripts.isEmpty {
+                abortScripts()
             } else if controller.isTraining {
                 run("stop")
             } else {
@@ -40,7 +42,13 @@ public struct KeyHandler {
         switch key {
         case .character("?"): state.showHelp = true
         case .character("q"):
-            if controller.isTraining { state.confirmingQuit = true } else { run("quit") }
+            if controller.isTraining {
+                state.confirmingQuit = "A training run is going. Stop it and quit? (y/n)"
+            } else if !controller.unsavedAdapters.isEmpty {
+                state.confirmingQuit = "Not saved: \(controller.unsavedAdapters.sorted().joined(separator: ", ")) (w saves). Quit anyway? (y/n)"
+            } else {
+                run("quit")
+            }
         case .character(":"): state.commandLine = LineEditor(history: state.history)
         case .character("/"):
             state.focus = .tree
@@ -50,7 +58,7 @@ public struct KeyHandler {
             let all = TUIState.Focus.allCases
             state.focus = all[(all.firstIndex(of: state.focus)! + 1) % all.count]
         case .character("t"): run("train")
-        case .character("x"): run("stop")
+        case .character("x"): if state.scripts.isEmpty { run("stop") } else { abortScripts() }
         case .character("L"): state.logScale.toggle()
         case .character("M"): state.smoothing = state.smoothing == 0 ? 0.6 : state.smoothing < 0.9 ? 0.9 : 0
         case .character("r"): state.showRanks.toggle()
@@ -64,6 +72,14 @@ public struct KeyHandler {
             case .tree, .training: treeKey(key)
             }
         }
+    }
+
+    /// Stops the scripts being replayed (and a run one of them started).
+    private func abortScripts() {
+        let current = state.scripts.first
+        for player in state.scripts { player.abort(controller) }
+        state.scripts = []
+        if let current { state.message = "✗ stopped replaying \(current.script.path) before its line \(current.failure?.line ?? 0)" }
     }
 
     /// Runs a command line and shows its failure, if any, on the message row.

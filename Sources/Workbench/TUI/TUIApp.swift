@@ -6,13 +6,12 @@ import Foundation
 public final class TUIApp {
     let controller: Controller
     let state = TUIState()
-    private var players: [SessionPlayer] = []
     /// Pause between replayed lines, so a replay can be followed.
     static let replayPause = 0.4
 
     public init(controller: Controller, replay: SessionScript? = nil) {
         self.controller = controller
-        if let replay { players.append(SessionPlayer(script: replay)) }
+        if let replay { state.scripts.append(SessionPlayer(script: replay)) }
     }
 
     /// Runs until `quit`.
@@ -24,7 +23,7 @@ public final class TUIApp {
         state.history = history.load()
         var handler = KeyHandler(controller: controller, state: state)
         handler.onCommandEntered = { history.append($0) }
-        controller.scriptQueue = { [unowned self] in self.players.append($0) }
+        controller.scriptQueue = { [state] in state.scripts.append($0) }
         defer { controller.scriptQueue = nil }
         var theme = controller.theme
         terminal.apply(theme)
@@ -34,10 +33,10 @@ public final class TUIApp {
                 theme = controller.theme
                 terminal.apply(theme)
             }
-            if let player = players.first, Date().timeIntervalSince(lastReplayed) > Self.replayPause {
+            if let player = state.scripts.first, Date().timeIntervalSince(lastReplayed) > Self.replayPause {
                 if player.advance(controller) { lastReplayed = Date() }
                 if player.isDone {
-                    players.removeFirst()
+                    state.scripts.removeFirst()
                     state.message = player.failure.map { "✗ replay stopped: \($0)" } ?? "replayed \(player.script.path)"
                 }
             }

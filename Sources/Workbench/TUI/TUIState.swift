@@ -19,8 +19,8 @@ public final class TUIState {
     public var searchLine: LineEditor?
     public var lastSearch = ""
     public var showHelp = false
-    /// Asking whether to stop the run and quit.
-    public var confirmingQuit = false
+    /// The question asked before quitting (a run is going, adapters are not saved), while asked.
+    public var confirmingQuit: String?
     public var logScale = false
     /// The smoothing factor of the loss curve (0 shows the raw losses only).
     public var smoothing = 0.6
@@ -30,6 +30,8 @@ public final class TUIState {
     public var rankIndex: Int?
     /// A one-line message for the command-line row (the last error, a hint).
     public var message: String?
+    /// Session scripts being replayed (`--replay`, `source`), a line per frame; `x` aborts them.
+    public var scripts: [SessionPlayer] = []
     /// Commands entered at the `:` line this session and before (from the history file).
     public var history: [String] = []
     private var syncedRevision = -1
