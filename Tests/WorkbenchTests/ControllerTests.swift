@@ -158,7 +158,7 @@ import Workbench
         try "text = default\nselction = red\n".write(to: folder.appendingPathComponent("bad.theme"), atomically: true, encoding: .utf8)
         let custom = Controller(environment: WorkbenchEnvironment(themeDirectories: [folder], historyFile: folder, runsDirectory: folder))
         #expect(throws: CommandError.self) { try custom.execute("theme bad") }
-        #expect(custom.log.entries.last?.text == "theme: \(folder.path)/bad.theme:2: unknown role \"selction\"; did you mean selection?; using the default theme")
+        #expect(custom.log.entries.last?.text == "theme: \(folder.path)/bad.theme:2: unknown role \"selction\"; did you mean selection?; keeping the theme default")
         #expect(custom.theme == .builtinDefault)
         let shipped = try Theme.load("default", from: [TestSession.repository.appendingPathComponent("themes")])
         #expect(shipped.styles == Theme.builtinDefault.styles)

@@ -30,6 +30,7 @@ enum AdapterCommands {
             let name = try invocation.arguments(1, 1, names: "NAME")[0]
             let peft = try requirePeft(workspace, invocation.command, holding: name)
             try peft.deleteAdapter(name)
+            controller.unsavedAdapters.remove(name)
             controller.say("deleted \(name); active: \(peft.activeAdapters.joined(separator: ", ").ifEmpty("none"))")
         case "load":
             let words = try invocation.arguments(1, 2, names: "DIR (a PEFT adapter folder)")
@@ -70,6 +71,7 @@ enum AdapterCommands {
             workspace.peft = try PeftModel(model: workspace.model, config: config, adapterName: name, seed: UInt64(controller.training.values["seed"].flatMap(UInt64.init) ?? 42))
         }
         let peft = workspace.peft!
+        controller.unsavedAdapters.insert(name)
         for warning in peft.warnings { controller.say("note: \(warning)") }
         controller.say("adapter \(name) (active): \(describe(config)) on \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
     }
@@ -103,6 +105,7 @@ enum AdapterCommands {
         let peft = try requirePeft(workspace, "save")
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         try peft.savePretrained(directory: url)
+        controller.unsavedAdapters.subtract(peft.adapterNames)
         controller.say(peft.adapterNames.map { name in
             "saved \(name) to \(name == AdapterFiles.defaultAdapterName ? path : "\(path)/\(name)")"
         }.joined(separator: "\n") + (peft.adapterNames.count > 1 ? "\n(PEFT's layout: the default adapter at the top, others in a sub-folder of their name; `adapter load \(path)/NAME` loads one)" : ""))

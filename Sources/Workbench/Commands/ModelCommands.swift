@@ -19,6 +19,10 @@ enum ModelCommands {
         let workspace = try ModelWorkspace(reference: ModelReference(text), meta: meta, fromScratch: fromScratch)
         controller.workspace = workspace
         controller.job = nil
+        if !controller.unsavedAdapters.isEmpty {
+            controller.say("note: the adapters \(controller.unsavedAdapters.sorted().joined(separator: ", ")) of the previous model were not saved")
+            controller.unsavedAdapters = []
+        }
         let counts = workspace.model.parameterCounts()
         var note = meta ? " (meta: shapes only, no weights)" : fromScratch ? " (freshly initialised weights)" : ""
         if workspace.tokenizer == nil { note += "; no tokenizer.json, so no training or generation" }

@@ -56,6 +56,7 @@ enum TrainingCommands {
                                   modelDirectory: workspace.reference.directory, resumeFrom: checkpoint)
         let job = TrainingJob(run: run, log: controller.log, observer: controller.trainingObserver)
         controller.job = job
+        controller.unsavedAdapters.remove(peft.activeAdapter ?? "")
         controller.say("training \(peft.activeAdapter ?? "") on \(recipe.data): steps \(run.trainer.step + 1)-\(run.trainer.totalSteps), lr \(recipe.lr), batch \(recipe.batchSize) × \(recipe.seqLen) tokens → \(run.outputDirectory.path)")
         job.start()
     }

@@ -30,9 +30,9 @@ enum HelpOverlay {
         grid.put(":help lists the commands; :help COMMAND explains one", x: rect.x + 2, y: rect.maxY - 2, role: .dim, limit: width - 4)
     }
 
-    /// The quit question while a run is going.
-    static func drawQuitQuestion(into grid: inout Grid) {
-        let text = "A training run is going. Stop it and quit? (y/n)"
+    /// The question asked before quitting.
+    static func drawQuitQuestion(_ question: String, into grid: inout Grid) {
+        let text = String(question.prefix(grid.width - 4))
         let rect = Rect(x: (grid.width - text.count - 4) / 2, y: grid.height / 2 - 1, width: text.count + 4, height: 3)
         grid.fill(rect)
         grid.box(rect, title: "quit", focused: true)

@@ -4,6 +4,12 @@ enum RanksPane {
     /// Shades from rank 0 to the largest rank.
     static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
 
+    /// The shade of `rank` out of `maximum`: blank for 0 only, so a rank of 1 never looks pruned.
+    static func level(rank: Int, maximum: Int) -> Int {
+        guard rank > 0, maximum > 0 else { return 0 }
+        return max(1, Int((Double(rank) / Double(maximum) * Double(shades.count - 1)).rounded()))
+    }
+
     static func draw(into screen: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
         screen.box(rect, title: "AdaLoRA ranks · [ ] scrub · r training", focused: state.focus == .training)
         let inner = rect.inner
@@ -28,7 +34,7 @@ enum RanksPane {
             screen.put(layer.map { "L\($0)" } ?? "-", x: inner.x, y: y, role: .dim, limit: 5)
             for (offset, kind) in grid.kinds.enumerated() {
                 let rank = grid.rank(layer: layer, kind: kind, at: index) ?? 0
-                let level = grid.maximumRank == 0 ? 0 : Int((Double(rank) / Double(grid.maximumRank) * Double(shades.count - 1)).rounded())
+                let level = RanksPane.level(rank: rank, maximum: grid.maximumRank)
                 let x = inner.x + 6 + offset * column
                 let text = String(repeating: shades[level], count: column - 4) + String(rank).leftPadded(to: 3)
                 screen.put(text, x: x, y: y, role: level * 2 >= shades.count ? .heatHigh : .heatLow, limit: min(column - 1, inner.x + inner.width - x))

@@ -20,7 +20,7 @@ public enum Screen {
         StatusBar.drawCommandLine(into: &grid, rect: layout.commandLine, state: state)
         StatusBar.drawStatus(into: &grid, rect: layout.status, controller: controller)
         if state.showHelp { HelpOverlay.draw(into: &grid) }
-        if state.confirmingQuit { HelpOverlay.drawQuitQuestion(into: &grid) }
+        if let question = state.confirmingQuit { HelpOverlay.drawQuitQuestion(question, into: &grid) }
         return grid
     }
 }
