@@ -7,8 +7,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     /// `config.json` is missing, unreadable or lacks a field.
     case invalidConfig(path: String, reason: String)
-    /// The architecture is not one lorakit implements.
-    case unsupportedArchitecture(String, supported: [String])
+    /// The architecture (or `model_type`) is not one lorakit implements.
+    case unsupportedArchitecture(String, supported: [String], modelTypes: [String])
     /// The checkpoint lacks tensors the model needs, or has tensors the model does not know.
     case checkpointMismatch(path: String, missing: [String], unexpected: [String])
     /// No module has this name.
@@ -26,8 +26,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(name): expected a tensor of shape \(expected), found \(found)"
         case let .invalidConfig(path, reason):
             return "\(path): \(reason)"
-        case let .unsupportedArchitecture(name, supported):
-            return "architecture \(name) is not supported; supported: \(supported.joined(separator: ", "))"
+        case let .unsupportedArchitecture(name, supported, modelTypes):
+            return "\(name) is not supported; supported architectures: \(supported.joined(separator: ", ")); supported model types: \(modelTypes.joined(separator: ", "))"
         case let .checkpointMismatch(path, missing, unexpected):
             var parts: [String] = []
             if !missing.isEmpty { parts.append("missing tensors: \(Self.list(missing))") }

@@ -54,6 +54,9 @@ struct Forward: ParsableCommand {
     @Flag(help: "Merge the active adapters into the weights before running.")
     var merged = false
 
+    @Flag(help: "Also write hidden_states.0 (the embeddings) to hidden_states.L (the last block, after the final norm), as transformers' output_hidden_states.")
+    var hiddenStates = false
+
     func run() throws {
         let (loaded, _) = try ModelReference(model).load()
         let peft = try adapter.isEmpty ? nil : PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init))
@@ -73,11 +76,15 @@ struct Forward: ParsableCommand {
         func optional(_ name: String) throws -> [Int]? { file.info(named: name) == nil ? nil : try file.integers(named: name) }
         let input = try ModelInput(ids: file.integers(named: "input_ids"), batch: idsInfo.shape[0], length: idsInfo.shape[1],
                                    attentionMask: optional("attention_mask"), tokenTypeIds: optional("token_type_ids"))
-        let output = try GradMode.withoutGradients { try peft?.forward(input) ?? loaded.forward(input) }
+        let output = try GradMode.withoutGradients {
+            try hiddenStates ? loaded.forward(input, cache: nil, collectHiddenStates: true) : peft?.forward(input) ?? loaded.forward(input)
+        }
         var tensors = ["last_hidden_state": output.lastHiddenState]
         if let logits = output.logits { tensors = ["logits": logits] }
+        for (i, state) in output.hiddenStates.enumerated() { tensors["hidden_states.\(i)"] = state }
         try SafeTensorsWriter.write(tensors, to: URL(fileURLWithPath: out))
-        print("wrote \(tensors.keys.sorted().joined(separator: ", ")) \(tensors.values.first!.shape) to \(out)")
+        let main = output.logits ?? output.lastHiddenState
+        print("wrote \(output.logits == nil ? "last_hidden_state" : "logits") \(main.shape)\(hiddenStates ? " and \(output.hiddenStates.count) hidden states" : "") to \(out)")
     }
 }
 

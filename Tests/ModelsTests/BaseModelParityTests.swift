@@ -4,9 +4,12 @@ import Models
 import Tensors
 import Testing
 
-/// transformers' own outputs for the tiny GPT-2, LLaMA and BERT fixtures: logits and every hidden state.
+/// transformers' own outputs for the tiny base-model fixtures: logits and every hidden state.
 @Suite struct BaseModelParityTests {
-    @Test(arguments: ["base_gpt2", "base_llama", "base_bert"])
+    static let rotaryCases = ["base_qwen2", "base_qwen3", "base_mistral", "base_gemma3", "base_phi3",
+                              "base_llama_rope_llama3", "base_llama_rope_yarn", "base_llama_rope_linear"]
+
+    @Test(arguments: ["base_gpt2", "base_llama", "base_bert"] + rotaryCases)
     func logitsAndHiddenStatesMatchTransformers(_ name: String) throws {
         let fixture = try FixtureCase(name)
         let (model, report) = try ModelLoader.load(directory: fixture.directory.appendingPathComponent("base"))
@@ -17,6 +20,26 @@ import Testing
         #expect(hiddenNames.count == output.hiddenStates.count)
         for (i, state) in output.hiddenStates.enumerated() {
             #expect(try fixture.mismatch(state, expectedName: "hidden_states.\(i)") == nil)
+        }
+    }
+}
+
+/// The rotary frequencies and cos/sin scaling transformers computed for each layer type
+/// (`expected.json`'s `rotary`), from the config alone.
+@Suite struct RotaryConfigParityTests {
+    @Test(arguments: BaseModelParityTests.rotaryCases)
+    func inverseFrequenciesAndScalingMatchTransformers(_ name: String) throws {
+        let fixture = try FixtureCase(name)
+        let config = try ConfigReader(contentsOf: fixture.directory.appendingPathComponent("base/config.json"))
+        let model = try #require(try ModelLoader.build(config: config, factory: ParameterFactory(.meta)) as? DecoderModel)
+        let rotary = try #require(try fixture.expectedJSON["rotary"] as? [String: [String: Any]])
+        for (layerType, expected) in rotary {
+            let parameters = try #require(layerType == "all_layers" ? model.config.rotary.values.first : model.config.rotary[layerType])
+            let (inverse, scaling) = try parameters.frequencies(sequenceLength: 1)
+            let wanted = try #require(expected["inv_freq"] as? [Double]).map(Float.init)
+            #expect(inverse.count == wanted.count)
+            for (a, e) in zip(inverse, wanted) { #expect(abs(a - e) <= 1e-6 * max(1, abs(e)), "\(name) \(layerType): \(inverse) vs \(wanted)") }
+            #expect(abs(Double(scaling) - (expected["attention_scaling"] as? Double ?? .nan)) < 1e-6)
         }
     }
 }

@@ -142,6 +142,19 @@ import Testing
         try check([x]) { try $0[0].applyingRotary(table) }
     }
 
+    @Test(arguments: [1, 2, 3])
+    func slidingWindowAttention(_ window: Int) throws {
+        let q = P.parameter([2, 2, 4, 4], seed: 30), k = P.parameter([2, 1, 5, 4], seed: 31), v = P.parameter([2, 1, 5, 4], seed: 32)
+        let mask = AttentionMask(causal: true, keyPadding: [Array(repeating: true, count: 5), [true, true, false, true, false]], window: window)
+        try check([q, k, v]) { try Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: mask) }
+    }
+
+    @Test func partialRotaryWithScaling() throws {
+        let x = P.parameter([2, 3, 5, 10], seed: 33)
+        let table = try RotaryTable(inverseFrequencies: [1, 0.3, 0.01], attentionScaling: 1.2, positions: 2 ..< 7)
+        try check([x]) { try $0[0].applyingRotary(table) }
+    }
+
     @Test func kron() throws {
         let a = P.parameter([2, 3], seed: 28), b = P.parameter([4, 2], seed: 29)
         try check([a, b]) { try Tensor.kron($0[0], $0[1]) }

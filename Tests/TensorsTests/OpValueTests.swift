@@ -141,6 +141,47 @@ import Testing
         close(y, expected)
     }
 
+    @Test func partialRotaryRotatesTheLeadingComponentsAndScalesCosAndSin() throws {
+        // Two frequencies rotate components 0-3 of a 6-wide head; 4 and 5 pass through.
+        let x = Tensor(shape: [2, 6], data: [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6])
+        let table = try RotaryTable(inverseFrequencies: [1, 0.5], attentionScaling: 2, positions: 3 ..< 5)
+        let y = try x.applyingRotary(table).scalars
+        var expected = [Float]()
+        for p in 3 ..< 5 {
+            let angles = [Float(p), Float(p) * 0.5]
+            let (c, s) = (angles.map { 2 * Float(cos(Double($0))) }, angles.map { 2 * Float(sin(Double($0))) })
+            expected += [1 * c[0] - 3 * s[0], 2 * c[1] - 4 * s[1], 3 * c[0] + 1 * s[0], 4 * c[1] + 2 * s[1], 5, 6]
+        }
+        close(y, expected)
+        #expect(throws: TensorError.self) { try Tensor.zeros([2, 3]).applyingRotary(table) }
+    }
+
+    @Test(arguments: [(6, 6, 1), (6, 6, 3), (4, 9, 2), (6, 6, 10)])
+    func slidingWindowAttentionSeesTheLastWindowKeysIncludingItself(t: Int, s: Int, window: Int) throws {
+        let d = 4
+        var generator = RandomGenerator(seed: 8)
+        let q = Tensor.normal([1, 1, t, d], generator: &generator), kv = Tensor.normal([1, 1, s, d], generator: &generator)
+        let padding = [(0 ..< s).map { $0 != s - 2 }]
+        let out = try Tensor.scaledDotProductAttention(query: q, key: kv, value: kv,
+                                                       mask: AttentionMask(causal: true, keyPadding: padding, window: window)).scalars
+        let (qs, ks) = (q.scalars, kv.scalars)
+        var expected = [Float]()
+        for i in 0 ..< t {
+            let position = i + s - t
+            let keys = (0 ... position).filter { $0 > position - window && padding[0][$0] }
+            let scores = keys.map { j in (0 ..< d).reduce(0.0) { $0 + Double(qs[i * d + $1]) * Double(ks[j * d + $1]) } / 2 }
+            let weights = scores.map { Foundation.exp($0 - scores.max()!) }, total = weights.reduce(0, +)
+            for c in 0 ..< d {
+                expected.append(keys.isEmpty ? Float((0 ..< s).reduce(0.0) { $0 + Double(ks[$1 * d + c]) } / Double(s))
+                    : Float(zip(keys, weights).reduce(0.0) { $0 + $1.1 / total * Double(ks[$1.0 * d + c]) }))
+            }
+        }
+        close(out, expected, 1e-4)
+        #expect(throws: TensorError.self) {
+            try Tensor.scaledDotProductAttention(query: q, key: kv, value: kv, mask: AttentionMask(causal: false, window: 2))
+        }
+    }
+
     @Test func kroneckerBlocks() throws {
         let a = Tensor(shape: [1, 2], data: [1, 2]), b = Tensor(shape: [2, 2], data: [0, 1, 1, 0])
         let k = try Tensor.kron(a, b)

@@ -49,6 +49,23 @@ public struct ConfigReader {
         }
     }
 
+    public func optionalDouble(_ key: String) throws -> Double? {
+        values[key] == nil || values[key] is NSNull ? nil : try double(key)
+    }
+
+    /// A list of strings (`layer_types`), or nil when absent.
+    public func optionalStrings(_ key: String) throws -> [String]? {
+        switch values[key] {
+        case nil, is NSNull: return nil
+        case let list as [Any]:
+            return try list.map { item in
+                guard let text = item as? String else { throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a list of strings") }
+                return text
+            }
+        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a list of strings")
+        }
+    }
+
     public func bool(_ key: String, default fallback: Bool) throws -> Bool {
         switch values[key] {
         case let n as NSNumber where Self.isBool(n): return n.boolValue

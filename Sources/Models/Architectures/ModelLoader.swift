@@ -6,10 +6,14 @@ import Tensors
 /// else `model_type`; tied weights are shared; f16/bf16 weights load as f32.
 public enum ModelLoader {
     /// The transformers class names lorakit implements.
-    public static let supportedArchitectures = [
-        "GPT2LMHeadModel", "GPT2Model", "LlamaForCausalLM", "LlamaModel",
-        "Qwen2ForCausalLM", "Qwen2Model", "BertModel", "BertForSequenceClassification",
-    ]
+    public static let supportedArchitectures = ["GPT2LMHeadModel", "GPT2Model"]
+        + DecoderFamily.allCases.flatMap { [$0.causalLMArchitecture, $0.bareArchitecture] }
+        + ["BertModel", "BertForSequenceClassification"]
+
+    /// The `model_type` values lorakit implements, each with the class it builds when
+    /// `architectures` names none lorakit knows.
+    static let architectureByModelType: [String: String] = ["gpt2": "GPT2LMHeadModel", "bert": "BertModel"]
+        .merging(DecoderFamily.allCases.map { ($0.rawValue, $0.causalLMArchitecture) }) { $1 }
 
     /// Checkpoint entries that are buffers, not parameters, in some transformers versions; skipped.
     static let ignoredBufferSuffixes = ["position_ids", "attn.bias", "attn.masked_bias", "rotary_emb.inv_freq"]
@@ -37,21 +41,22 @@ public enum ModelLoader {
     public static func build(config: ConfigReader, factory: ParameterFactory) throws -> any PretrainedModel {
         let architectures = (config.values["architectures"] as? [String]) ?? []
         let modelType = try config.string("model_type", default: "")
-        let byType = ["gpt2": "GPT2LMHeadModel", "llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "bert": "BertModel"]
-        guard let architecture = architectures.first(where: supportedArchitectures.contains) ?? byType[modelType] else {
-            throw ModelError.unsupportedArchitecture(architectures.first ?? (modelType.isEmpty ? "(none named in config.json)" : modelType),
-                                                     supported: supportedArchitectures)
+        guard let architecture = architectures.first(where: supportedArchitectures.contains) ?? architectureByModelType[modelType] else {
+            let named = architectures.first.map { "\($0) (model_type \(modelType.isEmpty ? "none" : modelType))" }
+                ?? (modelType.isEmpty ? "(none named in config.json)" : "model_type \(modelType)")
+            throw ModelError.unsupportedArchitecture(named, supported: supportedArchitectures,
+                                                     modelTypes: architectureByModelType.keys.sorted())
         }
         switch architecture {
         case "GPT2LMHeadModel", "GPT2Model":
             return try GPT2Model(config: GPT2Config(config), withLMHead: architecture == "GPT2LMHeadModel", factory: factory, configPath: config.path)
-        case "LlamaForCausalLM", "LlamaModel", "Qwen2ForCausalLM", "Qwen2Model":
-            let qwen2 = architecture.hasPrefix("Qwen2")
-            return try LlamaModel(config: LlamaConfig(config, qwen2: qwen2), architecture: architecture, modelType: qwen2 ? "qwen2" : "llama",
-                                  withLMHead: architecture.hasSuffix("ForCausalLM"), factory: factory, configPath: config.path)
-        default:
+        case "BertModel", "BertForSequenceClassification":
             return try BertModel(config: BertConfig(config), forClassification: architecture == "BertForSequenceClassification",
                                  factory: factory, configPath: config.path)
+        default:
+            let family = DecoderFamily(architecture: architecture)!
+            return try DecoderModel(config: DecoderConfig(config, family: family), withLMHead: architecture == family.causalLMArchitecture,
+                                    factory: factory, configPath: config.path)
         }
     }
 

@@ -19,20 +19,25 @@ public final class LayerNorm: Module, TensorLayer {
     }
 }
 
-/// RMSNorm as `LlamaRMSNorm`: `x / sqrt(mean(x²) + eps) · weight`.
+/// RMSNorm as `LlamaRMSNorm`, `x / sqrt(mean(x²) + eps) · weight`, or as Gemma's
+/// `Gemma3RMSNorm`, `· (1 + weight)`, whose weight is stored as an offset from 1 (and starts at 0).
 public final class RMSNorm: Module, TensorLayer {
     public let weight: Parameter
     public let eps: Float
+    /// Gemma's `(1 + weight)` scaling.
+    public let addsOne: Bool
 
-    public init(dimension: Int, eps: Float, factory: ParameterFactory) {
-        self.weight = factory.ones([dimension])
+    public init(dimension: Int, eps: Float, factory: ParameterFactory, addsOne: Bool = false) {
+        self.weight = addsOne ? factory.zeros([dimension]) : factory.ones([dimension])
         self.eps = eps
+        self.addsOne = addsOne
         super.init(kind: .rmsNorm)
         register(weight, as: "weight")
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        try x.rmsNorm(weight: weight.value(), eps: eps)
+        let w = try weight.value()
+        return try x.rmsNorm(weight: addsOne ? w.adding(scalar: 1) : w, eps: eps)
     }
 }
 

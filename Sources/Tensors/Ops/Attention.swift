@@ -4,18 +4,23 @@
 /// (grouped-query attention: query head `h` reads key/value head `h / (H / Hkv)`; nothing is
 /// repeated in memory), or, for GPT-2-style training, all three packed side by side in `c_attn`'s
 /// `[B, T, 3·H·D]`. Queries are the last `T` of the `S` key positions, so a KV cache (`S > T`)
-/// works with the causal mask. Keys after the causal limit get weight exactly 0; padded keys get the
-/// lowest finite score before the softmax, as transformers' eager attention adds `finfo.min`, so a
-/// row with every key masked gets uniform weights, not NaN.
+/// works with the causal mask. Keys after the causal limit, or before a sliding window (Mistral,
+/// Gemma 3), get weight exactly 0; padded keys get the lowest finite score before the softmax, as
+/// transformers' eager attention adds `finfo.min`, so a row with every key masked gets uniform
+/// weights, not NaN.
 public struct AttentionMask: Sendable {
     /// Whether query `i` may not see keys after it.
     public var causal: Bool
     /// Per batch row, per key position: whether that key is real (`attention_mask == 1`).
     public var keyPadding: [[Bool]]?
+    /// A sliding window (with `causal`): query `i` sees at most this many keys, itself included,
+    /// the keys `j` with `i − window < j ≤ i` (transformers' `kv_idx > q_idx − sliding_window`).
+    public var window: Int?
 
-    public init(causal: Bool, keyPadding: [[Bool]]? = nil) {
+    public init(causal: Bool, keyPadding: [[Bool]]? = nil, window: Int? = nil) {
         self.causal = causal
         self.keyPadding = keyPadding
+        self.window = window
     }
 }
 
@@ -119,6 +124,9 @@ struct AttentionGeometry {
         self.value = value ?? .separate(heads: hkv, rows: s, d: d)
         self.output = output ?? .separate(heads: h, rows: t, d: d)
         self.outputShape = outputShape ?? [b, h, t, d]
+        if let window = mask.window, window < 1 || !mask.causal {
+            throw TensorError.invalidArgument(op: "attention", reason: "a sliding window must be at least 1 key and used with the causal mask, got \(window)")
+        }
         if let padding = mask.keyPadding, padding.count != b || padding.contains(where: { $0.count != s }) {
             throw TensorError.shapeMismatch(op: "attention", shapes: [q, [padding.count, padding.first?.count ?? 0]],
                                             reason: "the padding mask must be [batch, key positions] = [\(b), \(s)]")
@@ -145,7 +153,7 @@ struct AttentionGeometry {
                             Kernels.gemm(transposeB: true, m: rows.count, n: keys, k: d, alpha: scale,
                                          a: qHead + rows.lowerBound * query.rowStride, lda: query.rowStride, b: kHead, ldb: key.rowStride,
                                          c: scores + rows.lowerBound * s, ldc: s, serial: true)
-                            for i in rows { softmaxRow(scores + i * s, query: i, padding: mask.keyPadding?[batch], causal: mask.causal) }
+                            for i in rows { softmaxRow(scores + i * s, query: i, padding: mask.keyPadding?[batch], mask: mask) }
                             Kernels.gemm(m: rows.count, n: d, k: keys, a: scores + rows.lowerBound * s, lda: s, b: vHead, ldb: value.rowStride,
                                          c: oHead + rows.lowerBound * output.rowStride, ldc: output.rowStride, serial: true)
                         }
@@ -161,20 +169,32 @@ struct AttentionGeometry {
         causal ? i + s - t + 1 : s
     }
 
-    /// Turns one row of scores into weights in place. Keys after the causal limit get exactly 0 and
-    /// are never exponentiated; padded keys get the lowest finite score, as transformers adds
-    /// `finfo.min`. A row whose visible keys are all padding gets uniform weights over every key, as
-    /// transformers' additive mask gives.
-    @inline(__always) private func softmaxRow(_ row: UnsafeMutablePointer<Float>, query i: Int, padding: [Bool]?, causal: Bool) {
-        let visible = visibleKeys(query: i, causal: causal)
+    /// The first key query `i` may see: 0, or with a sliding window the oldest key inside it.
+    @inline(__always) func firstVisibleKey(query i: Int, window: Int?) -> Int {
+        window.map { Swift.max(0, i + s - t - $0 + 1) } ?? 0
+    }
+
+    /// Whether every key query `i` may see is padding (its weights are then uniform over all keys).
+    @inline(__always) func seesOnlyPadding(query i: Int, padding: [Bool]?, mask: AttentionMask) -> Bool {
+        guard let padding else { return false }
+        return !padding[firstVisibleKey(query: i, window: mask.window) ..< visibleKeys(query: i, causal: mask.causal)].contains(true)
+    }
+
+    /// Turns one row of scores into weights in place. Keys after the causal limit or before the
+    /// sliding window get exactly 0 and are never exponentiated; padded keys get the lowest finite
+    /// score, as transformers adds `finfo.min`. A row whose visible keys are all padding gets
+    /// uniform weights over every key, as transformers' additive mask gives.
+    @inline(__always) private func softmaxRow(_ row: UnsafeMutablePointer<Float>, query i: Int, padding: [Bool]?, mask: AttentionMask) {
+        let visible = visibleKeys(query: i, causal: mask.causal), first = firstVisibleKey(query: i, window: mask.window)
         if let padding {
-            guard padding[0 ..< visible].contains(true) else {
+            guard !seesOnlyPadding(query: i, padding: padding, mask: mask) else {
                 row.update(repeating: 1 / Float(s), count: s)
                 return
             }
-            for j in 0 ..< visible where !padding[j] { row[j] = -Float.greatestFiniteMagnitude }
+            for j in first ..< visible where !padding[j] { row[j] = -Float.greatestFiniteMagnitude }
         }
-        Kernels.softmaxRow(row, row, visible)
+        row.update(repeating: 0, count: first)
+        Kernels.softmaxRow(row + first, row + first, visible - first)
         (row + visible).update(repeating: 0, count: s - visible)
     }
 
@@ -210,6 +230,11 @@ struct AttentionGeometry {
                                          b: vHead, ldb: value.rowStride, c: dsRows, ldc: s, serial: true)
                             for i in rows {
                                 let dRow = ds + i * s, pRow = pHead + i * s
+                                // A fully masked row's uniform weights do not depend on its scores.
+                                if seesOnlyPadding(query: i, padding: mask.keyPadding?[batch], mask: mask) {
+                                    dRow.update(repeating: 0, count: keys)
+                                    continue
+                                }
                                 let dot = VectorMath.dot(dRow, pRow, keys)
                                 for j in 0 ..< keys { dRow[j] = pRow[j] * (dRow[j] - dot) * scale }
                             }

@@ -1,51 +1,67 @@
 import Foundation
 
-/// Cosines and sines of rotary position embeddings (RoPE) for a range of positions, computed as
-/// transformers' default `LlamaRotaryEmbedding` does in float32: `inv_freq[i] = 1 / θ^(2i / D)`,
-/// angle = position · inv_freq[i], used for both halves of the head (the "rotate_half" convention).
+/// Cosines and sines of rotary position embeddings (RoPE) for a range of positions, as
+/// transformers' rotary embeddings compute them in float32: angle = position · inv_freq[i], used
+/// for both halves of the rotated part of a head (the "rotate_half" convention), and cos and sin
+/// both multiplied by the attention scaling (1 except for YaRN-style scalings).
 public struct RotaryTable: Sendable {
-    /// The head dimension `D` (even).
+    /// How many leading components of each head are rotated (even): the whole head, or its first
+    /// part under a partial rotary factor; the rest pass through unchanged.
     public let dimension: Int
     /// The first position the table covers.
     public let firstPosition: Int
     /// How many positions it covers.
     public let length: Int
-    /// `cos` and `sin` per position and frequency, `[length, D / 2]`.
+    /// `cos` and `sin` per position and frequency, `[length, D / 2]`, scaled.
     let cosines: [Float], sines: [Float]
 
+    /// The default rotary embedding, `inv_freq[i] = 1 / θ^(2i / D)`.
     public init(dimension: Int, theta: Double, positions: Range<Int>) throws {
-        guard dimension > 0, dimension % 2 == 0 else {
-            throw TensorError.invalidArgument(op: "rotary", reason: "the head dimension must be even, got \(dimension)")
+        try self.init(inverseFrequencies: Self.defaultInverseFrequencies(dimension: dimension, theta: theta), positions: positions)
+    }
+
+    /// A table from given inverse frequencies (`D / 2` of them, for `D` rotated components), with
+    /// cos and sin multiplied by `attentionScaling`.
+    public init(inverseFrequencies: [Float], attentionScaling: Float = 1, positions: Range<Int>) throws {
+        guard !inverseFrequencies.isEmpty else {
+            throw TensorError.invalidArgument(op: "rotary", reason: "at least one frequency is needed")
         }
-        self.dimension = dimension
+        self.dimension = 2 * inverseFrequencies.count
         self.firstPosition = positions.lowerBound
         self.length = positions.count
-        let half = dimension / 2
-        let inverseFrequencies = (0 ..< half).map { i -> Float in
-            1 / Float(Foundation.pow(Double(Float(theta)), Double(Float(2 * i) / Float(dimension))))
-        }
         var cosines = [Float](), sines = [Float]()
-        cosines.reserveCapacity(positions.count * half)
-        sines.reserveCapacity(positions.count * half)
+        cosines.reserveCapacity(positions.count * inverseFrequencies.count)
+        sines.reserveCapacity(positions.count * inverseFrequencies.count)
         for position in positions {
             for f in inverseFrequencies {
                 let angle = Double(Float(position) * f)
-                cosines.append(Float(Foundation.cos(angle)))
-                sines.append(Float(Foundation.sin(angle)))
+                cosines.append(Float(Foundation.cos(angle)) * attentionScaling)
+                sines.append(Float(Foundation.sin(angle)) * attentionScaling)
             }
         }
         self.cosines = cosines
         self.sines = sines
     }
+
+    /// `1 / θ^(2i / D)` for `i < D / 2`, in float32 as transformers computes them.
+    public static func defaultInverseFrequencies(dimension: Int, theta: Double) throws -> [Float] {
+        guard dimension > 0, dimension % 2 == 0 else {
+            throw TensorError.invalidArgument(op: "rotary", reason: "the rotated dimension must be even, got \(dimension)")
+        }
+        return (0 ..< dimension / 2).map { i -> Float in
+            1 / Float(Foundation.pow(Double(Float(theta)), Double(Float(2 * i) / Float(dimension))))
+        }
+    }
 }
 
 extension Tensor {
     /// Rotary position embedding of `self` `[..., T, D]` with the table's positions for the `T` rows:
-    /// `x · cos + rotate_half(x) · sin`, where `rotate_half(x) = [−x₂, x₁]`.
+    /// `x · cos + rotate_half(x) · sin` over the first `table.dimension` components of each row
+    /// (`rotate_half(x) = [−x₂, x₁]` within them); any further components are copied.
     public func applyingRotary(_ table: RotaryTable) throws -> Tensor {
-        guard rank >= 2, shape[rank - 1] == table.dimension, shape[rank - 2] == table.length else {
+        guard rank >= 2, shape[rank - 1] >= table.dimension, shape[rank - 2] == table.length else {
             throw TensorError.shapeMismatch(op: "rotary", shapes: [shape, [table.length, table.dimension]],
-                                            reason: "the last two dimensions must be [positions, head dimension]")
+                                            reason: "the last two dimensions must be [positions, head dimension ≥ rotated dimension]")
         }
         let out = Kernels.rotate(self, table, inverse: false)
         return Tensor.record(out, op: "rotary", inputs: [self]) { g in [Kernels.rotate(g, table, inverse: true)] }
@@ -53,14 +69,15 @@ extension Tensor {
 }
 
 extension Kernels {
-    /// Rotates each pair `(x[i], x[i + D/2])` by the table's angle, or by its negative when `inverse`
-    /// (the transpose of the rotation, which is the backward pass).
+    /// Rotates each pair `(x[i], x[i + D/2])` of a row's first `D` components by the table's angle,
+    /// or by its negative when `inverse` (the transpose of the rotation, which is the backward
+    /// pass), and copies the rest of the row.
     static func rotate(_ x: Tensor, _ table: RotaryTable, inverse: Bool) -> Tensor {
-        let d = table.dimension, half = d / 2, positions = table.length
+        let width = x.shape[x.rank - 1], d = table.dimension, half = d / 2, positions = table.length
         let sign: Float = inverse ? -1 : 1
         return table.cosines.withUnsafeBufferPointer { cosines in
             table.sines.withUnsafeBufferPointer { sines in
-                Kernels.rowwise(x, d) { row, src, dst in
+                Kernels.rowwise(x, width) { row, src, dst in
                     let base = (row % positions) * half
                     for i in 0 ..< half {
                         let c = cosines[base + i], s = sign * sines[base + i]
@@ -68,6 +85,7 @@ extension Kernels {
                         dst[i] = x1 * c - x2 * s
                         dst[i + half] = x2 * c + x1 * s
                     }
+                    for i in d ..< width { dst[i] = src[i] }
                 }
             }
         }
