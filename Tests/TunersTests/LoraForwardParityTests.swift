@@ -14,6 +14,7 @@ import Testing
         "lora_llama_layers", "lora_llama_patterns", "lora_llama_rslora", "lora_gpt2_bias_lora_only", "lora_gpt2_bias_all",
         "lora_gpt2_lora_bias", "lora_gpt2_wte", "lora_llama_embedding", "lora_bert_seq_cls", "dora_llama", "dora_gpt2",
         "merge_lora_llama", "merge_lora_gpt2", "merge_dora_llama", "merge_dora_gpt2", "minilm_lora_qv",
+        "lora_qwen2_all_linear", "lora_qwen3_all_linear", "lora_mistral_all_linear", "lora_gemma3_all_linear", "lora_phi3_all_linear",
     ]
 
     @Test(arguments: cases)
@@ -67,6 +68,31 @@ import Testing
         let pristine = try fixture.loadBase()
         let logits = try GradMode.withoutGradients { try #require(pristine.forward(fixture.input()).logits) }
         #expect(try fixture.mismatch(logits, expectedName: "logits_original") == nil)
+    }
+
+    @Test(arguments: ["lora_llama_all_linear", "lora_qwen2_all_linear", "lora_qwen3_all_linear", "lora_mistral_all_linear",
+                      "lora_gemma3_all_linear", "lora_phi3_all_linear"])
+    func allLinearSelectsWhatPeftSelectsAndNeverTheHead(_ name: String) throws {
+        let fixture = try FixtureCase(name)
+        let peftConfig = try #require(fixture.caseInfo["peft_config"] as? [String: Any])
+        var config = LoraConfig(r: try #require(peftConfig["r"] as? Int), loraAlpha: try #require(peftConfig["lora_alpha"] as? Double),
+                                targetModules: .allLinear)
+        config.taskType = ModelTask.causalLM.rawValue
+        let base = try fixture.loadBase()
+        let peft = try PeftModel(model: base, config: config)
+        let json = try fixture.expectedJSON
+        #expect(peft.wrappedModuleNames == json["wrapped_modules"] as? [String])
+        #expect(peft.trainableParameterCounts == fixture.expectedCounts(json["trainable_parameters"]))
+        #expect(!peft.wrappedModuleNames.contains("lm_head"))
+    }
+
+    @Test func phi3HasNoDefaultTargetsAsInPeft() throws {
+        let base = try FixtureCase("lora_phi3_all_linear").loadBase()
+        #expect(throws: TunerError.self) { try PeftModel(model: base, config: LoraConfig(r: 2, loraAlpha: 4)) }
+        for name in ["lora_qwen3_all_linear", "lora_mistral_all_linear", "lora_gemma3_all_linear"] {
+            let peft = try PeftModel(model: FixtureCase(name).loadBase(), config: LoraConfig(r: 2, loraAlpha: 4))
+            #expect(Set(peft.wrappedModuleNames.map { $0.split(separator: ".").last! }) == ["q_proj", "v_proj"], "\(name)")
+        }
     }
 
     @Test func adaptersStartingFromAConfigWrapAndCountLikePeft() throws {

@@ -5,7 +5,11 @@ public enum DefaultTargetModules {
         "gpt2": ["c_attn"],
         "llama": ["q_proj", "v_proj"],
         "qwen2": ["q_proj", "v_proj"],
+        "qwen3": ["q_proj", "v_proj"],
+        "mistral": ["q_proj", "v_proj"],
+        "gemma3_text": ["q_proj", "v_proj"],
         "bert": ["query", "value"],
+        // phi3: PEFT has no entry (its fused qkv_proj needs a choice), so target_modules must be given.
     ]
 
     /// The default targets for a `config.json` `model_type`, or an error asking for `target_modules`.
