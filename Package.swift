@@ -56,6 +56,8 @@ let package = Package(
         .testTarget(name: "TunersTests", dependencies: ["Tuners", "FixtureSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tokenizers", "FixtureSupport"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
+        // The `lorakit` binary run as a user runs it.
+        .testTarget(name: "LorakitTests", dependencies: ["Tensors", "FixtureSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

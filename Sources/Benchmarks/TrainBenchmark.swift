@@ -92,7 +92,7 @@ public struct TrainBenchmark {
         \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.batch), vocab \(m.vocabulary), LoRA r=\(m.rank) on \(m.targets.joined(separator: ","))
         trainable \(r.trainableParameters) of \(r.totalParameters) parameters
         \(String(format: "%.0f", r.tokensPerSecond)) tokens/s over \(b.steps) steps (after \(b.warmup) warm-up)
-        GEMM \(String(format: "%.1f", r.gemmGFlops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gemmGFlops / r.peakGFlops))% of the measured cblas_sgemm peak (\(String(format: "%.1f", r.peakGFlops)) GFLOP/s)
+        GEMM \(String(format: "%.1f", r.gemmGFlops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gemmGFlops / r.peakGFlops))% of the cblas_sgemm peak measured in this run on the same kernel (\(String(format: "%.1f", r.peakGFlops)) GFLOP/s, \(OpenBLASKernel.coreName))
         peak resident memory \(String(format: "%.0f", r.peakResidentMiB)) MiB; resident over the run: \(r.residentTrendMiB.map { String(format: "%.0f", $0) }.joined(separator: " "))
         """ + (r.profile.map { "\n\n" + formatProfile($0, steps: b.steps) } ?? "")
     }

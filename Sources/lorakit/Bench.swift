@@ -1,11 +1,17 @@
 import ArgumentParser
 import Benchmarks
+import Tensors
 
 /// `lorakit bench`: speed measurements of the engine (release build).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed.",
         subcommands: [Gemm.self, Ops.self, TrainSpeed.self, Lora.self])
+
+    /// The first line of every benchmark's output: the BLAS kernel and threads it measures, and the CPU.
+    static func printKernel() {
+        print("kernel: \(OpenBLASKernel.summary); CPU \(CPUFeatures.current?.summary ?? "not x86-64")")
+    }
 
     /// `lorakit bench gemm`.
     struct Gemm: ParsableCommand {
@@ -16,6 +22,7 @@ struct Bench: ParsableCommand {
         var sizes: [Int] = [256, 512, 1024, 2048]
 
         func run() throws {
+            Bench.printKernel()
             print(GemmBenchmark.format(try GemmBenchmark(sizes: sizes).run()))
         }
     }
@@ -26,6 +33,7 @@ struct Bench: ParsableCommand {
             abstract: "Forward and forward+backward time of each fused op at transformer sizes.")
 
         func run() throws {
+            Bench.printKernel()
             print(OpsBenchmark.format(try OpsBenchmark().run()))
         }
     }
@@ -75,6 +83,7 @@ struct Bench: ParsableCommand {
         var profile = false
 
         func run() throws {
+            Bench.printKernel()
             var benchmark = TrainBenchmark(model: try shape.model(), batch: shape.batch, steps: steps)
             benchmark.profile = profile
             print(TrainBenchmark.format(try benchmark.run(), benchmark))
@@ -89,6 +98,7 @@ struct Bench: ParsableCommand {
         @OptionGroup var shape: ModelShape
 
         func run() throws {
+            Bench.printKernel()
             let benchmark = LoraBenchmark(model: try shape.model(), batch: shape.batch)
             print(LoraBenchmark.format(try benchmark.run(), benchmark))
         }

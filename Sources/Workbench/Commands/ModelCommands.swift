@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tensors
 
 /// `load`, `info`, `tree`, `find`: choosing a model and looking at its module tree.
 enum ModelCommands {
@@ -51,6 +52,7 @@ enum ModelCommands {
             lines.append("adapters: none yet (`adapter new NAME`, or `train` makes one)")
         }
         lines.append("method \(controller.draft.method.rawValue); " + describeSelection(controller))
+        lines.append("compute: \(OpenBLASKernel.summary)")
         controller.say(lines.joined(separator: "\n"))
     }
 
