@@ -34,13 +34,14 @@ let package = Package(
         .systemLibrary(name: "CPlatform", path: "Sources/CPlatform"),
 
         // Libraries, ground floor first; each imports only the floors below it.
+        .target(name: "FileAccess"),
         .target(name: "Tensors", dependencies: ["CBLAS", "CPlatform"], swiftSettings: fastMath),
-        .target(name: "Tokenizers", swiftSettings: fastMath),
-        .target(name: "Models", dependencies: ["Tensors", "Tokenizers"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
-        .target(name: "Tuners", dependencies: ["Models", "Tensors"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Tensors", "Yams"], swiftSettings: fastMath),
+        .target(name: "Tokenizers", dependencies: ["FileAccess"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["Tensors", "Tokenizers", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
+        .target(name: "Tuners", dependencies: ["Models", "Tensors", "FileAccess"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Training", "Tuners", "Models", "Tensors", "CBLAS"], swiftSettings: fastMath),
-        .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tokenizers", "Tensors", "CCurses", "CReadline"]),
+        .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "CCurses", "CReadline"]),
 
         // The executable: argument parsing and the choice of front end.
         .executableTarget(name: "lorakit", dependencies: [
@@ -57,7 +58,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tokenizers", "FixtureSupport"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
         // The `lorakit` binary run as a user runs it.
-        .testTarget(name: "LorakitTests", dependencies: ["Tensors", "FixtureSupport"]),
+        .testTarget(name: "LorakitTests", dependencies: ["Tensors", "Models", "Tokenizers", "FileAccess", "FixtureSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -13,7 +13,8 @@ public final class TrainingRun {
     public let model: any PretrainedModel
     /// The adapters, when the recipe trains an adapter rather than the whole model.
     public let peft: PeftModel?
-    public let tokenizer: Tokenizer
+    /// The tokenizer, when the data needed one (pre-tokenised data does not).
+    public let tokenizer: Tokenizer?
     public let trainer: Trainer
     public let outputDirectory: URL
     private let modelDirectory: URL
@@ -35,7 +36,8 @@ public final class TrainingRun {
         } else {
             model = try reference.load().model
         }
-        let tokenizerURL = recipe.tokenizer.map { URL(fileURLWithPath: $0) } ?? reference.directory.appendingPathComponent("tokenizer.json")
+        let tokenizer = TokenizerSource(named: recipe.tokenizer, modelDirectory: reference.directory,
+                                        howToGiveOne: "set the recipe's `tokenizer:` key to a tokenizer.json")
         let peft: PeftModel?
         switch recipe.adapter {
         case nil:
@@ -46,7 +48,7 @@ public final class TrainingRun {
         case let .directory(path)?:
             peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
         }
-        try self.init(recipe: recipe, model: model, peft: peft, tokenizer: Tokenizer(contentsOf: tokenizerURL),
+        try self.init(recipe: recipe, model: model, peft: peft, tokenizer: { try tokenizer.load(for: $0) },
                       modelDirectory: reference.directory, resumeFrom: checkpoint)
     }
 
@@ -54,18 +56,25 @@ public final class TrainingRun {
     /// parameters train (an AdaLoRA adapter with its rank allocator after every step and its
     /// orthogonal regulariser in the loss); without, every weight of `model` does. The recipe's
     /// `model`, `tokenizer`, `from_scratch` and `adapter` keys are not read; `modelDirectory`
-    /// supplies the config and tokenizer files saved beside full weights.
-    public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: Tokenizer,
+    /// supplies the config and tokenizer files saved beside full weights. `tokenizer` is called, with
+    /// what needs it ("training on notes.txt"), only when the data is text rather than token ids.
+    public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: (String) throws -> Tokenizer,
                 modelDirectory: URL, resumeFrom checkpoint: URL? = nil) throws {
         self.recipe = recipe
         self.model = model
         self.peft = peft
-        self.tokenizer = tokenizer
         self.modelDirectory = modelDirectory
-        var train = try TrainingExamples(DataRecords(recipe.data), tokenizer: tokenizer, seqLen: recipe.seqLen)
+        var loaded: Tokenizer?
+        func load(for data: String) throws -> Tokenizer {
+            if let loaded { return loaded }
+            let made = try tokenizer("training on \(data)")
+            loaded = made
+            return made
+        }
+        var train = try TrainingExamples(DataRecords(recipe.data), tokenizer: { try load(for: recipe.data) }, seqLen: recipe.seqLen)
         var evaluation: TrainingExamples?
         if let evalData = recipe.evalData {
-            evaluation = try TrainingExamples(DataRecords(evalData), tokenizer: tokenizer, seqLen: recipe.seqLen, classNames: train.classNames)
+            evaluation = try TrainingExamples(DataRecords(evalData), tokenizer: { try load(for: evalData) }, seqLen: recipe.seqLen, classNames: train.classNames)
         } else if recipe.evalSplit > 0 {
             evaluation = try train.holdOut(fraction: recipe.evalSplit)
         }
@@ -84,7 +93,8 @@ public final class TrainingRun {
             : [(try named.filter { !isB($0.name) }.map { try $0.parameter.value() }, 1.0),
                (try named.filter { isB($0.name) }.map { try $0.parameter.value() }, ratio)]
         let trainer = try Trainer(model: model, parameterGroups: groups, recipe: recipe,
-                                  train: train, evaluation: evaluation, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0)
+                                  train: train, evaluation: evaluation, padId: loaded?.padTokenId ?? loaded?.eosTokenId ?? 0)
+        self.tokenizer = loaded
         self.trainer = trainer
         rankHook = try peft.flatMap(trainer.attachRankAllocator(for:))
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)

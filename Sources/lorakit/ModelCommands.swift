@@ -92,7 +92,7 @@ struct Forward: ParsableCommand {
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Continue a prompt with a causal language model (greedy, or sampled with a seed).")
 
-    @Option(help: "A directory with config.json and tokenizer.json, or builtin:NAME.")
+    @Option(help: "A directory with config.json (and tokenizer.json, unless --tokenizer names one), or builtin:NAME.")
     var model: String
 
     @Option(help: "The text to continue.")
@@ -116,11 +116,15 @@ struct Generate: ParsableCommand {
     @Option(help: "A PEFT adapter folder to apply, DIR or NAME=DIR; repeat for several (the first is active).")
     var adapter: [String] = []
 
+    @Option(help: "A tokenizer.json to use instead of the model folder's.")
+    var tokenizer: String?
+
     func run() throws {
         let reference = try ModelReference(model)
+        let tokenizer = try TokenizerSource(named: tokenizer, modelDirectory: reference.directory, howToGiveOne: "pass --tokenizer FILE")
+            .load(for: "generating text")
         let (loaded, _) = try reference.load()
         if !adapter.isEmpty { _ = try PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init)) }
-        let tokenizer = try Tokenizer(contentsOf: reference.directory.appendingPathComponent("tokenizer.json"))
         let options = SamplingOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
                                       stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))
         let promptIds = tokenizer.encode(prompt, addSpecialTokens: false).ids

@@ -21,19 +21,19 @@ enum LorakitBinary {
         var variables = ProcessInfo.processInfo.environment
         for (name, value) in environment { variables[name] = value }
         process.environment = variables
-        let output = Pipe(), error = Pipe()
+        // Standard error goes to a file and standard output is read to its end before the wait, so a
+        // chatty child never blocks on a full pipe.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let output = Pipe()
         process.standardOutput = output
-        process.standardError = error
+        process.standardError = try FileHandle(forWritingTo: errorFile)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
-        var errorData = Data()
-        let errorReader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
-        errorReader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
         return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
-                      error: String(decoding: errorData, as: UTF8.self))
+                      error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
     }
 }

@@ -122,7 +122,7 @@ import Training
         let total = try #require((peft.configs["default"] as? AdaLoraConfig)?.totalStep)
         let recipe = try Recipe(yaml: "model: unused\ndata: unused\noutput_dir: unused\nmax_steps: \(total + 1)\nbatch_size: 1", source: "test")
         let tokenizer = try Tokenizer(contentsOf: FixtureCase.root.appendingPathComponent("tokenizer_bytelevel_bpe/tokenizer.json"))
-        let examples = try TrainingExamples(.tokenized(ids: [[3, 4, 5, 6]], attentionMask: nil, labels: nil), tokenizer: tokenizer, seqLen: 4)
+        let examples = try TrainingExamples(.tokenized(ids: [[3, 4, 5, 6]], attentionMask: nil, labels: nil), tokenizer: { tokenizer }, seqLen: 4)
         let trainer = try Trainer(model: model, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
                                   recipe: recipe, train: examples, evaluation: nil, padId: 0)
         let error = #expect(throws: RecipeError.self) { try trainer.attachRankAllocator(for: peft) }

@@ -21,7 +21,7 @@ import Training
 
     @Test func promptCompletionTakesTheLossOnTheCompletionOnly() throws {
         let path = try file("pc.jsonl", "{\"prompt\": \"the quick\", \"completion\": \" brown fox\"}\n")
-        let examples = try TrainingExamples(DataRecords(path), tokenizer: tokenizer, seqLen: 64).examples
+        let examples = try TrainingExamples(DataRecords(path), tokenizer: { tokenizer }, seqLen: 64).examples
         let prompt = tokenizer.encode("the quick", addSpecialTokens: false).ids
         let completion = tokenizer.encode(" brown fox", addSpecialTokens: false).ids + [tokenizer.eosTokenId!]
         #expect(examples == [TrainingExample(ids: prompt + completion, labels: prompt.map { _ in -100 } + completion)])
@@ -31,7 +31,7 @@ import Training
         let jsonl = try file("c.jsonl", "{\"text\": \"good, fine\", \"label\": \"pos\"}\n{\"text\": \"bad\", \"label\": \"neg\"}\n")
         let csv = try file("c.csv", "text,label\n\"good, fine\",pos\nbad,neg\n")
         #expect(try DataRecords(jsonl) == DataRecords(csv))
-        let examples = try TrainingExamples(DataRecords(csv), tokenizer: tokenizer, seqLen: 16)
+        let examples = try TrainingExamples(DataRecords(csv), tokenizer: { tokenizer }, seqLen: 16)
         #expect(examples.classNames == ["neg", "pos"])
         #expect(examples.examples.map(\.classLabel) == [1, 0])
         #expect(throws: DataError.self) { try DataRecords(try file("bad.csv", "text,label\nonly one field\n")) }
@@ -50,7 +50,7 @@ import Training
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-data-\(UUID().uuidString).safetensors")
         try SafeTensorsWriter.write(["input_ids": .int64(shape: [2, 3], values: [1, 2, 3, 4, 5, 0]),
                                      "attention_mask": .int64(shape: [2, 3], values: [1, 1, 1, 1, 1, 0])], to: url)
-        let examples = try TrainingExamples(DataRecords(url.path), tokenizer: tokenizer, seqLen: 8).examples
+        let examples = try TrainingExamples(DataRecords(url.path), tokenizer: { tokenizer }, seqLen: 8).examples
         #expect(examples.map(\.labels) == [[1, 2, 3], [4, 5, -100]])
         #expect(examples[1].attentionMask == [1, 1, 0])
     }

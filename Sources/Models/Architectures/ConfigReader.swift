@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// Typed reads of a transformers `config.json`, with transformers' defaults for absent keys and
@@ -17,7 +18,7 @@ public struct ConfigReader {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ModelError.invalidConfig(path: url.path, reason: "cannot read the file (\(error.localizedDescription)); a model directory needs a config.json")
+            throw ModelError.invalidConfig(path: url.path, reason: "cannot read the file: \(FileProblem.reading(url, error: error)); a model directory needs a config.json")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data), let values = object as? [String: Any] else {
             throw ModelError.invalidConfig(path: url.path, reason: "not a JSON object; is it a transformers config.json?")

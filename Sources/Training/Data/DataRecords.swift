@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 import Models
 
@@ -60,8 +61,10 @@ public enum DataRecords: Equatable {
     }
 
     static func read(_ url: URL, name: String) throws -> String {
-        do { return try String(contentsOf: url, encoding: .utf8) } catch {
-            throw DataError("cannot read \(name): \(error.localizedDescription)")
+        do {
+            return try FileAccess.text(url, role: "the dataset", advice: "give a text, JSONL, CSV or safetensors file, or builtin:NAME")
+        } catch let error as FileAccessError {
+            throw DataError(error.description)
         }
     }
 

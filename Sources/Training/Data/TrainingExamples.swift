@@ -18,7 +18,8 @@ public struct TrainingExample: Equatable, Sendable {
     }
 }
 
-/// The examples of a dataset, made from its records with a tokenizer:
+/// The examples of a dataset, made from its records with a tokenizer (asked for only by the forms
+/// that hold text):
 /// - texts are tokenised, each followed by the end-of-text token, concatenated and cut into blocks
 ///   of `seqLen` (transformers' `group_texts`; the remainder that fills no block is dropped);
 /// - prompt/completion pairs become prompt + completion + end-of-text, labels -100 on the prompt,
@@ -30,10 +31,12 @@ public struct TrainingExamples {
     /// For classification, the class names in index order.
     public let classNames: [String]?
 
-    public init(_ records: DataRecords, tokenizer: Tokenizer, seqLen: Int, classNames: [String]? = nil) throws {
-        let eos = tokenizer.eosTokenId
+    public init(_ records: DataRecords, tokenizer: () throws -> Tokenizer, seqLen: Int, classNames: [String]? = nil) throws {
         switch records {
+        case let .tokenized(ids, masks, labels):
+            self = TrainingExamples(tokenizedIds: ids, attentionMask: masks, labels: labels)
         case let .texts(documents):
+            let tokenizer = try tokenizer(), eos = tokenizer.eosTokenId
             var stream: [Int] = []
             for document in documents {
                 stream += tokenizer.encode(document, addSpecialTokens: false).ids
@@ -48,6 +51,7 @@ public struct TrainingExamples {
             }
             self.classNames = nil
         case let .promptCompletions(pairs):
+            let tokenizer = try tokenizer(), eos = tokenizer.eosTokenId
             examples = pairs.map { pair in
                 let prompt = tokenizer.encode(pair.prompt, addSpecialTokens: false).ids
                 let completion = tokenizer.encode(pair.completion, addSpecialTokens: false).ids + (eos.map { [$0] } ?? [])
@@ -57,6 +61,7 @@ public struct TrainingExamples {
             }
             self.classNames = nil
         case let .classified(rows):
+            let tokenizer = try tokenizer()
             let names = classNames ?? Self.classNames(of: rows.map(\.label))
             examples = try rows.enumerated().map { index, row in
                 guard let label = names.firstIndex(of: row.label) else {
@@ -65,8 +70,6 @@ public struct TrainingExamples {
                 return TrainingExample(ids: tokenizer.encode(row.text, maxLength: seqLen).ids, labels: [], classLabel: label)
             }
             self.classNames = names
-        case let .tokenized(ids, masks, labels):
-            self = TrainingExamples(tokenizedIds: ids, attentionMask: masks, labels: labels)
         }
     }
 

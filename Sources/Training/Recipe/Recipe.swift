@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 import Models
 import Yams
@@ -78,8 +79,8 @@ public struct Recipe: Equatable {
     /// Reads a recipe file.
     public init(contentsOf url: URL, overrides: [String] = []) throws {
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw RecipeError("cannot read the recipe \(url.path): \(error.localizedDescription)")
+        do { text = try FileAccess.text(url, role: "the recipe", advice: "give a YAML file of recipe keys (see recipes/)") } catch let error as FileAccessError {
+            throw RecipeError(error.description)
         }
         try self.init(yaml: text, source: url.path, overrides: overrides)
     }

@@ -26,7 +26,7 @@ enum ModelCommands {
         }
         let counts = workspace.model.parameterCounts()
         var note = meta ? " (meta: shapes only, no weights)" : fromScratch ? " (freshly initialised weights)" : ""
-        if workspace.tokenizer == nil { note += "; no tokenizer.json, so no training or generation" }
+        if !workspace.tokenizerSource.isAvailable { note += "; no tokenizer.json, so no text data or generation (pre-tokenised data trains)" }
         controller.say("loaded \(workspace.model.architecture) (\(workspace.model.modelType)) from \(text): \(ModuleTree.grouped(counts.total)) parameters\(note)")
         controller.say(describeSelection(controller))
     }

@@ -34,7 +34,6 @@ enum TrainingCommands {
         try controller.requireIdle(command)
         let workspace = try controller.requireWorkspace(command)
         try workspace.requireWeights(command)
-        let tokenizer = try workspace.requireTokenizer(command)
         var settings = controller.training
         try settings.apply(try invocation.keyValues(invocation.words), command: command)
         if let peft = workspace.peft, peft.adapterLayers.contains(where: { $0.layer.isMerged }) {
@@ -52,7 +51,7 @@ enum TrainingCommands {
         }
         let peft = workspace.peft!
         if controller.dataSource == nil { controller.say("no data loaded; training on \(DataCommands.defaultSource) (`data load` to choose)") }
-        let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: peft, tokenizer: tokenizer,
+        let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: peft, tokenizer: workspace.requireTokenizer,
                                   modelDirectory: workspace.reference.directory, resumeFrom: checkpoint)
         let job = TrainingJob(run: run, log: controller.log, observer: controller.trainingObserver)
         controller.job = job
@@ -89,7 +88,7 @@ enum TrainingCommands {
         }
         let recipe = try settings.recipe(model: workspace.reference.description, data: controller.dataSource ?? DataCommands.defaultSource,
                                          outputDirectory: controller.environment.runsDirectory.path)
-        let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: workspace.peft, tokenizer: workspace.requireTokenizer("eval"),
+        let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: workspace.peft, tokenizer: workspace.requireTokenizer,
                                   modelDirectory: workspace.reference.directory)
         let metrics = try run.trainer.evaluate()
         controller.say(String(format: "eval loss %.4f", metrics.loss) + (metrics.perplexity.map { String(format: "  perplexity %.2f", $0) } ?? "")

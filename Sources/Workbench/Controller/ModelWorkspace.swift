@@ -3,8 +3,8 @@ import Models
 import Tokenizers
 import Tuners
 
-/// A loaded model and what goes with it: where it came from, its tokenizer (if its folder has
-/// one) and, once an adapter exists, the `PeftModel` that wraps it.
+/// A loaded model and what goes with it: where it came from, its tokenizer (read from its folder
+/// when first needed) and, once an adapter exists, the `PeftModel` that wraps it.
 public final class ModelWorkspace {
     public let reference: ModelReference
     public let model: any PretrainedModel
@@ -12,7 +12,9 @@ public final class ModelWorkspace {
     public let isMeta: Bool
     /// Built from `config.json` with freshly initialised weights.
     public let isFromScratch: Bool
-    public let tokenizer: Tokenizer?
+    /// The model folder's `tokenizer.json`, read when text data, generation or `info` first asks.
+    let tokenizerSource: TokenizerSource
+    private var loadedTokenizer: Result<Tokenizer, Error>?
     /// The adapters, once `adapter new`, `adapter load` or `train` made one.
     public internal(set) var peft: PeftModel?
 
@@ -27,9 +29,12 @@ public final class ModelWorkspace {
         } else {
             model = try reference.load(meta: meta).model
         }
-        let tokenizerFile = reference.directory.appendingPathComponent("tokenizer.json")
-        tokenizer = FileManager.default.fileExists(atPath: tokenizerFile.path) ? try Tokenizer(contentsOf: tokenizerFile) : nil
+        tokenizerSource = TokenizerSource(named: nil, modelDirectory: reference.directory,
+                                          howToGiveOne: "copy a tokenizer.json into that folder and load it again")
     }
+
+    /// The tokenizer, if the model folder has a readable one.
+    public var tokenizer: Tokenizer? { tokenizerSource.isAvailable ? try? requireTokenizer("the workbench") : nil }
 
     /// The module outline with repeated blocks folded.
     public func outline() -> ModuleTree { ModuleTree(model) }
@@ -44,12 +49,10 @@ public final class ModelWorkspace {
     /// PEFT's trainable-parameter line.
     public var parameterSummary: String { parameterCounts.summary }
 
-    /// The tokenizer, or an error saying the model folder lacks one.
-    func requireTokenizer(_ command: String) throws -> Tokenizer {
-        guard let tokenizer else {
-            throw CommandError(command, "\(reference) has no tokenizer.json; load a model folder that holds one")
-        }
-        return tokenizer
+    /// The tokenizer, or an error naming what needed it (`purpose`) and how to give one.
+    func requireTokenizer(_ purpose: String) throws -> Tokenizer {
+        if loadedTokenizer == nil { loadedTokenizer = Result { try tokenizerSource.load(for: purpose) } }
+        return try loadedTokenizer!.get()
     }
 
     /// Refuses to compute with a model that has no weights.
