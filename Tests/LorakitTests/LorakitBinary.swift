@@ -24,7 +24,7 @@ enum LorakitBinary {
         // Standard error goes to a file and standard output is read to its end before the wait, so a
         // chatty child never blocks on a full pipe.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let output = Pipe()
         process.standardOutput = output
