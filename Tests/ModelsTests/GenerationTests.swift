@@ -10,7 +10,7 @@ import Testing
         try ModelLoader.load(directory: FixtureCase.root.appendingPathComponent("\(name)/base")).model
     }
 
-    @Test(arguments: ["base_gpt2", "base_llama"])
+    @Test(arguments: ["base_gpt2", "base_llama"] + BaseModelParityTests.rotaryCases)
     func cachedLogitsEqualFullRecomputation(_ name: String) throws {
         let model = try model(name)
         let ids = [5, 17, 99, 3, 42, 8]
