@@ -70,8 +70,13 @@ enum TrainingCommands {
         }
     }
 
-    static let stop: CommandSpec = CommandSpec("stop", usage: "stop", summary: "stop the run at the end of this step (it writes a checkpoint)") { controller, invocation in
+    static let stop: CommandSpec = CommandSpec("stop", usage: "stop", summary: "stop the generation going, or the run at the end of this step (it writes a checkpoint)") { controller, invocation in
         _ = try invocation.arguments(0, 0, names: "")
+        if let generation = controller.generation, generation.isActive {
+            generation.stop()
+            controller.say("stopping the generation")
+            return
+        }
         guard let job = controller.job, job.progress.phase.isActive else { throw invocation.error("no run is going") }
         job.stop()
         controller.say("stopping at the end of this step")
@@ -116,9 +121,18 @@ enum TrainingCommands {
             default: throw CommandError.unknown("generate", what: "option", word: key, valid: ["max_new_tokens", "temperature", "top_k", "top_p", "seed"])
             }
         }
-        let prompt = tokenizer.encode(words[0], addSpecialTokens: false).ids
-        let produced = try TextGenerator(model: workspace.model).generate(prompt: prompt, options: options)
-        controller.say(words[0] + tokenizer.decode(produced, skipSpecialTokens: true))
+        do { try options.validate() } catch { throw invocation.error("\(error)") }
+        let generation = GenerationJob(prompt: words[0], tokenizer: tokenizer, generator: try TextGenerator(model: workspace.model), options: options)
+        controller.generation = generation
+        if controller.generatesInBackground {
+            generation.start(log: controller.log)
+            return
+        }
+        let observer = controller.generationObserver
+        observer?(words[0])
+        let text = try generation.run(onText: { observer?($0) }, shouldStop: { controller.interruptRequested?() == true })
+        controller.log.append(.generated, text)
+        if generation.phase == .stopped { controller.say("(stopped)") }
     }
 
     static let ranks: CommandSpec = CommandSpec(

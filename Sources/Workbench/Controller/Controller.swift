@@ -17,6 +17,12 @@ public final class Controller {
     public internal(set) var dataSource: String?
     public internal(set) var training = TrainingSettings()
     public internal(set) var job: TrainingJob?
+    /// The last `generate` (going on in the background in the TUI).
+    public internal(set) var generation: GenerationJob?
+    /// Set by the TUI: `generate` runs on a thread of its own instead of blocking.
+    public var generatesInBackground = false
+    /// Sees each piece of generated text as it is decoded (the REPL prints it).
+    public var generationObserver: ((String) -> Void)?
     public internal(set) var theme: Theme
     public internal(set) var recorder: SessionRecorder?
     /// The run folder whose rank allocations the rank view shows (the last run, or `ranks DIR`).
@@ -104,11 +110,12 @@ public final class Controller {
         return workspace
     }
 
-    /// Refuses commands that change the model while a run trains it.
+    /// Refuses commands that change or use the model while a run trains it or text is generated.
     func requireIdle(_ command: String) throws {
         if let job, job.progress.phase.isActive {
             throw CommandError(command, "a training run is going; wait for it or `stop` it first")
         }
+        if isGenerating { throw CommandError(command, "text is being generated; wait for it or `stop` it (x) first") }
     }
 
     /// The config being drafted, validated, for the loaded model (AdaLoRA's `total_step` defaults to
@@ -119,6 +126,12 @@ public final class Controller {
 
     /// Whether a training run is going.
     public var isTraining: Bool { job?.progress.phase.isActive ?? false }
+
+    /// Whether a background `generate` is going.
+    public var isGenerating: Bool { generation?.isActive ?? false }
+
+    /// Whether a run or a generation is going (a script waits before its next line).
+    public var isBusy: Bool { isTraining || isGenerating }
 
     /// The modules the current rules and config select, recomputed when the state changed.
     public var selection: TargetSelection {

@@ -14,6 +14,8 @@ public final class SessionLog: @unchecked Sendable {
         case error
         /// A report from a training run (evaluation, saves, the end of the run).
         case training
+        /// Text `generate` produced (the REPL streamed it already as it came).
+        case generated
     }
 
     /// One line of the log.

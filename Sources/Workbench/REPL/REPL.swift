@@ -15,10 +15,12 @@ public struct REPL {
     static func attachPrinter(to controller: Controller, echo: Bool) {
         let printer = ProgressPrinter()
         controller.trainingObserver = { printer.show($0) }
+        controller.generationObserver = { print($0, terminator: ""); fflush(stdout) }
         controller.log.observe { entry in
             switch entry.kind {
             case .command where echo: print("> \(entry.text)")
             case .output: print(entry.text)
+            case .generated: print("")  // the text was streamed; end its line
             case .error: FileHandle.standardError.write(Data("\(entry.text)\n".utf8))
             default: break
             }

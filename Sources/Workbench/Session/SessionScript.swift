@@ -59,7 +59,7 @@ public final class SessionPlayer {
     /// Runs the next line if the controller is not training; returns whether it ran one.
     @discardableResult
     public func advance(_ controller: Controller) -> Bool {
-        guard !isDone, !controller.isTraining else { return false }
+        guard !isDone, !controller.isBusy else { return false }
         let line = script.lines[position]
         position += 1
         controller.replaying += 1
@@ -80,6 +80,7 @@ public final class SessionPlayer {
     /// started is stopped at the end of its step.
     public func abort(_ controller: Controller) {
         if controller.isTraining { controller.job?.stop() }
+        if controller.isGenerating { controller.generation?.stop() }
         guard !isDone else { return }
         let number = script.lines[min(position, script.lines.count - 1)].number
         failure = ScriptError(path: script.path, line: number, underlying: CommandError("", "stopped by the user before this line"))

@@ -6,10 +6,12 @@ enum HelpOverlay {
         ("g G  PgUp PgDn", "top, bottom, page"),
         ("space", "toggle the module as a target (`target add/remove`)"),
         ("/  n", "search module names, next match"),
-        ("Tab", "switch pane: modules, config, training"),
+        ("Tab", "switch pane: modules, config, training, log"),
+        ("log: ↑↓ PgUp PgDn", "scroll the log back (g G: oldest, newest)"),
+        ("log: / n N  Enter", "search the log, older / newer match; full-screen pager"),
         ("u", "undo the last target or config change (config form: reset the field)"),
         ("t", "train the active adapter (`train`)"),
-        ("x", "stop the run at the end of the step (`stop`)"),
+        ("x", "stop a generation, a replayed script, or the run at the end of its step"),
         ("L  M", "loss plot: log scale, smoothing"),
         ("r  [ ]", "AdaLoRA rank view, scrub through the steps"),
         ("w", "save the adapters (`save DIR`)"),
@@ -25,7 +27,7 @@ enum HelpOverlay {
         grid.box(rect, title: "keys · Esc closes", focused: true)
         for (offset, (key, meaning)) in keys.prefix(height - 4).enumerated() {
             grid.put(key, x: rect.x + 2, y: rect.y + 1 + offset, role: .accent)
-            grid.put(meaning, x: rect.x + 20, y: rect.y + 1 + offset, limit: width - 22)
+            grid.put(TextWrap.fit(meaning, width: width - 22), x: rect.x + 20, y: rect.y + 1 + offset)
         }
         grid.put(":help lists the commands; :help COMMAND explains one", x: rect.x + 2, y: rect.maxY - 2, role: .dim, limit: width - 4)
     }

@@ -29,7 +29,7 @@ public struct KeyHandler {
                 (state.commandLine, state.searchLine, state.fieldEditor) = (nil, nil, nil)
             } else if !state.scripts.isEmpty {
                 abortScripts()
-            } else if controller.isTraining {
+            } else if controller.isBusy {
                 run("stop")
             } else {
                 state.message = "q quits"
@@ -39,6 +39,7 @@ public struct KeyHandler {
         if state.commandLine != nil { return commandLineKey(key) }
         if state.searchLine != nil { return searchKey(key) }
         if state.fieldEditor != nil { return fieldKey(key) }
+        if state.log.pager || state.focus == .log, logKey(key) { return }
         switch key {
         case .character("?"): state.showHelp = true
         case .character("q"):
@@ -51,7 +52,8 @@ public struct KeyHandler {
             }
         case .character(":"): state.commandLine = LineEditor(history: state.history)
         case .character("/"):
-            state.focus = .tree
+            if state.focus != .tree { state.focus = .tree }
+            state.searchingLog = false
             state.searchLine = LineEditor()
         case .character("n"): search(state.lastSearch)
         case .tab:
@@ -69,9 +71,51 @@ public struct KeyHandler {
         default:
             switch state.focus {
             case .config: configKey(key)
-            case .tree, .training: treeKey(key)
+            case .tree: treeKey(key)
+            case .training, .log: break
             }
         }
+    }
+
+    /// Keys of the focused log and of its pager; false for keys it leaves to the others.
+    private func logKey(_ key: Key) -> Bool {
+        let (width, height) = state.logGeometry
+        let total = LogRows(controller: controller, width: width).rows.count
+        let page = max(1, height - 1)
+        switch key {
+        case .up, .character("k"): state.log.scroll(by: 1, total: total, height: height)
+        case .down, .character("j"): state.log.scroll(by: -1, total: total, height: height)
+        case .pageUp: state.log.scroll(by: page, total: total, height: height)
+        case .pageDown: state.log.scroll(by: -page, total: total, height: height)
+        case .home, .character("g"): state.log.scroll(by: total, total: total, height: height)
+        case .end, .character("G"): state.log.back = 0
+        case .enter: state.log.pager = true
+        case .character("/"):
+            state.searchingLog = true
+            state.searchLine = LineEditor()
+        case .character("n"): findInLog(older: true)
+        case .character("N"): findInLog(older: false)
+        case .escape where state.log.pager, .character("q") where state.log.pager: state.log.pager = false
+        default: return state.log.pager && key != .character(":")
+        }
+        return true
+    }
+
+    /// Moves the log to the next older (or newer) row holding the log search.
+    private func findInLog(older: Bool) {
+        let query = state.log.search
+        guard !query.isEmpty else { return }
+        let (width, height) = state.logGeometry
+        let rows = LogRows(controller: controller, width: width)
+        let total = rows.rows.count
+        let from = state.log.match ?? (older ? total : -1)
+        guard let found = older ? rows.find(query, before: from) : rows.find(query, after: from) else {
+            state.message = "✗ no \(older ? "older" : "newer") line of the log holds \(query)"
+            return
+        }
+        state.message = nil
+        state.log.match = found
+        state.log.show(row: found, total: total, height: height)
     }
 
     /// Stops the scripts being replayed (and a run one of them started).
@@ -111,6 +155,11 @@ public struct KeyHandler {
     private func searchKey(_ key: Key) {
         guard var editor = state.searchLine else { return }
         switch key {
+        case .enter where state.searchingLog:
+            state.searchLine = nil
+            state.log.search = editor.text
+            state.log.match = nil
+            findInLog(older: true)
         case .enter:
             state.searchLine = nil
             state.lastSearch = editor.text

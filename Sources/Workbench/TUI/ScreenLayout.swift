@@ -40,5 +40,10 @@ public struct ScreenLayout: Equatable {
             training = Rect(x: right.x, y: below, width: right.width, height: body - below - logHeight)
         }
         log = Rect(x: right.x, y: body - logHeight, width: right.width, height: logHeight)
+        if focus == .log {
+            // The focused log takes the training pane's place too.
+            log = Rect(x: right.x, y: training.y, width: right.width, height: body - training.y)
+            training = Rect(x: right.x, y: training.y, width: right.width, height: 0)
+        }
     }
 }

@@ -24,6 +24,8 @@ public final class TUIApp {
         var handler = KeyHandler(controller: controller, state: state)
         handler.onCommandEntered = { history.append($0) }
         controller.scriptQueue = { [state] in state.scripts.append($0) }
+        controller.generatesInBackground = true
+        defer { controller.generatesInBackground = false }
         defer { controller.scriptQueue = nil }
         var theme = controller.theme
         terminal.apply(theme)

@@ -5,7 +5,7 @@ import Training
 /// editors and overlays, plot options, the rank scrubber. Keys change it; screens read it.
 public final class TUIState {
     /// The pane that takes the keys.
-    public enum Focus: CaseIterable, Sendable { case tree, config, training }
+    public enum Focus: CaseIterable, Sendable { case tree, config, training, log }
 
     public var focus = Focus.tree
     public var tree = TreeView()
@@ -17,6 +17,13 @@ public final class TUIState {
     public var commandLine: LineEditor?
     /// The `/` search line, while open.
     public var searchLine: LineEditor?
+    /// Whether the search line searches the log (else the module tree).
+    public var searchingLog = false
+    /// The log's scroll position, pager and search.
+    public var log = LogView()
+    /// The width and height of the log's rows as last drawn (the pager's when it is open), so keys
+    /// scroll by a page.
+    var logGeometry = (width: 60, height: 3)
     public var lastSearch = ""
     public var showHelp = false
     /// The question asked before quitting (a run is going, adapters are not saved), while asked.

@@ -1,0 +1,89 @@
+import Foundation
+import Models
+import Tokenizers
+
+/// One `generate`: the prompt continued a token at a time, the text so far readable from any
+/// thread while it grows, stoppable between two tokens. The REPL and scripts run it in place
+/// (streaming through a callback, Ctrl-C stops it); the TUI runs it on a thread of its own so the
+/// screen keeps answering, shows the text as it comes and stops it with `x` or Ctrl-C.
+public final class GenerationJob: @unchecked Sendable {
+    /// Where the generation is.
+    public enum Phase: Equatable, Sendable {
+        case running, finished, stopped
+        case failed(String)
+    }
+
+    let prompt: String
+    private let promptIds: [Int]
+    private let tokenizer: Tokenizer
+    private let generator: TextGenerator
+    private let options: SamplingOptions
+    private let lock = NSLock()
+    private var shown: String
+    private var state = Phase.running
+    private var stopRaised = false
+
+    init(prompt: String, tokenizer: Tokenizer, generator: TextGenerator, options: SamplingOptions) {
+        self.prompt = prompt
+        promptIds = tokenizer.encode(prompt, addSpecialTokens: false).ids
+        self.tokenizer = tokenizer
+        self.generator = generator
+        self.options = options
+        shown = prompt
+    }
+
+    /// The prompt and what has been generated so far.
+    public var text: String { lock.withLock { shown } }
+    public var phase: Phase { lock.withLock { state } }
+    public var isActive: Bool { phase == .running }
+
+    /// Asks the generation to stop before its next token.
+    public func stop() { lock.withLock { stopRaised = true } }
+
+    /// Generates on the calling thread. `onText` gets each new piece of text as it is decoded;
+    /// `shouldStop` is asked after every token. Returns the whole text.
+    @discardableResult
+    func run(onText: (String) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> String {
+        var produced: [Int] = []
+        var decoded = ""
+        do {
+            try generator.generate(prompt: promptIds, options: options) { token in
+                produced.append(token)
+                let text = tokenizer.decode(produced, skipSpecialTokens: true)
+                // A token may end inside a character; show the text once it extends what was shown.
+                if text.hasPrefix(decoded), text != decoded, !text.hasSuffix("\u{FFFD}") {
+                    onText(String(text.dropFirst(decoded.count)))
+                    decoded = text
+                    lock.withLock { shown = prompt + text }
+                }
+                let stop = shouldStop() || lock.withLock { stopRaised }
+                if stop { lock.withLock { stopRaised = true } }
+                return !stop
+            }
+        } catch {
+            lock.withLock { state = .failed("\(error)") }
+            throw error
+        }
+        let final = prompt + tokenizer.decode(produced, skipSpecialTokens: true)
+        lock.withLock {
+            shown = final
+            state = stopRaised ? .stopped : .finished
+        }
+        return final
+    }
+
+    /// Generates on a thread of its own; the text goes to `log` when it ends.
+    func start(log: SessionLog) {
+        let thread = Thread { [self] in
+            do {
+                let final = try run()
+                log.append(.generated, final)
+                if phase == .stopped { log.append(.output, "(stopped)") }
+            } catch {
+                log.append(.error, "generate: \(error)")
+            }
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+}
