@@ -80,6 +80,57 @@ import Testing
         #expect(try logits(sharded) == logits(ModelLoader.load(directory: source).model))
     }
 
+    /// The case's weights rounded to bfloat16 (to nearest, ties to even, as torch casts).
+    static func bfloat16Bits(_ tensor: Tensor) -> [UInt16] {
+        tensor.scalars.map { x in
+            let bits = x.bitPattern
+            return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+        }
+    }
+
+    /// A hub-style checkpoint of a fixture (bf16 shards with an index, `torch_dtype` instead of
+    /// `dtype`) loads as the float32 model whose weights were rounded to bf16; tied heads stay tied.
+    @Test(arguments: ["base_gemma3", "base_phi3", "base_qwen3", "base_mistral"])
+    func bfloat16ShardsOfHubCheckpointsLoad(_ name: String) throws {
+        let source = FixtureCase.root.appendingPathComponent("\(name)/base")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-bf16-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var config = try ConfigReader(contentsOf: source.appendingPathComponent("config.json")).values
+        config["dtype"] = nil
+        config["torch_dtype"] = "bfloat16"
+        try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
+        let file = try SafeTensorsFile(contentsOf: source.appendingPathComponent("model.safetensors"))
+        var weightMap: [String: String] = [:]
+        for shard in 0 ..< 2 {
+            let names = file.names.enumerated().filter { $0.offset % 2 == shard }.map(\.element)
+            var header: [String] = [], data: [UInt8] = []
+            for name in names {
+                let tensor = try file.tensor(named: name)
+                let bytes = Self.bfloat16Bits(tensor).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+                header.append("\"\(name)\":{\"dtype\":\"BF16\",\"shape\":\(tensor.shape),\"data_offsets\":[\(data.count),\(data.count + bytes.count)]}")
+                data += bytes
+                weightMap[name] = "model-0000\(shard + 1)-of-00002.safetensors"
+            }
+            let json = Array("{\(header.joined(separator: ","))}".utf8)
+            try Data(withUnsafeBytes(of: UInt64(json.count).littleEndian, Array.init) + json + data)
+                .write(to: folder.appendingPathComponent("model-0000\(shard + 1)-of-00002.safetensors"))
+        }
+        try JSONSerialization.data(withJSONObject: ["metadata": [:], "weight_map": weightMap])
+            .write(to: folder.appendingPathComponent("model.safetensors.index.json"))
+        let loaded = try ModelLoader.load(directory: folder)
+        #expect(loaded.report.unexpected.isEmpty)
+        let rounded = try ModelLoader.load(directory: source).model
+        for (parameterName, parameter) in rounded.namedParameters() {
+            let bits = Self.bfloat16Bits(try parameter.value())
+            try parameter.assign(Tensor(shape: parameter.shape, data: bits.map { Float(bitPattern: UInt32($0) << 16) }), name: parameterName)
+        }
+        let input = try FixtureCase(name).input()
+        let (a, b) = try GradMode.withoutGradients { (try loaded.model.forward(input).logits!, try rounded.forward(input).logits!) }
+        #expect(a.scalars == b.scalars)
+        #expect(loaded.model.parameterCounts() == rounded.parameterCounts())
+    }
+
     @Test func qwen2IsLlamaWithQKVBiases() throws {
         var values = try ConfigReader(contentsOf: source.appendingPathComponent("config.json")).values
         values["architectures"] = ["Qwen2ForCausalLM"]
