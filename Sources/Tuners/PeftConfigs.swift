@@ -1,7 +1,7 @@
 import Foundation
 
-/// PEFT's `PEFT_TYPE_TO_CONFIG_MAPPING`: reads an adapter config as the config of the method its
-/// `peft_type` names (LoRA when it names none).
+/// PEFT's `PEFT_TYPE_TO_CONFIG_MAPPING`: reads an adapter config as the config of the registered
+/// method its `peft_type` names (LoRA when it names none).
 public enum PeftConfigs {
     /// Reads `adapter_config.json`.
     public static func read(contentsOf url: URL) throws -> any PeftConfig {
@@ -19,13 +19,15 @@ public enum PeftConfigs {
     /// The config of the method `json`'s `peft_type` names.
     public static func config(json: JSONValue, totalStepIfMissing: Int? = nil) throws -> any PeftConfig {
         let peftType = json.members?.last { $0.key == "peft_type" }?.value
-        guard case let .string(name)? = peftType else { return try LoraConfig(json: json) }
-        switch PeftType(peftString: name) {
-        case .lora?: return try LoraConfig(json: json)
-        case .adalora?: return try AdaLoraConfig(json: json, totalStepIfMissing: totalStepIfMissing)
-        case let other?: throw TunerError.notYetSupported("peft_type \(other.rawValue) (lorakit reads LORA and ADALORA adapters so far)")
-        case nil: throw TunerError.invalidValue(field: "peft_type", reason: "\(name) is not a PEFT method lorakit knows (\(PeftType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        guard case let .string(name)? = peftType else { return try PeftMethod.lora.config(json: json) }
+        let known = PeftMethods.all.map(\.peftType.rawValue).joined(separator: ", ")
+        guard let type = PeftType(peftString: name) else {
+            throw TunerError.invalidValue(field: "peft_type", reason: "\(name) is not a PEFT method lorakit knows (\(PeftType.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        guard let method = PeftMethods.method(type) else {
+            throw TunerError.notYetSupported("peft_type \(type.rawValue) (lorakit reads \(known) adapters so far)")
+        }
+        return try method.config(json: json, totalStepIfMissing: totalStepIfMissing)
     }
 
     /// The bytes of a config file, or an error saying an adapter folder needs one.

@@ -23,7 +23,7 @@ import Tuners
         }
     }
 
-    @Test(arguments: ["train_lora_gpt2", "train_lora_llama"])
+    @Test(arguments: ["train_lora_gpt2", "train_lora_llama", "train_loha_llama", "train_lokr_llama"])
     func lossGradientsAndUpdatesMatchPEFT(_ name: String) throws {
         let fixture = try FixtureCase(name)
         let steps = fixture.caseInfo["steps"] as! Int

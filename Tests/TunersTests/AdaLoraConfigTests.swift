@@ -59,7 +59,9 @@ import Testing
         #expect(try PeftConfigs.config(json: .object([("peft_type", .string("ADALORA")), ("total_step", .int(5))])) is AdaLoraConfig)
         let filled = try PeftConfigs.config(json: .object([("peft_type", .string("ADALORA"))]), totalStepIfMissing: 7)
         #expect((filled as? AdaLoraConfig)?.totalStep == 7)
-        #expect(TunerErrorTests.message { _ = try PeftConfigs.config(json: .object([("peft_type", .string("LOHA"))])) }.contains("not yet supported"))
+        #expect(try PeftConfigs.config(json: .object([("peft_type", .string("LOHA"))])) is LoHaConfig)
+        #expect(try PeftConfigs.config(json: .object([("peft_type", .string("LOKR"))])) is LoKrConfig)
+        #expect(TunerErrorTests.message { _ = try PeftConfigs.config(json: .object([("peft_type", .string("VBLORA"))])) }.contains("not yet supported"))
         #expect(TunerErrorTests.message { _ = try LoraConfig(json: .object([("peft_type", .string("ADALORA"))])) }.contains("not LORA"))
     }
 

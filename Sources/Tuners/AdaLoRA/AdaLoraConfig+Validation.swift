@@ -29,7 +29,7 @@ extension AdaLoraConfig {
 
     /// AdaLoRA trains one adapter at a time (PEFT's `AdaLoraModel` check).
     public func checkCompatible(with existing: [String: any PeftConfig]) throws {
-        guard !lora.inferenceMode, existing.values.contains(where: { !$0.lora.inferenceMode }) else { return }
+        guard !base.inferenceMode, existing.values.contains(where: { !$0.base.inferenceMode }) else { return }
         throw TunerError.invalidValue(field: "inference_mode", reason: "AdaLoraModel supports only 1 trainable adapter. When using multiple adapters, set inference_mode to True for all adapters except the one you want to train.")
     }
 }

@@ -34,6 +34,29 @@ public struct AdaLoraConfig: PeftConfig {
         self.totalStep = totalStep
     }
 
+    public var base: PeftBaseFields {
+        get { lora.base }
+        set { lora.base = newValue }
+    }
+
+    public var targeting: TargetingFields {
+        get { lora.targeting }
+        set { lora.targeting = newValue }
+    }
+
+    public var unknownKeys: [String] { lora.unknownKeys }
+
+    public func corrections(from original: any PeftConfig) -> [String] { lora.corrections(from: original) }
+
+    /// Every module starts at `init_r`; PEFT's AdaLoRA applies no `rank_pattern` or `alpha_pattern` on creation.
+    public func moduleSummary(for name: String) throws -> String {
+        Self.moduleSummary(r: initR, alpha: lora.loraAlpha, alphaKey: "lora_alpha", scaling: scaling(rank: initR) / Double(initR))
+    }
+
+    public var summary: String {
+        "adalora r \(initR)→\(targetR) over \(totalStep.map(String.init) ?? "?") steps alpha=\(JSONValue.number(lora.loraAlpha).pythonJSONText())"
+    }
+
     /// The factor PEFT applies to `B (A ⊙ E)` before dividing by `ranknum`: `lora_alpha`, or the rank
     /// when `lora_alpha` is not positive.
     func scaling(rank: Int) -> Double {

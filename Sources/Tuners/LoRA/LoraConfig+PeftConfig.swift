@@ -2,13 +2,23 @@ import Models
 import Tensors
 
 extension LoraConfig {
-    /// A LoRA config is its own set of LoRA fields.
-    public var lora: LoraConfig {
-        get { self }
-        set { self = newValue }
-    }
-
     public mutating func addAdapter(_ name: String, to target: Module, key: String, generator: inout RandomGenerator) throws -> (any AdapterLayer)? {
         try LoraLayerFactory.addAdapter(name, to: target, key: key, config: &self, generator: &generator)
+    }
+
+    /// PEFT's warning when `fan_in_fan_out` did not fit the layers.
+    public func corrections(from original: any PeftConfig) -> [String] {
+        let before = (original as? LoraConfig)?.fanInFanOut ?? (original as? AdaLoraConfig)?.lora.fanInFanOut ?? fanInFanOut
+        guard before != fanInFanOut else { return [] }
+        return ["fan_in_fan_out is set to \(before) but the target modules are \(before ? "Linear" : "Conv1D"); setting fan_in_fan_out to \(fanInFanOut)"]
+    }
+
+    public func moduleSummary(for name: String) throws -> String {
+        let (r, alpha) = try rankAndAlpha(for: name)
+        return Self.moduleSummary(r: r, alpha: alpha, alphaKey: "lora_alpha", scaling: scaling(r: r, alpha: alpha))
+    }
+
+    public var summary: String {
+        "r=\(r) alpha=\(JSONValue.number(loraAlpha).pythonJSONText())" + (useDora ? " dora" : "")
     }
 }

@@ -9,20 +9,8 @@ extension LoraConfig {
         guard loraDropout >= 0, loraDropout < 1 else {
             throw TunerError.invalidValue(field: "lora_dropout", reason: "must be in [0, 1); got \(loraDropout)")
         }
-        if case .pattern? = targetModules {
-            if layersToTransform != nil {
-                throw TunerError.invalidValue(field: "layers_to_transform", reason: "`layers_to_transform` cannot be used when `target_modules` is a str (a regular expression); list the module names instead")
-            }
-            if layersPattern != nil {
-                throw TunerError.invalidValue(field: "layers_pattern", reason: "`layers_pattern` cannot be used when `target_modules` is a str (a regular expression)")
-            }
-        }
-        if let patterns = layersPattern, !patterns.isEmpty, layersToTransform == nil {
-            throw TunerError.invalidValue(field: "layers_pattern", reason: "When `layers_pattern` is specified, `layers_to_transform` must also be specified.")
-        }
-        if case .allLinear? = excludeModules {
-            throw TunerError.invalidValue(field: "exclude_modules", reason: "\"all-linear\" is only meaningful in target_modules")
-        }
+        try targeting.validateNoLayerSelectionWithPattern()
+        try targeting.validate()
         if loraBias {
             if initLoraWeights == .gaussian {
                 throw TunerError.invalidValue(field: "lora_bias", reason: "lora_bias=True is only supported with init_lora_weights=True or False, got \"gaussian\"")
@@ -41,7 +29,7 @@ extension LoraConfig {
     /// Whether a passive field's value leaves LoRA's computation unchanged (so lorakit may ignore it).
     private static func isInert(key: String, value: JSONValue) -> Bool {
         switch key {
-        case "megatron_core", "qalora_group_size", "auto_mapping", "loftq_config", "eva_config", "corda_config", "lora_ga_config":
+        case "megatron_core", "qalora_group_size", "loftq_config", "eva_config", "corda_config", "lora_ga_config":
             return true
         case "use_qalora", "ensure_weight_tying":
             if case .bool(false) = value { return true }

@@ -1,35 +1,21 @@
-/// PEFT's `LoraConfig`: every field under PEFT's name (in Swift case) with PEFT's default. Fields
-/// lorakit does not interpret are kept in `passiveFields` (with PEFT's defaults) and written back
-/// unchanged, so a config read from PEFT and saved again has the same keys and values.
+/// PEFT's `LoraConfig`: PEFT's base fields, the targeting fields and LoRA's own, each under PEFT's
+/// name (in Swift case) with PEFT's default. Fields lorakit does not interpret are kept in
+/// `passiveFields` (with PEFT's defaults) and written back unchanged, so a config read from PEFT and
+/// saved again has the same keys and values.
 public struct LoraConfig: TargetingConfig, PeftConfig {
     /// How base biases train (`bias`).
     public enum Bias: String, Sendable { case none, all, loraOnly = "lora_only" }
 
-    public var peftType = PeftType.lora
-    /// `task_type`: `CAUSAL_LM`, `SEQ_CLS`, `FEATURE_EXTRACTION`, ... (nil: none given).
-    public var taskType: String?
-    public var baseModelNameOrPath: String?
-    public var revision: String?
-    /// True in saved configs; a loaded adapter in inference mode does not train.
-    public var inferenceMode = false
-    /// `peft_version`, written by PEFT; lorakit writes the version it is compatible with.
-    public var peftVersion: String? = LoraConfig.compatiblePeftVersion
+    public var base = PeftBaseFields(peftType: .lora)
+    public var targeting = TargetingFields()
 
     public var r = 8
     public var loraAlpha: Double = 8
-    public var targetModules: TargetModules?
-    public var excludeModules: TargetModules?
     public var loraDropout: Double = 0
     public var fanInFanOut = false
     public var bias = Bias.none
     public var useRslora = false
-    public var modulesToSave: [String]?
     public var initLoraWeights = LoraInitialization.kaimingUniform
-    public var layersToTransform: [Int]?
-    /// Whether `layers_to_transform` was a single integer rather than a list.
-    public var layersToTransformIsScalar = false
-    public var layersPattern: [String]?
-    public var layersPatternIsScalar = false
     /// Per-module ranks: regex keys tried in order, the first that matches wins.
     public var rankPattern: [(key: String, value: Int)] = []
     public var alphaPattern: [(key: String, value: Double)] = []
@@ -45,12 +31,12 @@ public struct LoraConfig: TargetingConfig, PeftConfig {
     public var unknownFields: [(key: String, value: JSONValue)] = []
 
     /// The PEFT release whose format lorakit reads and writes.
-    public static let compatiblePeftVersion = "0.21.2"
+    public static let compatiblePeftVersion = PeftBaseFields.compatiblePeftVersion
 
     public init(r: Int = 8, loraAlpha: Double = 8, targetModules: TargetModules? = nil) {
         self.r = r
         self.loraAlpha = loraAlpha
-        self.targetModules = targetModules
+        targeting.targetModules = targetModules
     }
 
     /// The rank and alpha of the module `name`, after `rank_pattern` / `alpha_pattern`.
@@ -62,5 +48,57 @@ public struct LoraConfig: TargetingConfig, PeftConfig {
     /// `lora_alpha / r`, or `lora_alpha / sqrt(r)` with rsLoRA.
     public func scaling(r: Int, alpha: Double) -> Double {
         useRslora ? alpha / Double(r).squareRoot() : alpha / Double(r)
+    }
+
+    public var biasMode: Bias { bias }
+
+    public var unknownKeys: [String] { unknownFields.map(\.key) }
+}
+
+/// The base and targeting fields of a LoRA config by their own names, as PEFT's `LoraConfig` has them.
+extension LoraConfig {
+    public var peftType: PeftType {
+        get { base.peftType }
+        set { base.peftType = newValue }
+    }
+    public var taskType: String? {
+        get { base.taskType }
+        set { base.taskType = newValue }
+    }
+    public var baseModelNameOrPath: String? {
+        get { base.baseModelNameOrPath }
+        set { base.baseModelNameOrPath = newValue }
+    }
+    public var revision: String? {
+        get { base.revision }
+        set { base.revision = newValue }
+    }
+    public var inferenceMode: Bool {
+        get { base.inferenceMode }
+        set { base.inferenceMode = newValue }
+    }
+    public var peftVersion: String? {
+        get { base.peftVersion }
+        set { base.peftVersion = newValue }
+    }
+    public var targetModules: TargetModules? {
+        get { targeting.targetModules }
+        set { targeting.targetModules = newValue }
+    }
+    public var excludeModules: TargetModules? {
+        get { targeting.excludeModules }
+        set { targeting.excludeModules = newValue }
+    }
+    public var modulesToSave: [String]? {
+        get { targeting.modulesToSave }
+        set { targeting.modulesToSave = newValue }
+    }
+    public var layersToTransform: [Int]? {
+        get { targeting.layersToTransform }
+        set { targeting.layersToTransform = newValue }
+    }
+    public var layersPattern: [String]? {
+        get { targeting.layersPattern }
+        set { targeting.layersPattern = newValue }
     }
 }

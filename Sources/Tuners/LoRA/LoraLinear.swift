@@ -175,8 +175,3 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
         layout == .outIn ? try factor.reshaped([outFeatures, 1]) : factor
     }
 }
-
-extension Tensor {
-    /// Whether every element is finite (no NaN, no infinity).
-    var isFinite: Bool { withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) } }
-}

@@ -1,5 +1,6 @@
-/// PEFT's `TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING` for the architectures lorakit runs:
-/// the modules LoRA adapts when a config names none.
+/// PEFT's `TRANSFORMERS_MODELS_TO_<METHOD>_TARGET_MODULES_MAPPING` for the architectures lorakit
+/// runs: the modules a method adapts when a config names none (LoRA's, AdaLoRA's, LoHa's and LoKr's
+/// mappings agree for these model types).
 public enum DefaultTargetModules {
     static let byModelType: [String: [String]] = [
         "gpt2": ["c_attn"],
@@ -13,7 +14,7 @@ public enum DefaultTargetModules {
     ]
 
     /// The default targets for a `config.json` `model_type`, or an error asking for `target_modules`.
-    public static func lora(modelType: String) throws -> TargetModules {
+    public static func targets(modelType: String) throws -> TargetModules {
         guard let names = byModelType[modelType] else {
             throw TunerError.invalidValue(field: "target_modules", reason: "no default targets are known for model type \(modelType); please specify `target_modules`")
         }

@@ -2,13 +2,15 @@ import Foundation
 import Models
 import Tensors
 
-/// The configuration of one adapter of a LoRA-family method, and what the shared `PeftModel` needs
-/// from that method: its LoRA fields (PEFT's configs of these methods all extend `LoraConfig`),
-/// validation, its JSON form, and how it wraps a target module. Saving and loading hooks default to
-/// doing nothing, for methods whose saved tensors are their live ones.
+/// The configuration of one adapter of a PEFT method, and what the shared `PeftModel` needs from
+/// that method: PEFT's base fields, the targeting fields, validation, its JSON form, and how it
+/// wraps a target module. The method's own fields are its own (no method is forced into another's
+/// shape). Saving, loading and the other hooks default to doing nothing.
 public protocol PeftConfig {
-    /// The fields every method shares with LoRA (targets, dropout, bias, task type, ...).
-    var lora: LoraConfig { get set }
+    /// PEFT's base fields (`peft_type`, `task_type`, `inference_mode`, ...).
+    var base: PeftBaseFields { get set }
+    /// The fields that choose the modules to adapt.
+    var targeting: TargetingFields { get set }
     /// PEFT's `__post_init__` checks; messages say what was wrong and what to do.
     func validate() throws
     /// The JSON object PEFT's `save_pretrained` writes.
@@ -19,21 +21,40 @@ public protocol PeftConfig {
     /// `target`). Returns the new wrapper when `target` was not yet a layer of this method, else nil.
     /// May correct fields to what the layer needs (`fan_in_fan_out`), as PEFT does.
     mutating func addAdapter(_ name: String, to target: Module, key: String, generator: inout RandomGenerator) throws -> (any AdapterLayer)?
+    /// What PEFT warns about after `addAdapter` corrected fields of `original` (the config before).
+    func corrections(from original: any PeftConfig) -> [String]
     /// The tensors `save_pretrained` writes, given the live ones under their saved keys.
     func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: Tensor]
     /// Makes the layers holding `adapter` fit the tensors of a saved adapter before they are loaded.
     func prepareForLoading(_ layers: [(name: String, layer: any AdapterLayer)], adapter: String) throws
+    /// Which base biases train with the adapter (LoRA's `bias`); `.none` for methods without it.
+    var biasMode: LoraConfig.Bias { get }
+    /// Keys of the file a newer PEFT wrote that this config kept without using.
+    var unknownKeys: [String] { get }
+    /// What the adapter on the module `name` gets, for display: `r=8, lora_alpha=16, scaling 2`.
+    func moduleSummary(for name: String) throws -> String
+    /// A one-line summary of the method's main settings (`r=8 alpha=16`).
+    var summary: String { get }
 }
 
 extension PeftConfig {
     /// The method, as `peft_type` names it.
-    public var peftType: PeftType { lora.peftType }
+    public var peftType: PeftType { base.peftType }
 
     public func checkCompatible(with existing: [String: any PeftConfig]) throws {}
+
+    public func corrections(from original: any PeftConfig) -> [String] { [] }
 
     public func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: Tensor] { live }
 
     public func prepareForLoading(_ layers: [(name: String, layer: any AdapterLayer)], adapter: String) throws {}
+
+    public var biasMode: LoraConfig.Bias { .none }
+
+    /// `r=8, alpha=16, scaling 2`, under the alpha key `alphaKey`.
+    static func moduleSummary(r: Int, alpha: Double, alphaKey: String, scaling: Double) -> String {
+        "r=\(r), \(alphaKey)=\(String(format: "%g", alpha)), scaling \(String(format: "%g", scaling))"
+    }
 
     /// Writes `adapter_config.json` into `directory` as PEFT does (sorted keys, indent 2), through a
     /// temporary file renamed into place.

@@ -101,7 +101,7 @@ extension PeftModel {
             }
         }
         for adapter in activeAdapters {
-            switch configs[adapter]?.lora.bias ?? .none {
+            switch configs[adapter]?.biasMode ?? .none {
             case .none: break
             case .all:
                 for (name, parameter) in named where name == "bias" || name.hasSuffix(".bias") { parameter.requiresGrad = true }

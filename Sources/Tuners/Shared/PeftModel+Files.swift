@@ -9,7 +9,7 @@ extension PeftModel {
     public static func fromPretrained(_ model: any PretrainedModel, directory: URL, adapterName: String = AdapterFiles.defaultAdapterName,
                                       isTrainable: Bool = false) throws -> PeftModel {
         var config = try PeftConfigs.read(contentsOf: directory.appendingPathComponent(AdapterFiles.configFileName))
-        config.lora.inferenceMode = !isTrainable
+        config.base.inferenceMode = !isTrainable
         let peft = try PeftModel(model: model, config: config, adapterName: adapterName)
         try peft.loadAdapterState(Self.weights(in: directory), adapter: adapterName)
         return peft
@@ -20,7 +20,7 @@ extension PeftModel {
     public func loadAdapter(directory: URL, name: String, isTrainable: Bool = false) throws {
         let weights = try Self.weights(in: directory)
         var config = try PeftConfigs.read(contentsOf: directory.appendingPathComponent(AdapterFiles.configFileName))
-        config.lora.inferenceMode = !isTrainable
+        config.base.inferenceMode = !isTrainable
         try addAdapter(name, config: config)
         do {
             try loadAdapterState(weights, adapter: name)
@@ -46,8 +46,8 @@ extension PeftModel {
             let tensors = try savedAdapterTensors(name)
             try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(AdapterFiles.weightsFileName))
             var config = configs[name]!
-            config.lora.inferenceMode = true
-            config.lora.peftVersion = LoraConfig.compatiblePeftVersion
+            config.base.inferenceMode = true
+            config.base.peftVersion = PeftBaseFields.compatiblePeftVersion
             try config.write(to: folder)
         }
     }

@@ -9,17 +9,17 @@ extension PeftModel {
         if let other = configs.values.first, other.peftType != original.peftType {
             throw TunerError.invalidValue(field: "peft_type", reason: "Cannot combine adapters with different peft types. Found \(other.peftType.rawValue) and \(original.peftType.rawValue).")
         }
-        if original.lora.bias != .none, let other = configs.first(where: { $0.value.lora.bias != .none }) {
-            throw TunerError.invalidValue(field: "bias", reason: "only one adapter may train biases (\(other.key) has bias=\"\(other.value.lora.bias.rawValue)\"); set bias to \"none\" for \(name)")
+        if original.biasMode != .none, let other = configs.first(where: { $0.value.biasMode != .none }) {
+            throw TunerError.invalidValue(field: "bias", reason: "only one adapter may train biases (\(other.key) has bias=\"\(other.value.biasMode.rawValue)\"); set bias to \"none\" for \(name)")
         }
         var config = original
         try config.validate()
         try config.checkCompatible(with: configs)
-        if config.lora.taskType == ModelTask.sequenceClassification.rawValue {
-            config.lora.modulesToSave = (config.lora.modulesToSave ?? []) + ["classifier", "score"]
+        if config.base.taskType == ModelTask.sequenceClassification.rawValue {
+            config.targeting.modulesToSave = (config.targeting.modulesToSave ?? []) + ["classifier", "score"]
         }
-        let targets = try Self.resolveTargets(&config.lora, in: model)
-        let fanInFanOut = config.lora.fanInFanOut
+        let targets = try Self.resolveTargets(&config.targeting, taskType: config.base.taskType, in: model)
+        let beforeAdding = config
         var created: [(key: String, layer: any AdapterLayer)] = []
         do {
             for (key, module) in targets {
@@ -32,33 +32,31 @@ extension PeftModel {
             for (_, module) in targets { (module as? any AdapterLayer)?.deleteAdapter(name) }
             throw error
         }
-        if config.lora.fanInFanOut != fanInFanOut {
-            note("fan_in_fan_out is set to \(fanInFanOut) but the target modules are \(fanInFanOut ? "Linear" : "Conv1D"); setting fan_in_fan_out to \(config.lora.fanInFanOut)")
-        }
-        if !config.lora.unknownFields.isEmpty {
-            note("adapter config keys unknown to PEFT \(LoraConfig.compatiblePeftVersion) were kept but not used: \(config.lora.unknownFields.map(\.key).joined(separator: ", "))")
+        for correction in config.corrections(from: beforeAdding) { note(correction) }
+        if !config.unknownKeys.isEmpty {
+            note("adapter config keys unknown to PEFT \(PeftBaseFields.compatiblePeftVersion) were kept but not used: \(config.unknownKeys.joined(separator: ", "))")
         }
         configs[name] = config
         adapterNames.append(name)
         for (key, _) in targets where !targetedModuleNames.contains(key) { targetedModuleNames.append(key) }
         trainableAdapters.insert(name)
-        if config.lora.inferenceMode { trainableAdapters.remove(name) }
+        if config.base.inferenceMode { trainableAdapters.remove(name) }
         if activate { activeAdapters = [name] }
         for (_, layer) in adapterLayers { layer.activeAdapters = activeAdapters }
-        try wrapModulesToSave(config.lora.modulesToSave ?? [], adapter: name, activate: activate)
+        try wrapModulesToSave(config.targeting.modulesToSave ?? [], adapter: name, activate: activate)
         updateTrainability()
     }
 
     /// Fills in the default targets (none given) or expands "all-linear" in `config`, then returns the
     /// modules of `model` it targets, with PEFT's errors when there are none.
-    static func resolveTargets(_ config: inout LoraConfig, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
-        if config.targetModules == nil { config.targetModules = try DefaultTargetModules.lora(modelType: model.modelType) }
-        if config.targetModules == .allLinear { config.targetModules = .names(allLinearNames(in: model, taskType: config.taskType)) }
+    static func resolveTargets(_ config: inout TargetingFields, taskType: String?, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
+        if config.targetModules == nil { config.targetModules = try DefaultTargetModules.targets(modelType: model.modelType) }
+        if config.targetModules == .allLinear { config.targetModules = .names(allLinearNames(in: model, taskType: taskType)) }
         return try selectTargets(config, in: model)
     }
 
     /// The modules `config` targets, with PEFT's errors when there are none.
-    private static func selectTargets(_ config: LoraConfig, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
+    private static func selectTargets(_ config: TargetingFields, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
         let matcher = try TargetMatcher(config)
         let modules = model.namedModules()
         let adapterPrefixes = modules.filter { $0.module is any AdapterLayer }.map { $0.name + "." }

@@ -9,7 +9,7 @@ extension PeftModel {
         func add(_ name: String, _ parameter: Parameter) { entries[AdapterFiles.keyPrefix + name] = parameter }
         guard let config = configs[adapter] else { return entries }
         let others = adapterNames.filter { $0 != adapter }
-        switch config.lora.bias {
+        switch config.biasMode {
         case .none: break
         case .all:
             for (name, parameter) in model.namedParameters() where (name == "bias" || name.hasSuffix(".bias")) && !AdapterFiles.belongs(name, toAnyOf: others) {
@@ -18,7 +18,7 @@ extension PeftModel {
         case .loraOnly:
             for (path, layer) in adapterLayers { if let bias = layer.baseLayer.parameter("bias") { add("\(path).base_layer.bias", bias) } }
         }
-        for (path, layer) in savedEmbeddingLayers(config.lora) {
+        for (path, layer) in savedEmbeddingLayers(config.targeting) {
             for (name, parameter) in layer.baseLayer.namedParameters() { add("\(path).base_layer.\(name)", parameter) }
         }
         return entries
@@ -42,7 +42,7 @@ extension PeftModel {
 
     /// PEFT's `save_embedding_layers="auto"`: when the targets name `embed_tokens` or `lm_head`, the
     /// wrapped input/output embedding's full base weight is saved too.
-    private func savedEmbeddingLayers(_ config: LoraConfig) -> [(name: String, layer: any AdapterLayer)] {
+    private func savedEmbeddingLayers(_ config: TargetingFields) -> [(name: String, layer: any AdapterLayer)] {
         let embeddingNames = ["embed_tokens", "lm_head"]
         let targeted: Bool
         switch config.targetModules {

@@ -1,16 +1,14 @@
 import Models
 
-extension LoraConfig {
+extension PeftConfig {
     /// Full names of the modules of `model` an adapter with this config would wrap, chosen exactly as
     /// `PeftModel` chooses them (default targets, "all-linear", excludes, layer indices), without
     /// changing the model. Throws PEFT's error when the config selects nothing.
     public func targetedModuleNames(in model: any PretrainedModel) throws -> [String] {
-        var resolved = self
-        return try PeftModel.resolveTargets(&resolved, in: model).map(\.key)
+        var resolved = targeting
+        return try PeftModel.resolveTargets(&resolved, taskType: base.taskType, in: model).map(\.key)
     }
-}
 
-extension PeftConfig {
     /// The text of `adapter_config.json` as `write(to:)` writes it (sorted keys, indent 2).
     public var jsonText: String { json.pythonJSONText() }
 }

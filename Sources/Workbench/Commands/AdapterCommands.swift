@@ -76,13 +76,9 @@ enum AdapterCommands {
         controller.say("adapter \(name) (active): \(describe(config)) on \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
     }
 
-    /// `r=8 alpha=16`, `dora`, or AdaLoRA's `adalora r 12→8 over 60 steps`.
+    /// The method's summary of its settings: `r=8 alpha=16`, `loha r=8 alpha=8`, AdaLoRA's `adalora r 12→8 over 60 steps`.
     static func describe(_ config: any PeftConfig) -> String {
-        let alpha = "alpha=\(LinePlot.label(config.lora.loraAlpha))"
-        if let adalora = config as? AdaLoraConfig {
-            return "adalora r \(adalora.initR)→\(adalora.targetR) over \(adalora.totalStep.map(String.init) ?? "?") steps \(alpha)"
-        }
-        return "r=\(config.lora.r) \(alpha)" + (config.lora.useDora ? " dora" : "")
+        config.summary
     }
 
     /// The workspace's adapters, or an error saying there are none; with `name`, also an error

@@ -64,7 +64,7 @@ public struct Completer {
             result = controller.commands.names
         case .method:
             firstOnly = true
-            result = AdapterMethod.allCases.map(\.rawValue)
+            result = ConfigDraft.methodNames
         }
         return firstOnly && position > 0 ? [] : result
     }

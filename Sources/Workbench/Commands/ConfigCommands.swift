@@ -6,20 +6,20 @@ enum ConfigCommands {
     static let all: [CommandSpec] = [method, config]
 
     static let method: CommandSpec = CommandSpec(
-        "method", usage: "method lora|adalora", summary: "the PEFT method new adapters use", arguments: ["": .method]
+        "method", usage: "method " + PeftMethods.all.map(\.name).joined(separator: "|"), summary: "the PEFT method new adapters use", arguments: ["": .method]
     ) { controller, invocation in
         let name = try invocation.arguments(0, 1, names: "METHOD").first
         guard let name else {
-            controller.say("method \(controller.draft.method.rawValue)")
+            controller.say("method \(controller.draft.method.name)")
             return
         }
-        guard let method = AdapterMethod(rawValue: name.lowercased()) else {
-            throw CommandError.unknown("method", what: "method", word: name, valid: AdapterMethod.allCases.map(\.rawValue))
+        guard let method = PeftMethods.method(named: name) else {
+            throw CommandError.unknown("method", what: "method", word: name, valid: PeftMethods.all.map(\.name))
         }
         controller.draft.method = method
         let keys = Set(method.fields.map(\.key))
         controller.draft.values = controller.draft.values.filter { keys.contains($0.key) }
-        controller.say("method \(method.rawValue): `config show` lists its fields")
+        controller.say("method \(method.name): `config show` lists its fields")
     }
 
     static let config: CommandSpec = CommandSpec(
@@ -93,19 +93,19 @@ enum ConfigCommands {
         let config = try PeftConfigs.read(contentsOf: file)
         guard let object = try JSONSerialization.jsonObject(with: Data(config.jsonText.utf8)) as? [String: Any] else { return }
         var draft = ConfigDraft()
-        draft.method = config.peftType == .adalora ? .adalora : .lora
+        draft.method = PeftMethods.method(config.peftType) ?? .lora
         for field in draft.method.fields where !["target_modules", "exclude_modules"].contains(field.key) {
             let text = ConfigDraft.jsonText(object[field.key] ?? NSNull())
             if text != field.defaultValue { draft.values[field.key] = text }
         }
         controller.draft = draft
-        controller.rules = TargetRules(config.lora.targetModules, excluding: config.lora.excludeModules)
+        controller.rules = TargetRules(config.targeting.targetModules, excluding: config.targeting.excludeModules)
     }
 
     /// The form as text: every field with its value, `*` where it differs from PEFT's default.
     static func show(_ controller: Controller) -> String {
         let draft = controller.draft
-        var lines = ["\(draft.method.rawValue) config (* changed from PEFT's default):"]
+        var lines = ["\(draft.method.name) config (* changed from PEFT's default):"]
         for field in draft.method.fields {
             let value = displayValue(of: field.key, controller: controller)
             let changed = draft.values[field.key] != nil || (field.key == "target_modules" && !controller.rules.entries.isEmpty)

@@ -51,7 +51,7 @@ enum ModelCommands {
         } else {
             lines.append("adapters: none yet (`adapter new NAME`, or `train` makes one)")
         }
-        lines.append("method \(controller.draft.method.rawValue); " + describeSelection(controller))
+        lines.append("method \(controller.draft.method.name); " + describeSelection(controller))
         lines.append("compute: \(OpenBLASKernel.summary)")
         controller.say(lines.joined(separator: "\n"))
     }

@@ -82,7 +82,7 @@ enum SessionCommands {
         let words = try invocation.arguments(0, 2, names: "COMMAND [SUBCOMMAND], or a config or recipe key")
         if let name = words.first {
             if let field = controller.draft.method.fields.first(where: { $0.key == name }), (try? controller.commands.lookup(name)) == nil {
-                controller.say("\(field.key) (\(controller.draft.method.rawValue) config): \(field.help)\n  default \(field.defaultValue); set with `config set \(field.key) VALUE`")
+                controller.say("\(field.key) (\(controller.draft.method.name) config): \(field.help)\n  default \(field.defaultValue); set with `config set \(field.key) VALUE`")
                 return
             }
             if TrainingSettings.keys.contains(name), (try? controller.commands.lookup(name)) == nil {
@@ -98,7 +98,7 @@ enum SessionCommands {
                 text += "\n  recipe keys: " + TrainingSettings.keys.joined(separator: ", ")
                 text += "\n  now: " + controller.training.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             }
-            if spec.name == "config" { text += "\n  keys (\(controller.draft.method.rawValue)): " + controller.draft.method.fields.map(\.key).joined(separator: ", ") + "; `help KEY` explains one" }
+            if spec.name == "config" { text += "\n  keys (\(controller.draft.method.name)): " + controller.draft.method.fields.map(\.key).joined(separator: ", ") + "; `help KEY` explains one" }
             controller.say(text)
         } else {
             let width = controller.commands.commands.map(\.name.count).max() ?? 8

@@ -6,7 +6,10 @@ import Tuners
 /// method's defaults. It becomes a validated `LoraConfig` with the target rules filled in, and
 /// reports PEFT's validation messages for a value before it is accepted.
 public struct ConfigDraft: Equatable, Sendable {
-    public internal(set) var method = AdapterMethod.lora
+    public internal(set) var method = PeftMethod.lora
+    /// The names of the methods `method` chooses from (every registered one).
+    static var methodNames: [String] { PeftMethods.all.map(\.name) }
+
     /// Values the user set, as JSON text, by key.
     public internal(set) var values: [String: String] = [:]
 
@@ -18,7 +21,7 @@ public struct ConfigDraft: Equatable, Sendable {
     /// The field `key`, or an error with the closest field name.
     func field(_ key: String, command: String) throws -> ConfigField {
         guard let field = method.fields.first(where: { $0.key == key }) else {
-            throw CommandError.unknown(command, what: "\(method.rawValue) config key", word: key, valid: method.fields.map(\.key))
+            throw CommandError.unknown(command, what: "\(method.name) config key", word: key, valid: method.fields.map(\.key))
         }
         return field
     }
@@ -51,12 +54,12 @@ public struct ConfigDraft: Equatable, Sendable {
     /// validates it. Errors name the field.
     func peftConfig(rules: TargetRules, task: ModelTask?, totalStep: Int?) throws -> any PeftConfig {
         var members = values
-        members["peft_type"] = Self.jsonText(method.peftType)
+        members["peft_type"] = Self.jsonText(method.peftType.rawValue)
         if let task, values["task_type"] == nil { members["task_type"] = Self.jsonText(task.rawValue) }
         members["target_modules"] = rules.targetModules.map(Self.jsonText(targets:)) ?? "null"
         members["exclude_modules"] = rules.excludeModules.map(Self.jsonText(targets:)) ?? "null"
         let text = "{" + members.sorted { $0.key < $1.key }.map { "\(Self.jsonText($0.key)): \($0.value)" }.joined(separator: ", ") + "}"
-        let source = "the \(method.rawValue) config"
+        let source = "the \(method.name) config"
         do {
             return try PeftConfigs.read(jsonData: Data(text.utf8), source: source, totalStepIfMissing: totalStep)
         } catch let TunerError.invalidConfig(path, reason) where path == source {

@@ -159,7 +159,7 @@ public struct TargetSelection {
         }
         do {
             let config = try controller.draft.peftConfig(rules: rules ?? controller.rules, task: workspace.model.task, totalStep: controller.training.maxSteps)
-            names = Set(try config.lora.targetedModuleNames(in: workspace.model))
+            names = Set(try config.targetedModuleNames(in: workspace.model))
             problem = nil
         } catch {
             names = []

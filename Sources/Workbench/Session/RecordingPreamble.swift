@@ -10,7 +10,7 @@ enum RecordingPreamble {
         let flag = workspace.isMeta ? " --meta" : workspace.isFromScratch ? " --from-scratch" : ""
         lines.append("load \(CommandWords.quoted(workspace.reference.description))\(flag)")
         if let data = controller.dataSource { lines.append("data load \(CommandWords.quoted(data))") }
-        if controller.draft.method != .lora { lines.append("method \(controller.draft.method.rawValue)") }
+        if controller.draft.method != .lora { lines.append("method \(controller.draft.method.name)") }
         for (key, value) in controller.draft.values.sorted(by: { $0.key < $1.key }) {
             lines.append("config set \(key) \(CommandWords.quoted(value))")
         }

@@ -4,7 +4,7 @@
 enum ConfigPane {
     static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
         let draft = controller.draft
-        grid.box(rect, title: "\(draft.method.rawValue) config · Enter edits, u resets", focused: state.focus == .config)
+        grid.box(rect, title: "\(draft.method.name) config · Enter edits, u resets", focused: state.focus == .config)
         let inner = rect.inner
         let fields = draft.method.fields
         let listHeight = max(1, inner.height - 2)

@@ -51,8 +51,8 @@ enum DetailPane {
         rows.append(("\(module.typeName) · \(module.kind.rawValue)" + (line.shapes.isEmpty ? "" : " · \(line.shapes)"), .text))
         rows.append(("parameters \(ModuleTree.grouped(line.parameterCount))" + (line.repeats > 1 ? " each, \(ModuleTree.grouped(line.parameterCount * line.repeats)) in all" : ""), .text))
         if controller.selection.names.contains(line.path) {
-            if let config = try? controller.draftConfig().lora, let (r, alpha) = try? config.rankAndAlpha(for: line.path) {
-                rows.append(("targeted: r=\(r), lora_alpha=\(LinePlot.label(alpha)), scaling \(LinePlot.label(config.scaling(r: r, alpha: alpha)))", .target))
+            if let config = try? controller.draftConfig(), let settings = try? config.moduleSummary(for: line.path) {
+                rows.append(("targeted: \(settings)", .target))
             } else {
                 rows.append(("targeted", .target))
             }
