@@ -46,33 +46,33 @@ import Testing
     }
 
     @Test func unsupportedModelTypeIsNamed() {
-        let data = TokenizerFixtures.minimalTokenizerJSON(model: #"{"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0.0]]}"#)
+        let data = TokenizerFixtures.minimalTokenizerJSON(model: #"{"type": "WordLevel", "unk_token": "<unk>", "vocab": {"<unk>": 0}}"#)
         do {
-            _ = try Tokenizer(jsonData: data, sourceName: "unigram.json")
-            Issue.record("a Unigram model was accepted")
+            _ = try Tokenizer(jsonData: data, sourceName: "wordlevel.json")
+            Issue.record("a WordLevel model was accepted")
         } catch {
             guard case let .unsupported(path, field, reason)? = error as? TokenizerError else {
                 Issue.record("unexpected error \(error)")
                 return
             }
-            #expect(path == "unigram.json")
+            #expect(path == "wordlevel.json")
             #expect(field == "model.type")
-            #expect(reason.contains("Unigram"))
+            #expect(reason.contains("WordLevel"))
         }
     }
 
     @Test func unknownNormalizerIsNamed() {
-        let data = TokenizerFixtures.minimalTokenizerJSON(model: wordPieceModel, normalizer: #"{"type": "NFKC"}"#)
+        let data = TokenizerFixtures.minimalTokenizerJSON(model: wordPieceModel, normalizer: #"{"type": "Precompiled", "precompiled_charsmap": ""}"#)
         do {
             _ = try Tokenizer(jsonData: data)
-            Issue.record("an NFKC normalizer was accepted")
+            Issue.record("a Precompiled normalizer was accepted")
         } catch {
             guard case let .unsupported(_, field, reason)? = error as? TokenizerError else {
                 Issue.record("unexpected error \(error)")
                 return
             }
             #expect(field == "normalizer.type")
-            #expect(reason.contains("NFKC"))
+            #expect(reason.contains("Precompiled"))
         }
     }
 

@@ -18,9 +18,8 @@ struct WordPieceDecoder: TokenDecoder {
         cleanup = try fields.bool("cleanup", default: true)
     }
 
-    func decode(_ tokens: [String]) -> String {
-        var text = ""
-        for (index, token) in tokens.enumerated() {
+    func decodeChain(_ tokens: [String]) -> [String] {
+        tokens.enumerated().map { index, token in
             var piece = token
             if index > 0 {
                 if piece.unicodeScalars.starts(with: prefix.unicodeScalars) {
@@ -34,8 +33,7 @@ struct WordPieceDecoder: TokenDecoder {
                     piece = piece.replacingOccurrences(of: target, with: replacement, options: .literal)
                 }
             }
-            text += piece
+            return piece
         }
-        return text
     }
 }

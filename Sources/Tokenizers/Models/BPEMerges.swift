@@ -13,7 +13,8 @@ struct BPEMerge {
 /// Reading the `merges` list of a BPE model, given either as `"a b"` strings or as `["a", "b"]`
 /// pairs (newer files).
 enum BPEMerges {
-    static func read(from fields: JSONFields, vocabulary: [ExactString: Int]) throws -> [BPEPair: BPEMerge] {
+    /// With a continuing-subword prefix, the merged token is `a` followed by `b` without its prefix.
+    static func read(from fields: JSONFields, vocabulary: [ExactString: Int], continuingPrefix: String = "") throws -> [BPEPair: BPEMerge] {
         let list = fields.isNull("merges") ? [] : try fields.array("merges")
         var merges: [BPEPair: BPEMerge] = [:]
         merges.reserveCapacity(list.count)
@@ -31,7 +32,9 @@ enum BPEMerges {
             guard parts.count == 2 else { throw fields.invalid(key, "a merge joins exactly two tokens") }
             let left = try Vocabulary.requiredId(of: parts[0], in: vocabulary, fields: fields, key: key)
             let right = try Vocabulary.requiredId(of: parts[1], in: vocabulary, fields: fields, key: key)
-            let merged = try Vocabulary.requiredId(of: parts[0] + parts[1], in: vocabulary, fields: fields, key: key)
+            let second = !continuingPrefix.isEmpty && parts[1].unicodeScalars.starts(with: continuingPrefix.unicodeScalars)
+                ? String(parts[1].unicodeScalars.dropFirst(continuingPrefix.unicodeScalars.count)) : parts[1]
+            let merged = try Vocabulary.requiredId(of: parts[0] + second, in: vocabulary, fields: fields, key: key)
             merges[BPEPair(left: left, right: right)] = BPEMerge(rank: rank, mergedId: merged)
         }
         return merges

@@ -6,25 +6,25 @@ struct BPEModel: TokenModel {
     private let merges: [BPEPair: BPEMerge]
     private let fuseUnknown: Bool
     private let ignoreMerges: Bool
+    private let byteFallback: Bool
+    /// Put before every character of a word but the first (`##` in some files).
+    private let continuingPrefix: String
+    /// Put after the last character of a word (`</w>` in some files).
+    private let endOfWordSuffix: String
+    /// The id of each byte's `<0xXX>` piece, where the vocabulary has one.
+    private let byteIds: [Int?]
     /// The ids of the single-character tokens, the symbols every word starts from.
     private let characterIds: [Unicode.Scalar: Int]
-    private let cache = BPEWordCache()
+    private let cache = WordCache()
 
     init(fields: JSONFields) throws {
-        if let dropout = try fields.optionalDouble("dropout"), dropout > 0 {
-            throw fields.unsupported("dropout", "BPE dropout is not supported")
-        }
-        if try fields.bool("byte_fallback", default: false) {
-            throw fields.unsupported("byte_fallback", "BPE byte fallback is not supported")
-        }
-        for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let affix = try fields.optionalString(key), !affix.isEmpty {
-                throw fields.unsupported(key, "BPE with a \(key) is not supported")
-            }
-        }
+        // `dropout` only randomises training-time encodings; inference ignores it.
+        byteFallback = try fields.bool("byte_fallback", default: false)
+        continuingPrefix = try fields.optionalString("continuing_subword_prefix") ?? ""
+        endOfWordSuffix = try fields.optionalString("end_of_word_suffix") ?? ""
         let vocabulary = try Vocabulary.read(from: fields)
         self.vocabulary = vocabulary
-        merges = try BPEMerges.read(from: fields, vocabulary: vocabulary)
+        merges = try BPEMerges.read(from: fields, vocabulary: vocabulary, continuingPrefix: continuingPrefix)
         unknownTokenId = try fields.optionalString("unk_token").map {
             try Vocabulary.requiredId(of: $0, in: vocabulary, fields: fields, key: "unk_token")
         }
@@ -36,6 +36,13 @@ struct BPEModel: TokenModel {
             if scalars.count == 1, let scalar = scalars.first { characterIds[scalar] = id }
         }
         self.characterIds = characterIds
+        byteIds = (0..<256).map { vocabulary[ExactString(Self.byteToken($0))] }
+    }
+
+    /// The byte-fallback piece of `byte`: `<0x41>` (upper-case hex, as the crate spells it).
+    static func byteToken(_ byte: Int) -> String {
+        let hex = String(byte, radix: 16, uppercase: true)
+        return "<0x" + (hex.count == 1 ? "0" + hex : hex) + ">"
     }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {
@@ -51,25 +58,59 @@ struct BPEModel: TokenModel {
         return tokens
     }
 
-    /// One symbol per character; characters outside the vocabulary become the unknown token
-    /// (consecutive ones fused into one if `fuse_unk`), or are dropped if there is none.
+    /// One symbol per character, as the crate's `merge_word` starts: a character outside the
+    /// vocabulary becomes its `<0xXX>` byte pieces with `byte_fallback` (when all exist), else
+    /// the unknown token (consecutive ones fused into one with `fuse_unk`), or is dropped if there
+    /// is none. A pending unknown token is written when the next known character comes, so byte
+    /// pieces in between go before it, as in the crate.
     private func initialSymbols(of word: [Unicode.Scalar]) -> [ModelToken] {
         var symbols: [ModelToken] = []
-        var previousWasUnknown = false
+        var pendingUnknown: Range<Int>?
         for (index, scalar) in word.enumerated() {
-            if let id = characterIds[scalar] {
-                symbols.append(ModelToken(id: id, range: index..<(index + 1)))
-                previousWasUnknown = false
-            } else if let unknownId = unknownTokenId {
-                if fuseUnknown && previousWasUnknown, let last = symbols.popLast() {
-                    symbols.append(ModelToken(id: unknownId, range: last.range.lowerBound..<(index + 1)))
-                } else {
-                    symbols.append(ModelToken(id: unknownId, range: index..<(index + 1)))
+            let range = index..<(index + 1)
+            if let id = characterId(scalar, isFirst: index == 0, isLast: index == word.count - 1) {
+                if let unknown = pendingUnknown, let unknownId = unknownTokenId {
+                    symbols.append(ModelToken(id: unknownId, range: unknown))
+                    pendingUnknown = nil
                 }
-                previousWasUnknown = true
+                symbols.append(ModelToken(id: id, range: range))
+                continue
             }
+            if byteFallback {
+                var bytes: [Int] = []
+                UTF8.encode(scalar) { bytes.append(Int($0)) }
+                let ids = bytes.compactMap { byteIds[$0] }
+                if ids.count == bytes.count {
+                    symbols.append(contentsOf: ids.map { ModelToken(id: $0, range: range) })
+                    continue
+                }
+            }
+            guard let unknownId = unknownTokenId else { continue }
+            if let unknown = pendingUnknown {
+                if fuseUnknown {
+                    pendingUnknown = unknown.lowerBound..<range.upperBound
+                    continue
+                }
+                symbols.append(ModelToken(id: unknownId, range: unknown))
+            }
+            pendingUnknown = range
+        }
+        if let unknown = pendingUnknown, let unknownId = unknownTokenId {
+            symbols.append(ModelToken(id: unknownId, range: unknown))
         }
         return symbols
+    }
+
+    /// The id of the token of one character of a word, with the continuing prefix and the
+    /// end-of-word suffix as they apply.
+    private func characterId(_ scalar: Unicode.Scalar, isFirst: Bool, isLast: Bool) -> Int? {
+        let prefix = isFirst ? "" : continuingPrefix
+        let suffix = isLast ? endOfWordSuffix : ""
+        if prefix.isEmpty && suffix.isEmpty { return characterIds[scalar] }
+        var token = prefix
+        token.unicodeScalars.append(scalar)
+        token += suffix
+        return vocabulary[ExactString(token)]
     }
 
     /// Applies the merges to `symbols`, lowest rank first and leftmost among equal ranks, as the

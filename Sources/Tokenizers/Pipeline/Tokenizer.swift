@@ -1,8 +1,10 @@
 import Foundation
 
 /// A tokenizer read from a `tokenizer.json` as the Hugging Face `tokenizers` library writes it:
-/// WordPiece (BERT) or byte-level BPE (GPT-2). It encodes text to token ids with offsets into the
-/// text and decodes ids back to text, giving the same results as the library.
+/// BPE (byte-level as GPT-2, Llama-3 and Qwen, or SentencePiece-style with byte fallback),
+/// Unigram (T5) or WordPiece (BERT), with the normalizers, pre-tokenizers, post-processors and
+/// decoders those families use. It encodes text to token ids with offsets into the text and
+/// decodes ids back to text, giving the same results as the library.
 ///
 /// Encoding runs the library's pipeline: added tokens are matched first, the text between them is
 /// normalized, split into words and tokenized by the model, and the post-processor adds the
@@ -77,10 +79,43 @@ public final class Tokenizer: @unchecked Sendable {
                                           paddingToken: paddingToken)
     }
 
-    /// Tokenizes `text`. With `addSpecialTokens` the post-processor adds its tokens (BERT's
-    /// `[CLS]` and `[SEP]`). With `maxLength`, the text's tokens are cut so that the result, special
-    /// tokens included, has at most `maxLength` tokens (the special tokens are always kept).
-    public func encode(_ text: String, addSpecialTokens: Bool = true, maxLength: Int? = nil) -> Encoding {
+    /// Tokenizes `text`, or the pair `text`, `pair`. With `addSpecialTokens` the post-processor
+    /// adds its tokens (BERT's `[CLS]` and `[SEP]`, Llama's `<|begin_of_text|>`). With `maxLength`,
+    /// the texts' tokens are cut first so that the result, special tokens included, has at most
+    /// `maxLength` tokens (the crate's `longest_first` truncation, from the right: a token at a
+    /// time from the longer text, from the second when both are as long).
+    public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true, maxLength: Int? = nil) -> Encoding {
+        var encodings = [encodeSequence(text, index: 0)]
+        if let pair { encodings.append(encodeSequence(pair, index: 1)) }
+        if let maxLength {
+            let reserved = addSpecialTokens ? postProcessor?.addedTokenCount(isPair: pair != nil) ?? 0 : 0
+            Self.truncate(&encodings, to: max(0, maxLength - reserved))
+        }
+        let processed = postProcessor?.process(encodings, addSpecialTokens: addSpecialTokens) ?? encodings
+        var result = Encoding()
+        for encoding in processed { result.append(contentsOf: encoding) }
+        return result
+    }
+
+    /// Removes tokens from the end of the longer sequence (the second if they are as long) until
+    /// all fit in `maxCount`.
+    private static func truncate(_ encodings: inout [Encoding], to maxCount: Int) {
+        guard encodings.count == 2 else {
+            encodings[0].truncate(to: maxCount)
+            return
+        }
+        var first = encodings[0].count
+        var second = encodings[1].count
+        while first + second > maxCount {
+            if first > second { first -= 1 } else { second -= 1 }
+        }
+        encodings[0].truncate(to: first)
+        encodings[1].truncate(to: second)
+    }
+
+    /// One text through the pipeline, before post-processing; its tokens carry type id and
+    /// sequence id `index`.
+    private func encodeSequence(_ text: String, index: Int) -> Encoding {
         let original = Array(text.unicodeScalars)
         var encoding = Encoding()
         for segment in addedVocabulary.originalTextMatcher.split(original) {
@@ -93,11 +128,8 @@ public final class Tokenizer: @unchecked Sendable {
                 appendNormalizedSegment(normalized, to: &encoding)
             }
         }
-        if let maxLength {
-            let reserved = addSpecialTokens ? postProcessor?.addedTokenCount ?? 0 : 0
-            encoding.truncate(to: max(0, maxLength - reserved))
-        }
-        return postProcessor?.process(encoding, addSpecialTokens: addSpecialTokens) ?? encoding
+        encoding.assign(typeId: index, sequenceId: index)
+        return encoding
     }
 
     /// Matches the normalized added tokens in `text`, then splits and tokenizes the rest.
@@ -111,7 +143,7 @@ public final class Tokenizer: @unchecked Sendable {
                 let words = preTokenizer?.split(text.slice(range)) ?? [text.slice(range)]
                 for word in words where !word.isEmpty {
                     for token in model.tokenize(word.scalars) {
-                        encoding.append(id: token.id, token: modelTokenById[token.id] ?? "",
+                        encoding.append(id: token.id, token: token.value ?? modelTokenById[token.id] ?? "",
                                         offsets: word.originalRange(of: token.range))
                     }
                 }
@@ -125,7 +157,8 @@ public final class Tokenizer: @unchecked Sendable {
         let tokens = ids.compactMap(token(forId:)).filter {
             !skipSpecialTokens || !addedVocabulary.specialContents.contains(ExactString($0))
         }
-        return decoder?.decode(tokens) ?? tokens.joined(separator: " ")
+        guard let decoder else { return tokens.joined(separator: " ") }
+        return decoder.decodeChain(tokens).joined()
     }
 
     /// The id of `token`, an added token or a token of the model's vocabulary.

@@ -1,11 +1,27 @@
 /// Chooses the implementation of each pipeline stage from its section of `tokenizer.json`, and
-/// names what is not supported.
+/// names what is not supported, with the file and the field.
 enum TokenizerComponents {
+    static let normalizers = ["BertNormalizer", "NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents", "Prepend", "Replace", "Strip", "Sequence"]
+    static let preTokenizers = ["BertPreTokenizer", "ByteLevel", "Split", "Metaspace", "Digits", "Punctuation", "Whitespace", "WhitespaceSplit", "Sequence"]
+    static let models = ["BPE", "Unigram", "WordPiece"]
+    static let postProcessors = ["TemplateProcessing", "BertProcessing", "RobertaProcessing", "ByteLevel", "Sequence"]
+    static let decoders = ["ByteLevel", "ByteFallback", "Fuse", "Strip", "Replace", "Metaspace", "WordPiece", "BPEDecoder", "Sequence"]
+
     static func normalizer(_ fields: JSONFields?) throws -> TextNormalizer? {
         guard let fields else { return nil }
         switch try fields.componentType() {
         case "BertNormalizer": return try BertNormalizer(fields: fields)
-        case let other: throw fields.unsupported("type", "normalizer \"\(other)\" is not supported (supported: BertNormalizer, null)")
+        case "NFC": return UnicodeNormalizer(form: .nfc)
+        case "NFD": return UnicodeNormalizer(form: .nfd)
+        case "NFKC": return UnicodeNormalizer(form: .nfkc)
+        case "NFKD": return UnicodeNormalizer(form: .nfkd)
+        case "Lowercase": return LowercaseNormalizer()
+        case "StripAccents": return StripAccentsNormalizer()
+        case "Prepend": return try PrependNormalizer(fields: fields)
+        case "Replace": return try ReplaceNormalizer(fields: fields)
+        case "Strip": return try StripNormalizer(fields: fields)
+        case "Sequence": return SequenceNormalizer(normalizers: try fields.arrayOfFields("normalizers").compactMap(normalizer))
+        case let other: throw unsupported(fields, "normalizer", other, normalizers)
         }
     }
 
@@ -14,8 +30,14 @@ enum TokenizerComponents {
         switch try fields.componentType() {
         case "BertPreTokenizer": return BertPreTokenizer()
         case "ByteLevel": return try ByteLevelPreTokenizer(fields: fields)
-        case let other:
-            throw fields.unsupported("type", "pre-tokenizer \"\(other)\" is not supported (supported: BertPreTokenizer, ByteLevel, null)")
+        case "Split": return try SplitPreTokenizer(fields: fields)
+        case "Metaspace": return try MetaspacePreTokenizer(fields: fields)
+        case "Digits": return try DigitsPreTokenizer(fields: fields)
+        case "Punctuation": return try PunctuationPreTokenizer(fields: fields)
+        case "Whitespace": return WhitespacePreTokenizer()
+        case "WhitespaceSplit": return WhitespaceSplitPreTokenizer()
+        case "Sequence": return SequencePreTokenizer(preTokenizers: try fields.arrayOfFields("pretokenizers").compactMap(preTokenizer))
+        case let other: throw unsupported(fields, "pre-tokenizer", other, preTokenizers)
         }
     }
 
@@ -23,7 +45,8 @@ enum TokenizerComponents {
         switch try modelType(fields) {
         case "WordPiece": return try WordPieceModel(fields: fields)
         case "BPE": return try BPEModel(fields: fields)
-        case let other: throw fields.unsupported("type", "model type \"\(other)\" is not supported (supported: WordPiece, BPE)")
+        case "Unigram": return try UnigramModel(fields: fields)
+        case let other: throw unsupported(fields, "model", other, models)
         }
     }
 
@@ -32,7 +55,8 @@ enum TokenizerComponents {
         if let type = try fields.optionalString("type") { return type }
         if !fields.isNull("merges") { return "BPE" }
         if !fields.isNull("max_input_chars_per_word") { return "WordPiece" }
-        throw fields.invalid("type", "the model has no type and is neither a WordPiece nor a BPE model")
+        if !fields.isNull("unk_id") { return "Unigram" }
+        throw fields.invalid("type", "the model has no type and is neither a WordPiece, a BPE nor a Unigram model")
     }
 
     static func postProcessor(_ fields: JSONFields?) throws -> PostProcessor? {
@@ -40,9 +64,10 @@ enum TokenizerComponents {
         switch try fields.componentType() {
         case "TemplateProcessing": return try TemplatePostProcessor(templateFields: fields)
         case "BertProcessing": return try TemplatePostProcessor(bertFields: fields)
+        case "RobertaProcessing": return try RobertaPostProcessor(fields: fields)
         case "ByteLevel": return try ByteLevelPostProcessor(fields: fields)
-        case let other:
-            throw fields.unsupported("type", "post-processor \"\(other)\" is not supported (supported: TemplateProcessing, BertProcessing, ByteLevel, null)")
+        case "Sequence": return SequencePostProcessor(processors: try fields.arrayOfFields("processors").compactMap(postProcessor))
+        case let other: throw unsupported(fields, "post-processor", other, postProcessors)
         }
     }
 
@@ -51,7 +76,18 @@ enum TokenizerComponents {
         switch try fields.componentType() {
         case "WordPiece": return try WordPieceDecoder(fields: fields)
         case "ByteLevel": return ByteLevelDecoder()
-        case let other: throw fields.unsupported("type", "decoder \"\(other)\" is not supported (supported: WordPiece, ByteLevel, null)")
+        case "ByteFallback": return ByteFallbackDecoder()
+        case "Fuse": return FuseDecoder()
+        case "Strip": return try StripDecoder(fields: fields)
+        case "Replace": return ReplaceDecoder(replace: try ReplaceNormalizer(fields: fields))
+        case "Metaspace": return try MetaspaceDecoder(fields: fields)
+        case "BPEDecoder": return try BPESuffixDecoder(fields: fields)
+        case "Sequence": return SequenceDecoder(decoders: try fields.arrayOfFields("decoders").compactMap(decoder))
+        case let other: throw unsupported(fields, "decoder", other, decoders)
         }
+    }
+
+    private static func unsupported(_ fields: JSONFields, _ stage: String, _ name: String, _ supported: [String]) -> TokenizerError {
+        fields.unsupported("type", "\(stage) \"\(name)\" is not supported (supported: \(supported.joined(separator: ", ")))")
     }
 }

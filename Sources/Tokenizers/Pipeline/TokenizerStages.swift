@@ -11,13 +11,16 @@ protocol PreTokenizer {
     func split(_ text: NormalizedText) -> [NormalizedText]
 }
 
-/// One vocabulary token found by a model inside a word: its id and the scalars of the word it covers.
+/// One vocabulary token found by a model inside a word: its id, the scalars of the word it
+/// covers, and its string where that is not the vocabulary's spelling of the id (Unigram gives an
+/// unknown piece as the text it covers).
 struct ModelToken {
     let id: Int
     let range: Range<Int>
+    var value: String? = nil
 }
 
-/// Maps one word to vocabulary tokens (WordPiece, BPE).
+/// Maps one word to vocabulary tokens (WordPiece, BPE, Unigram).
 protocol TokenModel {
     /// Every token string of the model with its id.
     var vocabulary: [ExactString: Int] { get }
@@ -26,14 +29,17 @@ protocol TokenModel {
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken]
 }
 
-/// Finishes an encoding: adds the special tokens around the sequence and adjusts offsets.
+/// Finishes an encoding: adds the special tokens around the sequence or pair of sequences, sets
+/// their type ids and adjusts offsets.
 protocol PostProcessor {
-    /// How many tokens `process` adds to a single sequence when asked for special tokens.
-    var addedTokenCount: Int { get }
-    func process(_ encoding: Encoding, addSpecialTokens: Bool) -> Encoding
+    /// How many tokens `process` adds to one sequence (`isPair` false) or a pair.
+    func addedTokenCount(isPair: Bool) -> Int
+    /// The sequences (one, or a pair), each processed; the caller concatenates them.
+    func process(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding]
 }
 
-/// Turns a sequence of token strings back into text.
+/// Turns a sequence of token strings back into text: each decoder rewrites the list of strings
+/// (the crate's `decode_chain`), and the final strings are concatenated.
 protocol TokenDecoder {
-    func decode(_ tokens: [String]) -> String
+    func decodeChain(_ tokens: [String]) -> [String]
 }

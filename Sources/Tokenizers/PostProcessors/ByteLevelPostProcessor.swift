@@ -4,15 +4,20 @@ struct ByteLevelPostProcessor: PostProcessor {
     let trimOffsets: Bool
     let addPrefixSpace: Bool
 
-    var addedTokenCount: Int { 0 }
-
     init(fields: JSONFields) throws {
         trimOffsets = try fields.bool("trim_offsets", default: true)
         addPrefixSpace = try fields.bool("add_prefix_space", default: true)
     }
 
-    func process(_ encoding: Encoding, addSpecialTokens: Bool) -> Encoding {
-        guard trimOffsets else { return encoding }
+    func addedTokenCount(isPair: Bool) -> Int { 0 }
+
+    func process(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding] {
+        guard trimOffsets else { return encodings }
+        return encodings.map { Self.trimmingOffsets($0, addPrefixSpace: addPrefixSpace) }
+    }
+
+    /// The crate's `process_offsets`: each token's offsets without its leading and trailing spaces.
+    static func trimmingOffsets(_ encoding: Encoding, addPrefixSpace: Bool) -> Encoding {
         let space = ByteLevelAlphabet.scalarForByte[Int(UInt8(ascii: " "))]
         let isSpace: (Unicode.Scalar) -> Bool = { $0 == space || $0.isTokenizerWhitespace }
         var result = encoding

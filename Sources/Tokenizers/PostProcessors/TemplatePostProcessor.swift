@@ -1,72 +1,95 @@
-/// The post-processor that puts special tokens around the sequence, e.g. BERT's `[CLS] $A [SEP]`.
-/// Reads both `TemplateProcessing` (its `single` template) and `BertProcessing`.
+/// The post-processor that lays out the special tokens and the sequences by a template:
+/// `TemplateProcessing` (its `single` and `pair` templates), and `BertProcessing`
+/// (`[CLS] $A [SEP]`, pair `[CLS] $A [SEP] $B [SEP]`). Every piece sets its type id.
 struct TemplatePostProcessor: PostProcessor {
-    /// One element of the template: the tokenized sequence, or special tokens to insert.
-    enum Element {
-        case sequence
-        case special(ids: [Int], tokens: [String])
+    /// One element of a template: sequence A (0) or B (1), or special tokens to insert.
+    enum Piece {
+        case sequence(index: Int, typeId: Int)
+        case special(ids: [Int], tokens: [String], typeId: Int)
     }
 
-    let template: [Element]
+    let single: [Piece]
+    let pair: [Piece]
 
-    var addedTokenCount: Int {
-        template.reduce(0) { total, element in
-            if case let .special(ids, _) = element { return total + ids.count }
+    func addedTokenCount(isPair: Bool) -> Int {
+        (isPair ? pair : single).reduce(0) { total, piece in
+            if case let .special(ids, _, _) = piece { return total + ids.count }
             return total
         }
     }
 
-    /// `TemplateProcessing`: `single` lists `{"Sequence": {"id": "A"}}` and
-    /// `{"SpecialToken": {"id": name}}` items; `special_tokens` gives each name's ids and tokens.
+    /// `TemplateProcessing`: `single` and `pair` list `{"Sequence": {"id": "A", "type_id": 0}}` and
+    /// `{"SpecialToken": {"id": name, "type_id": 0}}` items; `special_tokens` gives each name's ids
+    /// and tokens.
     init(templateFields fields: JSONFields) throws {
         let specialTokens = try fields.fields("special_tokens")
-        template = try fields.arrayOfFields("single").map { item in
-            if let sequence = try item.optionalFields("Sequence") {
-                guard try sequence.string("id") == "A" else {
-                    throw sequence.invalid("id", "a single-sequence template can only hold sequence A")
+        func template(_ key: String) throws -> [Piece] {
+            try fields.arrayOfFields(key).map { item in
+                if let sequence = try item.optionalFields("Sequence") {
+                    let typeId = try sequence.optionalInt("type_id") ?? 0
+                    switch try sequence.string("id") {
+                    case "A": return .sequence(index: 0, typeId: typeId)
+                    case "B": return .sequence(index: 1, typeId: typeId)
+                    case let other: throw sequence.invalid("id", "a template sequence is A or B, not \"\(other)\"")
+                    }
                 }
-                return .sequence
+                let token = try item.fields("SpecialToken")
+                let name = try token.string("id")
+                guard let special = try specialTokens.optionalFields(name) else {
+                    throw token.invalid("id", "special token \"\(name)\" is not in special_tokens")
+                }
+                let ids = try special.array("ids").map { element -> Int in
+                    guard let id = element as? Int else { throw special.invalid("ids", "expected integers") }
+                    return id
+                }
+                let tokens = try special.array("tokens").map { element -> String in
+                    guard let token = element as? String else { throw special.invalid("tokens", "expected strings") }
+                    return token
+                }
+                guard ids.count == tokens.count else {
+                    throw special.invalid("ids", "ids and tokens differ in length")
+                }
+                return .special(ids: ids, tokens: tokens, typeId: try token.optionalInt("type_id") ?? 0)
             }
-            let name = try item.fields("SpecialToken").string("id")
-            let special = try specialTokens.fields(name)
-            let ids = try special.array("ids").map { element -> Int in
-                guard let id = element as? Int else { throw special.invalid("ids", "expected integers") }
-                return id
-            }
-            let tokens = try special.array("tokens").map { element -> String in
-                guard let token = element as? String else { throw special.invalid("tokens", "expected strings") }
-                return token
-            }
-            guard ids.count == tokens.count else {
-                throw special.invalid("ids", "ids and tokens differ in length")
-            }
-            return .special(ids: ids, tokens: tokens)
         }
+        single = try template("single")
+        pair = fields.isNull("pair") ? single + [.sequence(index: 1, typeId: 1)] : try template("pair")
     }
 
-    /// `BertProcessing`: `cls` and `sep` are `[token, id]` pairs, giving `cls $A sep`.
+    /// `BertProcessing`: `cls` and `sep` are `[token, id]` pairs.
     init(bertFields fields: JSONFields) throws {
-        func special(_ key: String) throws -> Element {
-            let pair = try fields.array(key)
-            guard pair.count == 2, let token = pair[0] as? String, let id = pair[1] as? Int else {
-                throw fields.invalid(key, "expected [token, id]")
-            }
-            return .special(ids: [id], tokens: [token])
-        }
-        template = [try special("cls"), .sequence, try special("sep")]
+        let cls = try Self.tokenPair(fields, "cls")
+        let sep = try Self.tokenPair(fields, "sep")
+        single = [.special(ids: [cls.id], tokens: [cls.token], typeId: 0), .sequence(index: 0, typeId: 0),
+                  .special(ids: [sep.id], tokens: [sep.token], typeId: 0)]
+        pair = single + [.sequence(index: 1, typeId: 1), .special(ids: [sep.id], tokens: [sep.token], typeId: 1)]
     }
 
-    func process(_ encoding: Encoding, addSpecialTokens: Bool) -> Encoding {
-        guard addSpecialTokens else { return encoding }
+    /// A `[token, id]` field of BertProcessing and RobertaProcessing.
+    static func tokenPair(_ fields: JSONFields, _ key: String) throws -> (token: String, id: Int) {
+        let pair = try fields.array(key)
+        guard pair.count == 2, let token = pair[0] as? String, let id = pair[1] as? Int else {
+            throw fields.invalid(key, "expected [token, id]")
+        }
+        return (token, id)
+    }
+
+    func process(_ encodings: [Encoding], addSpecialTokens: Bool) -> [Encoding] {
         var result = Encoding()
-        for element in template {
-            switch element {
-            case .sequence:
-                result.append(contentsOf: encoding)
-            case let .special(ids, tokens):
-                for (id, token) in zip(ids, tokens) { result.append(id: id, token: token, offsets: 0..<0) }
+        for piece in encodings.count > 1 ? pair : single {
+            switch piece {
+            case let .sequence(index, typeId):
+                guard index < encodings.count else { continue }
+                var sequence = encodings[index]
+                sequence.assign(typeId: typeId, sequenceId: index)
+                result.append(contentsOf: sequence)
+            case let .special(ids, tokens, typeId):
+                guard addSpecialTokens else { continue }
+                for (id, token) in zip(ids, tokens) {
+                    result.append(id: id, token: token, offsets: 0..<0, typeId: typeId, sequenceId: nil)
+                }
             }
         }
-        return result
+        return [result]
     }
 }

@@ -11,7 +11,7 @@ struct ByteLevelPreTokenizer: PreTokenizer {
 
     func split(_ text: NormalizedText) -> [NormalizedText] {
         var text = text
-        if addPrefixSpace && text.scalars.first != " " { text.prepend(" ") }
+        if addPrefixSpace && text.scalars.first != " " { text.prepend([" "]) }
         let pieces = useRegex ? GPT2SplitPattern.pieces(of: text.scalars) : [0..<text.count]
         return pieces.map { ByteLevelAlphabet.encode(text.slice($0)) }
     }

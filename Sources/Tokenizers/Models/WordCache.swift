@@ -1,8 +1,8 @@
 import Foundation
 
-/// A thread-safe memo of BPE results per word, so each distinct word of a corpus is merged once.
+/// A thread-safe memo of a model's tokens per word (BPE, Unigram), so each distinct word of a corpus is merged once.
 /// Long words are not kept, and the memo stops growing at `capacity` words.
-final class BPEWordCache: @unchecked Sendable {
+final class WordCache: @unchecked Sendable {
     static let maxWordLength = 256
 
     private let capacity: Int

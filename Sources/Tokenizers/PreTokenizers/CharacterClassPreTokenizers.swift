@@ -1,0 +1,75 @@
+/// The ranges of the single scalars of `text` that satisfy `predicate`: the matches of a
+/// character-class pattern, as the crate finds them (one match per character).
+private func scalarMatches(in text: NormalizedText, where predicate: (Unicode.Scalar) -> Bool) -> [Range<Int>] {
+    text.scalars.indices.filter { predicate(text.scalars[$0]) }.map { $0..<($0 + 1) }
+}
+
+/// `Digits`: numeric characters apart from the rest, each on its own with `individual_digits`,
+/// else in runs.
+struct DigitsPreTokenizer: PreTokenizer {
+    let individualDigits: Bool
+
+    init(fields: JSONFields) throws {
+        individualDigits = try fields.bool("individual_digits", default: false)
+    }
+
+    func split(_ text: NormalizedText) -> [NormalizedText] {
+        let behavior: SplitBehavior = individualDigits ? .isolated : .contiguous
+        return behavior.split(text, at: scalarMatches(in: text, where: \.isNumber))
+    }
+}
+
+/// `Punctuation`: every punctuation character (ASCII punctuation or Unicode P*) split off as
+/// `behavior` says (isolated by default).
+struct PunctuationPreTokenizer: PreTokenizer {
+    let behavior: SplitBehavior
+
+    init(fields: JSONFields) throws {
+        behavior = fields.isNull("behavior") ? .isolated : try SplitBehavior(fields: fields)
+    }
+
+    func split(_ text: NormalizedText) -> [NormalizedText] {
+        behavior.split(text, at: scalarMatches(in: text, where: \.isBertPunctuation))
+    }
+}
+
+/// `WhitespaceSplit`: splits on whitespace, which is dropped.
+struct WhitespaceSplitPreTokenizer: PreTokenizer {
+    func split(_ text: NormalizedText) -> [NormalizedText] {
+        SplitBehavior.removed.split(text, at: scalarMatches(in: text, where: \.isTokenizerWhitespace))
+    }
+}
+
+/// `Whitespace`: the matches of `\w+|[^\w\s]+` (runs of word characters and runs of other
+/// non-space characters); whitespace is dropped.
+struct WhitespacePreTokenizer: PreTokenizer {
+    func split(_ text: NormalizedText) -> [NormalizedText] {
+        var runs: [Range<Int>] = []
+        let scalars = text.scalars
+        var start = 0
+        while start < scalars.count {
+            let first = scalars[start]
+            if first.isTokenizerWhitespace {
+                start += 1
+                continue
+            }
+            let isWord = first.isWordCharacter
+            var end = start + 1
+            while end < scalars.count && scalars[end].isWordCharacter == isWord && (isWord || !scalars[end].isTokenizerWhitespace) {
+                end += 1
+            }
+            runs.append(start..<end)
+            start = end
+        }
+        return SplitBehavior.removed.split(text, at: runs, invert: true)
+    }
+}
+
+/// `Sequence`: each pre-tokenizer splits every piece the previous one made.
+struct SequencePreTokenizer: PreTokenizer {
+    let preTokenizers: [PreTokenizer]
+
+    func split(_ text: NormalizedText) -> [NormalizedText] {
+        preTokenizers.reduce([text]) { pieces, preTokenizer in pieces.flatMap(preTokenizer.split) }
+    }
+}

@@ -1,0 +1,17 @@
+/// `Split`: splits at the matches of a literal or a regex, treating them as `behavior` says;
+/// `invert` makes the matches the pieces and the text between them the delimiters.
+struct SplitPreTokenizer: PreTokenizer {
+    let pattern: SplitPattern
+    let behavior: SplitBehavior
+    let invert: Bool
+
+    init(fields: JSONFields) throws {
+        pattern = try SplitPattern(fields: fields)
+        behavior = try SplitBehavior(fields: fields)
+        invert = try fields.bool("invert", default: false)
+    }
+
+    func split(_ text: NormalizedText) -> [NormalizedText] {
+        behavior.split(text, at: pattern.matches(in: text.scalars), invert: invert)
+    }
+}
