@@ -9,14 +9,14 @@ public struct BertConfig {
     public var initializerRange: Float
 
     public init(_ c: ConfigReader) throws {
-        vocabularySize = try c.int("vocab_size", default: 30522)
-        width = try c.int("hidden_size", default: 768)
-        layers = try c.int("num_hidden_layers", default: 12)
-        heads = try c.int("num_attention_heads", default: 12)
-        intermediate = try c.int("intermediate_size", default: 3072)
-        maxPositions = try c.int("max_position_embeddings", default: 512)
-        typeVocabularySize = try c.int("type_vocab_size", default: 2)
-        labels = try c.optionalInt("num_labels") ?? (c.values["id2label"] as? [String: Any])?.count ?? 2
+        vocabularySize = try c.size("vocab_size", default: 30522)
+        width = try c.size("hidden_size", default: 768)
+        layers = try c.size("num_hidden_layers", default: 12, minimum: 0, limit: ConfigReader.layerLimit)
+        heads = try c.size("num_attention_heads", default: 12)
+        intermediate = try c.size("intermediate_size", default: 3072)
+        maxPositions = try c.size("max_position_embeddings", default: 512)
+        typeVocabularySize = try c.size("type_vocab_size", default: 2)
+        labels = try c.optionalSize("num_labels") ?? (c.values["id2label"] as? [String: Any])?.count ?? 2
         layerNormEps = Float(try c.double("layer_norm_eps", default: 1e-12))
         activation = try c.string("hidden_act", default: "gelu")
         hiddenDropout = Float(try c.double("hidden_dropout_prob", default: 0.1))

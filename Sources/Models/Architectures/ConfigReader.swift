@@ -28,12 +28,36 @@ public struct ConfigReader {
 
     public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
         switch values[key] {
-        case let n as NSNumber where !Self.isBool(n) && n.doubleValue == n.doubleValue.rounded(): return n.intValue
+        case let n as NSNumber where !Self.isBool(n) && n.doubleValue == n.doubleValue.rounded() && abs(n.doubleValue) < 0x1p62: return n.intValue
         case nil, is NSNull:
             if let fallback { return fallback }
             throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing")
         default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be an integer")
         }
+    }
+
+    /// The largest width, vocabulary or count of positions a config may give: far above any real
+    /// model, low enough that no parameter count can overflow.
+    public static let sizeLimit = 1 << 20
+    /// The most layers a config may give.
+    public static let layerLimit = 1 << 12
+
+    /// A size of the model (a width, a vocabulary, a number of layers or heads): an integer in
+    /// `minimum ... limit`, or an error naming the key and the range.
+    public func size(_ key: String, default fallback: Int? = nil, minimum: Int = 1, limit: Int = ConfigReader.sizeLimit) throws -> Int {
+        try checkedSize(key, int(key, default: fallback), minimum: minimum, limit: limit)
+    }
+
+    /// `size` for a key that may be absent (nil).
+    public func optionalSize(_ key: String, minimum: Int = 1, limit: Int = ConfigReader.sizeLimit) throws -> Int? {
+        try optionalInt(key).map { try checkedSize(key, $0, minimum: minimum, limit: limit) }
+    }
+
+    private func checkedSize(_ key: String, _ value: Int, minimum: Int, limit: Int) throws -> Int {
+        guard (minimum ... limit).contains(value) else {
+            throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be between \(minimum) and \(limit), got \(value)")
+        }
+        return value
     }
 
     public func optionalInt(_ key: String) throws -> Int? {

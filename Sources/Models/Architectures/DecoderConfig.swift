@@ -29,18 +29,20 @@ public struct DecoderConfig {
     public init(_ c: ConfigReader, family: DecoderFamily) throws {
         self.family = family
         let defaults = Self.defaults(family)
-        vocabularySize = try c.int("vocab_size", default: defaults.vocabulary)
-        width = try c.int("hidden_size", default: defaults.width)
-        intermediate = try c.int("intermediate_size", default: defaults.intermediate)
-        layers = try c.int("num_hidden_layers", default: 32)
-        heads = try c.int("num_attention_heads", default: defaults.heads)
-        keyValueHeads = try c.optionalInt("num_key_value_heads") ?? defaults.keyValueHeads ?? heads
-        guard width > 0, layers >= 0, heads > 0, keyValueHeads > 0, heads % keyValueHeads == 0 else {
+        vocabularySize = try c.size("vocab_size", default: defaults.vocabulary)
+        width = try c.size("hidden_size", default: defaults.width)
+        intermediate = try c.size("intermediate_size", default: defaults.intermediate)
+        layers = try c.size("num_hidden_layers", default: 32, minimum: 0, limit: ConfigReader.layerLimit)
+        heads = try c.size("num_attention_heads", default: defaults.heads)
+        keyValueHeads = try c.optionalSize("num_key_value_heads") ?? defaults.keyValueHeads ?? heads
+        guard heads % keyValueHeads == 0 else {
             throw ModelError.invalidConfig(path: c.path, reason: "num_attention_heads (\(heads)) must be a positive multiple of num_key_value_heads (\(keyValueHeads))")
         }
-        headDim = try c.optionalInt("head_dim") ?? defaults.headDim ?? width / heads
-        guard headDim > 0 else { throw ModelError.invalidConfig(path: c.path, reason: "head_dim must be positive") }
-        maxPositions = try c.int("max_position_embeddings", default: defaults.maxPositions)
+        headDim = try c.optionalSize("head_dim") ?? defaults.headDim ?? width / heads
+        guard headDim > 0, heads * headDim <= ConfigReader.sizeLimit else {
+            throw ModelError.invalidConfig(path: c.path, reason: "head_dim (\(headDim)) × num_attention_heads (\(heads)) must be between 1 and \(ConfigReader.sizeLimit)")
+        }
+        maxPositions = try c.size("max_position_embeddings", default: defaults.maxPositions, limit: Int(Int32.max))
         rmsNormEps = Float(try c.double("rms_norm_eps", default: family == .phi3 ? 1e-5 : 1e-6))
         activation = try c.string(family.isGemma ? "hidden_activation" : "hidden_act",
                                   default: try c.string("hidden_act", default: family.isGemma ? "gelu_pytorch_tanh" : "silu"))

@@ -9,12 +9,12 @@ public struct GPT2Config {
     public var initializerRange: Float
 
     public init(_ c: ConfigReader) throws {
-        vocabularySize = try c.int("vocab_size", default: 50257)
-        positions = try c.int("n_positions", default: 1024)
-        width = try c.int("n_embd", default: 768)
-        layers = try c.int("n_layer", default: 12)
-        heads = try c.int("n_head", default: 12)
-        inner = try c.optionalInt("n_inner") ?? 4 * width
+        vocabularySize = try c.size("vocab_size", default: 50257)
+        positions = try c.size("n_positions", default: 1024)
+        width = try c.size("n_embd", default: 768)
+        layers = try c.size("n_layer", default: 12, minimum: 0, limit: ConfigReader.layerLimit)
+        heads = try c.size("n_head", default: 12)
+        inner = try c.optionalSize("n_inner") ?? 4 * width
         layerNormEps = Float(try c.double("layer_norm_epsilon", default: 1e-5))
         activation = try c.string("activation_function", default: "gelu_new")
         residualDropout = Float(try c.double("resid_pdrop", default: 0.1))
