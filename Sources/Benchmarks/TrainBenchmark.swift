@@ -54,7 +54,7 @@ public struct TrainBenchmark {
             shuffle: false
             """, source: "benchmark recipe")
         let examples = TrainingExamples(tokenizedIds: model.randomIds(batch: batch), attentionMask: nil, labels: nil)
-        let trainer = try Trainer(model: base, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
+        let trainer = try Trainer(model: base, parameterGroups: [TrainableGroup(name: "all", parameters: try peft.trainableParameters.map { try $0.parameter.value() })],
                                   recipe: recipe, train: examples, evaluation: nil, padId: 0)
         let tally = GemmTally()
         let opProfile = profile ? OpProfile() : nil

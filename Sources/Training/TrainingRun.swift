@@ -21,6 +21,8 @@ public final class TrainingRun {
     /// The trainable parameters by full name.
     private let trainable: [String: Parameter]
     private let resumed: Bool
+    /// What the user should know before the run starts (printed by `lorakit train`, logged by the workbench).
+    public let warnings: [String]
     /// AdaLoRA's rank allocator, when the adapter is AdaLoRA.
     private let rankHook: RankAllocationHook?
 
@@ -86,17 +88,12 @@ public final class TrainingRun {
         }
         let named = peft?.trainableParameters ?? model.namedParameters()
         trainable = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.parameter) })
-        // LoRA+: the B matrices at `loraplus_lr_ratio` times the learning rate.
-        let isB = { (name: String) in name.contains(".lora_B.") || name.contains(".lora_embedding_B.") }
-        let ratio = recipe.loraplusLrRatio ?? 1
-        let groups = ratio == 1 ? [(try named.map { try $0.parameter.value() }, 1.0)]
-            : [(try named.filter { !isB($0.name) }.map { try $0.parameter.value() }, 1.0),
-               (try named.filter { isB($0.name) }.map { try $0.parameter.value() }, ratio)]
-        let trainer = try Trainer(model: model, parameterGroups: groups, recipe: recipe,
+        let trainer = try Trainer(model: model, parameterGroups: OptimizerGroups.make(named, recipe: recipe), recipe: recipe,
                                   train: train, evaluation: evaluation, padId: loaded?.padTokenId ?? loaded?.eosTokenId ?? 0)
         self.tokenizer = loaded
         self.trainer = trainer
-        rankHook = try peft.flatMap(trainer.attachRankAllocator(for:))
+        rankHook = try peft.flatMap { try trainer.attachRankAllocator(for: $0, allocate: recipe.updateAndAllocate) }
+        warnings = [peft.flatMap(trainer.rankScheduleWarning(for:))].compactMap { $0 }
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
         if let checkpoint {

@@ -20,6 +20,7 @@ struct Train: ParsableCommand {
     func run() throws {
         let run = try TrainingRun(recipe: Recipe(contentsOf: URL(fileURLWithPath: recipe), overrides: overrides),
                                   resumeFrom: resume.map { URL(fileURLWithPath: $0) })
+        for warning in run.warnings { print("warning: \(warning)") }
         let printer = ProgressPrinter()
         let counts = run.model.parameterCounts()
         print("training \(run.model.architecture): \(counts.trainable) of \(counts.total) parameters trainable, steps \(run.trainer.step + 1)-\(run.trainer.totalSteps)")

@@ -1,6 +1,7 @@
 import FixtureSupport
 import Foundation
 import Models
+import Tensors
 import Testing
 
 /// PEFT's train-step and AdaLoRA-schedule cases replayed through `lorakit train`, as a user runs it:
@@ -9,9 +10,17 @@ import Testing
 @Suite struct TrainFixtureReplayTests {
     /// A recipe repeating the case's optimizer on its one batch: constant learning rate, no clipping,
     /// no shuffling, every row in one batch.
-    static func recipe(_ fixture: FixtureCase, adapter: String, outputDirectory: URL) throws -> String {
+    /// With `create_loraplus_optimizer_kwargs` in the case, the LoRA+ recipe keys it names; `extra`
+    /// lines are appended.
+    static func recipe(_ fixture: FixtureCase, adapter: String, outputDirectory: URL, extra: [String] = []) throws -> String {
         let optimizer = fixture.caseInfo["optimizer"] as! [String: Any]
+        let loraPlus = optimizer["create_loraplus_optimizer_kwargs"] as? [String: Any] ?? [:]
         let betas = (optimizer["betas"] as? [Double]) ?? [0.9, 0.999]
+        let loraPlusLines = ["loraplus_lr_ratio", "loraplus_lr_embedding", "loraplus_weight_decay"].compactMap { key in
+            loraPlus[key].map { "\(key): \($0)" }
+        }
+        let lr = (loraPlus["lr"] ?? optimizer["lr"]) as! Double
+        let weightDecay = (loraPlus["weight_decay"] ?? optimizer["weight_decay"]) as? Double ?? 0
         return """
             model: \(fixture.directory.appendingPathComponent("base").path)
             adapter: \(fixture.directory.appendingPathComponent(adapter).path)
@@ -19,36 +28,51 @@ import Testing
             output_dir: \(outputDirectory.path)
             max_steps: \(fixture.caseInfo["steps"] as! Int)
             batch_size: \(try fixture.input().batch)
-            lr: \(optimizer["lr"] as! Double)
+            lr: \(lr)
             optimizer: \((optimizer["type"] as! String).lowercased())
             betas: [\(betas[0]), \(betas[1])]
             eps: \((optimizer["eps"] as? Double) ?? 1e-8)
-            weight_decay: \((optimizer["weight_decay"] as? Double) ?? 0)
+            weight_decay: \(weightDecay)
             momentum: \((optimizer["momentum"] as? Double) ?? 0)
             schedule: constant
             warmup: 0
             max_grad_norm: 0
             shuffle: false
-            """
+            """ + (loraPlusLines + extra).map { "\n" + $0 }.joined()
     }
 
     /// Runs `lorakit train` on the case and returns its output folder.
-    static func train(_ fixture: FixtureCase, adapter: String) throws -> URL {
+    static func train(_ fixture: FixtureCase, adapter: String, extra: [String] = []) throws -> URL {
         #expect(!FileManager.default.fileExists(atPath: fixture.directory.appendingPathComponent("base/tokenizer.json").path))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-replay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let output = folder.appendingPathComponent("out")
         let recipeFile = folder.appendingPathComponent("recipe.yaml")
-        try recipe(fixture, adapter: adapter, outputDirectory: output).write(to: recipeFile, atomically: true, encoding: .utf8)
+        try recipe(fixture, adapter: adapter, outputDirectory: output, extra: extra).write(to: recipeFile, atomically: true, encoding: .utf8)
         let result = try LorakitBinary.run(["train", recipeFile.path], in: folder)
         #expect(result.status == 0, "lorakit train failed: \(result.error)")
         return output
     }
 
-    @Test(arguments: ["train_lora_llama", "train_lora_gpt2"])
-    func trainStepCaseMatchesAfterThreeSteps(_ name: String) throws {
+    /// The step losses `lorakit train` wrote to metrics.jsonl: `loss` and, where a regulariser is in
+    /// it, `loss_ce`.
+    static func losses(_ output: URL) throws -> (loss: [Float], crossEntropy: [Float]) {
+        let lines = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let steps = try lines.compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.filter { $0["event"] as? String == "step" }
+        return (steps.map { Float($0["loss"] as! Double) }, steps.compactMap { ($0["loss_ce"] as? Double).map(Float.init) })
+    }
+
+    /// A case and the recipe lines it needs beyond its optimizer: AdaLoRA's orthogonal-regulariser
+    /// case calls no `update_and_allocate`.
+    static let trainStepCases: [(String, [String])] = [
+        ("train_lora_llama", []), ("train_lora_gpt2", []), ("train_dora_llama", []), ("train_loraplus_llama", []),
+        ("train_adalora_llama_orth", ["update_and_allocate: false"]),
+    ]
+
+    @Test(arguments: trainStepCases)
+    func trainStepCaseMatchesAfterThreeSteps(_ name: String, _ extra: [String]) throws {
         let fixture = try FixtureCase(name)
-        let output = try Self.train(fixture, adapter: "adapter")
+        let output = try Self.train(fixture, adapter: "adapter", extra: extra)
         defer { try? FileManager.default.removeItem(at: output.deletingLastPathComponent()) }
         let saved = try SafeTensorsFile(contentsOf: output.appendingPathComponent("adapter_model.safetensors"))
         let steps = fixture.caseInfo["steps"] as! Int
@@ -59,10 +83,16 @@ import Testing
             let actual = try #require(try? saved.tensor(named: key), "\(name): the saved adapter has no \(key)")
             #expect(try fixture.mismatch(actual, expectedName: expectedName) == nil)
         }
+        let (loss, crossEntropy) = try Self.losses(output)
+        #expect(try fixture.mismatch(Tensor(shape: [loss.count], data: loss), expectedName: "losses") == nil)
+        if try fixture.expected.names.contains("loss_ce") {
+            #expect(try fixture.mismatch(Tensor(shape: [1], data: [crossEntropy.first ?? .nan]), expectedName: "loss_ce") == nil)
+        }
     }
 
-    @Test func adaloraScheduleWithSGDEndsOnPEFTsRankPattern() throws {
-        let fixture = try FixtureCase("adalora_llama_schedule")
+    @Test(arguments: ["adalora_llama_schedule", "adalora_llama_schedule_long"])
+    func adaloraScheduleWithSGDEndsOnPEFTsRankPattern(_ name: String) throws {
+        let fixture = try FixtureCase(name)
         let output = try Self.train(fixture, adapter: "adapter_init")
         defer { try? FileManager.default.removeItem(at: output.deletingLastPathComponent()) }
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("adapter_config.json"))) as! [String: Any]

@@ -29,7 +29,7 @@ enum FixtureTrainer {
             max_grad_norm: 0
             shuffle: false
             """, source: "\(fixture.name) optimizer")
-        return try Trainer(model: model, parameterGroups: [(try peft.trainableParameters.map { try $0.parameter.value() }, 1)],
+        return try Trainer(model: model, parameterGroups: [TrainableGroup(name: "all", parameters: try peft.trainableParameters.map { try $0.parameter.value() })],
                            recipe: recipe, train: TrainingExamples(tokenizedIds: rows, attentionMask: nil, labels: nil),
                            evaluation: nil, padId: 0)
     }

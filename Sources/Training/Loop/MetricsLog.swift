@@ -30,6 +30,7 @@ public final class MetricsLog {
             object = ["event": "step", "step": m.step, "total_steps": m.totalSteps, "epoch": m.epoch, "loss": m.loss,
                       "learning_rate": m.learningRate, "grad_norm": m.gradNorm, "tokens_per_second": m.tokensPerSecond,
                       "elapsed": m.elapsedSeconds, "remaining": m.remainingSeconds]
+            if let lossCE = m.lossCE { object["loss_ce"] = lossCE }
         case let .evaluation(m):
             object = ["event": "eval", "step": m.step, "eval_loss": m.loss]
             if let perplexity = m.perplexity { object["perplexity"] = perplexity }

@@ -20,8 +20,9 @@ public struct ProgressPrinter {
                 write(String(format: "\r\u{1B}[2K%@ %d/%d  loss %.4f  lr %.2e  %.0f tok/s  ETA %@",
                              bar, m.step, m.totalSteps, m.loss, m.learningRate, m.tokensPerSecond, Self.duration(m.remainingSeconds)))
             } else {
-                write(String(format: "step %d/%d  loss %.4f  lr %.3e  grad_norm %.3f  %.0f tok/s  elapsed %@  ETA %@\n",
-                             m.step, m.totalSteps, m.loss, m.learningRate, m.gradNorm, m.tokensPerSecond,
+                let crossEntropy = m.lossCE.map { String(format: " (cross-entropy %.4f)", $0) } ?? ""
+                write(String(format: "step %d/%d  loss %.4f%@  lr %.3e  grad_norm %.3f  %.0f tok/s  elapsed %@  ETA %@\n",
+                             m.step, m.totalSteps, m.loss, crossEntropy, m.learningRate, m.gradNorm, m.tokensPerSecond,
                              Self.duration(m.elapsedSeconds), Self.duration(m.remainingSeconds)))
             }
         case let .evaluation(m):

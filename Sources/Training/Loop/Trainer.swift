@@ -48,8 +48,8 @@ public final class Trainer {
     }
 
     /// - Parameter parameterGroups: the trainable tensors in optimizer groups, each with its learning
-    ///   rate factor (LoRA+ gives B matrices a larger one).
-    public init(model: any PretrainedModel, parameterGroups: [(parameters: [Tensor], lrFactor: Double)], recipe: Recipe,
+    ///   rate and weight decay (LoRA+ makes four, `OptimizerGroups`).
+    public init(model: any PretrainedModel, parameterGroups: [TrainableGroup], recipe: Recipe,
                 train: TrainingExamples, evaluation: TrainingExamples?, padId: Int) throws {
         let parameters = parameterGroups.flatMap(\.parameters)
         guard !parameters.isEmpty else { throw RecipeError("nothing to train: no parameter requires a gradient") }
@@ -64,7 +64,8 @@ public final class Trainer {
         let warmupSteps = recipe.warmup < 1 ? Int((recipe.warmup * Double(totalSteps)).rounded(.up)) : Int(recipe.warmup)
         schedule = LearningRateSchedule(kind: recipe.schedule, warmupSteps: warmupSteps, totalSteps: totalSteps)
         let groups = parameterGroups.filter { !$0.parameters.isEmpty }.map {
-            ParameterGroup(parameters: $0.parameters, learningRate: recipe.lr * $0.lrFactor, weightDecay: recipe.weightDecay)
+            ParameterGroup(parameters: $0.parameters, learningRate: $0.absoluteLearningRate ?? recipe.lr * $0.lrFactor,
+                           weightDecay: $0.weightDecay ?? recipe.weightDecay)
         }
         baseLearningRates = groups.map(\.learningRate)
         optimizer = recipe.optimizer == "sgd"
@@ -86,10 +87,11 @@ public final class Trainer {
             }
             let multiplier = schedule.multiplier(atStep: position.step)
             for (group, base) in zip(optimizer.parameterGroups, baseLearningRates) { group.learningRate = base * multiplier }
-            var loss = 0.0
+            var loss = 0.0, crossEntropy = 0.0
             for _ in 0 ..< recipe.gradAccum {
                 let batch = try Batch(nextExamples(), padId: padId)
                 var objective = try batchLoss(batch)
+                crossEntropy += Double(objective.item) / Double(recipe.gradAccum)
                 if let lossRegularizer { objective = try objective + lossRegularizer() }
                 let micro = objective.scaled(by: 1 / Float(recipe.gradAccum))
                 guard micro.item.isFinite else {
@@ -112,7 +114,8 @@ public final class Trainer {
                 emit(.step(StepMetrics(
                     step: position.step, totalSteps: totalSteps,
                     epoch: Double(position.epoch) + Double(position.cursor) / Double(train.examples.count),
-                    loss: loss, learningRate: optimizer.parameterGroups[0].learningRate, gradNorm: Double(norm),
+                    loss: loss, lossCE: lossRegularizer == nil ? nil : crossEntropy,
+                    learningRate: optimizer.parameterGroups[0].learningRate, gradNorm: Double(norm),
                     tokensPerSecond: Double(position.tokensSeen - firstTokens) / max(elapsed, 1e-9), elapsedSeconds: elapsed,
                     remainingSeconds: elapsed / done * Double(totalSteps - position.step))))
             }

@@ -26,7 +26,10 @@ public struct StepMetrics: Sendable, Equatable, Codable {
     public var step: Int
     public var totalSteps: Int
     public var epoch: Double
+    /// The training objective: the cross-entropy plus any regulariser (AdaLoRA's orthogonal one).
     public var loss: Double
+    /// The cross-entropy alone, when a regulariser is part of `loss` (so it compares with eval loss).
+    public var lossCE: Double? = nil
     public var learningRate: Double
     /// The total gradient norm before clipping.
     public var gradNorm: Double

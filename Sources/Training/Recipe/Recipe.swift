@@ -16,8 +16,17 @@ public struct Recipe: Equatable {
     public var tokenizer: String?
     /// What to train: nil trains every weight of the model; an adapter trains only the adapter.
     public var adapter: AdapterSource?
-    /// LoRA+: the B matrices learn at this multiple of `lr` (nil: the same rate).
+    /// LoRA+ (`peft.optimizers.create_loraplus_optimizer`): the B matrices and 1-D tensors learn at
+    /// this multiple of `lr` (nil: no LoRA+, one group at `lr`).
     public var loraplusLrRatio: Double?
+    /// LoRA+: the learning rate of LoRA-on-Embedding tensors (PEFT's default 1e-6).
+    public var loraplusLrEmbedding = 1e-6
+    /// LoRA+: the weight decay of every group but `groupB_no_decay`; `weight_decay` is then ignored,
+    /// as PEFT ignores it (PEFT's default 0).
+    public var loraplusWeightDecay = 0.0
+    /// Whether AdaLoRA's rank allocator runs after each optimizer step, where PEFT users call
+    /// `update_and_allocate`; false trains an AdaLoRA adapter with its ranks as they are.
+    public var updateAndAllocate = true
     /// Training text: a `.txt` or `.jsonl` file, or `builtin:NAME`.
     public var data: String
     /// Evaluation text, in the same forms; or hold out `evalSplit` of the training blocks.
@@ -52,7 +61,8 @@ public struct Recipe: Equatable {
 
     /// Every key a recipe may hold.
     public static let keys = [
-        "model", "from_scratch", "tokenizer", "adapter", "loraplus_lr_ratio", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
+        "model", "from_scratch", "tokenizer", "adapter", "loraplus_lr_ratio", "loraplus_lr_embedding", "loraplus_weight_decay",
+        "update_and_allocate", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
         "batch_size", "grad_accum", "seq_len", "lr", "schedule", "warmup", "weight_decay", "betas", "eps",
         "max_grad_norm", "seed", "shuffle", "optimizer", "momentum", "eval_every", "save_every", "logging",
     ]
@@ -108,6 +118,9 @@ public struct Recipe: Equatable {
             throw RecipeError("\(source): adapter must be a PEFT config (keys as in adapter_config.json) or the path of a saved adapter")
         }
         loraplusLrRatio = try read.double("loraplus_lr_ratio", in: Double.leastNonzeroMagnitude ..< Double.infinity)
+        loraplusLrEmbedding = try read.double("loraplus_lr_embedding", in: 0 ..< Double.infinity) ?? loraplusLrEmbedding
+        loraplusWeightDecay = try read.double("loraplus_weight_decay", in: 0 ..< Double.infinity) ?? loraplusWeightDecay
+        updateAndAllocate = try read.bool("update_and_allocate") ?? updateAndAllocate
         evalData = try read.optionalString("eval_data")
         evalSplit = try read.double("eval_split", in: 0 ..< 1) ?? evalSplit
         maxSteps = try read.int("max_steps", atLeast: 1)

@@ -56,6 +56,7 @@ enum TrainingCommands {
         let job = TrainingJob(run: run, log: controller.log, observer: controller.trainingObserver)
         controller.job = job
         controller.unsavedAdapters.remove(peft.activeAdapter ?? "")
+        for warning in run.warnings { controller.say("warning: \(warning)") }
         controller.say("training \(peft.activeAdapter ?? "") on \(recipe.data): steps \(run.trainer.step + 1)-\(run.trainer.totalSteps), lr \(recipe.lr), batch \(recipe.batchSize) × \(recipe.seqLen) tokens → \(run.outputDirectory.path)")
         job.start()
     }
