@@ -56,10 +56,11 @@ public struct ModelInput {
 public struct ModelOutput {
     /// `[batch, length, vocab]` for a causal LM, `[batch, labels]` for classification; nil for a bare model.
     public var logits: Tensor?
-    /// The final hidden states `[batch, length, hidden]` (after the final norm for GPT-2/LLaMA).
+    /// The final hidden states `[batch, length, hidden]` (after the final norm for the decoders).
     public var lastHiddenState: Tensor
-    /// With `collectHiddenStates`: the embedding output, then each block's output; for GPT-2 and
-    /// LLaMA the last one is after the final norm, as transformers' `output_hidden_states`.
+    /// With `collectHiddenStates`: the embedding output (scaled, for Gemma), then each block's
+    /// output; for the decoders the last one is after the final norm, as transformers'
+    /// `output_hidden_states`.
     public var hiddenStates: [Tensor]
 }
 
@@ -67,7 +68,7 @@ public struct ModelOutput {
 public protocol PretrainedModel: Module {
     /// The transformers class name (`LlamaForCausalLM`).
     var architecture: String { get }
-    /// `config.json`'s `model_type` (`llama`, `gpt2`, `bert`, `qwen2`).
+    /// `config.json`'s `model_type` (`llama`, `gpt2`, `bert`, `qwen3`, `gemma3_text`, ...).
     var modelType: String { get }
     var task: ModelTask { get }
     /// The vocabulary size.
