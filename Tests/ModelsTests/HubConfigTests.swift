@@ -47,8 +47,9 @@ import Testing
     }
 }
 
-/// Config values lorakit cannot honour are refused with the key, the value and what would work.
-@Suite struct DecoderConfigErrorTests {
+/// How decoder configs are read: per-layer-type and partial rotary tables, dynamic scaling, and
+/// values lorakit cannot honour refused with the key, the value and what would work.
+@Suite struct DecoderConfigReadingTests {
     func refusal(_ values: [String: Any]) throws -> String {
         var config: [String: Any] = ["model_type": "llama", "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
                                      "num_key_value_heads": 1, "intermediate_size": 8, "vocab_size": 10]
@@ -77,6 +78,31 @@ import Testing
         #expect(try refusal(["model_type": "mistral", "sliding_window": 0]).contains("sliding_window"))
         #expect(try refusal(["model_type": "gemma3_text", "final_logit_softcapping": 30]).contains("final_logit_softcapping"))
         #expect(try refusal(["num_key_value_heads": 3]).contains("num_key_value_heads"))
+    }
+
+    @Test func perLayerTypeScalingAndPartialRotaryAreRead() throws {
+        func build(_ values: [String: Any]) throws -> DecoderModel {
+            var config: [String: Any] = ["hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                                         "intermediate_size": 8, "vocab_size": 10]
+            config.merge(values) { $1 }
+            return try #require(try ModelLoader.build(config: ConfigReader(values: config, path: "config.json"), factory: ParameterFactory(.meta)) as? DecoderModel)
+        }
+        // Gemma 3 4B+: linear scaling on the global layers only, the local base on the sliding ones.
+        let gemma = try build(["model_type": "gemma3_text", "head_dim": 8, "layer_types": ["sliding_attention", "full_attention"],
+                               "rope_parameters": ["full_attention": ["rope_type": "linear", "factor": 4, "rope_theta": 1e6],
+                                                   "sliding_attention": ["rope_type": "default", "rope_theta": 1e4]]])
+        let global = try RotaryTable.defaultInverseFrequencies(dimension: 8, theta: 1e6).map { $0 / 4 }
+        #expect(try gemma.config.rotary[DecoderConfig.fullAttention]!.frequencies(sequenceLength: 1).inverse == global)
+        #expect(try gemma.config.rotary[DecoderConfig.slidingAttention]!.frequencies(sequenceLength: 1).inverse
+            == RotaryTable.defaultInverseFrequencies(dimension: 8, theta: 1e4))
+        // The same from a transformers 4 config: rope_scaling goes to the global layers, rope_local_base_freq to the local ones.
+        let legacy = try build(["model_type": "gemma3_text", "head_dim": 8, "layer_types": ["sliding_attention", "full_attention"],
+                                "rope_scaling": ["rope_type": "linear", "factor": 4], "rope_theta": 1e6, "rope_local_base_freq": 1e4])
+        #expect(legacy.config.rotary == gemma.config.rotary)
+        // Phi-3 with partial_rotary_factor 0.5 rotates the first half of each 8-wide head.
+        let phi = try build(["model_type": "phi3", "rope_parameters": ["rope_type": "default", "rope_theta": 1e4, "partial_rotary_factor": 0.5]])
+        #expect(phi.config.rotary.values.first?.rotatedDimension == 4)
+        #expect(try phi.config.rotary.values.first!.frequencies(sequenceLength: 1).inverse == RotaryTable.defaultInverseFrequencies(dimension: 4, theta: 1e4))
     }
 
     @Test func dynamicRopeGrowsTheBaseOnlyBeyondMaxPositions() throws {
