@@ -66,7 +66,7 @@ import Testing
     /// case calls no `update_and_allocate`.
     static let trainStepCases: [(String, [String])] = [
         ("train_lora_llama", []), ("train_lora_gpt2", []), ("train_dora_llama", []), ("train_loraplus_llama", []),
-        ("train_adalora_llama_orth", ["update_and_allocate: false"]),
+        ("train_adalora_llama_orth", ["update_and_allocate: false"]), ("train_loha_llama", []), ("train_lokr_llama", []),
     ]
 
     @Test(arguments: trainStepCases)
