@@ -99,6 +99,9 @@ import Testing
         let legacy = try build(["model_type": "gemma3_text", "head_dim": 8, "layer_types": ["sliding_attention", "full_attention"],
                                 "rope_scaling": ["rope_type": "linear", "factor": 4], "rope_theta": 1e6, "rope_local_base_freq": 1e4])
         #expect(legacy.config.rotary == gemma.config.rotary)
+        // An empty rope_scaling leaves rope_parameters in charge, as transformers' `rope_scaling or rope_parameters`.
+        let llama = try build(["model_type": "llama", "rope_scaling": [String: Any](), "rope_parameters": ["rope_type": "linear", "factor": 2]])
+        #expect(llama.config.rotary.values.first?.scaling == .linear(factor: 2))
         // Phi-3 with partial_rotary_factor 0.5 rotates the first half of each 8-wide head.
         let phi = try build(["model_type": "phi3", "rope_parameters": ["rope_type": "default", "rope_theta": 1e4, "partial_rotary_factor": 0.5]])
         #expect(phi.config.rotary.values.first?.rotatedDimension == 4)

@@ -117,7 +117,7 @@ public struct DecoderConfig {
     /// keyed by layer type) one per type. Gemma 3 defaults θ to 1e6 on full layers and to
     /// `rope_local_base_freq` (10000) on sliding ones, and applies a legacy `rope_scaling` to the full ones.
     private static func rotary(_ c: ConfigReader, family: DecoderFamily, headDim: Int, layerTypes: Set<String>) throws -> [String: RotaryParameters] {
-        let legacy = c.nested("rope_scaling")
+        let legacy = c.nested("rope_scaling").flatMap { $0.values.isEmpty ? nil : $0 }  // transformers: `rope_scaling or rope_parameters`
         let parameters = c.nested("rope_parameters")
         let nestedKeys = Set(parameters?.values.keys.filter { layerTypes.contains($0) } ?? [])
         guard family.isGemma || !nestedKeys.isEmpty else {
