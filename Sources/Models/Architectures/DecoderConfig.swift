@@ -3,7 +3,10 @@ import Foundation
 /// The hyper-parameters of a LLaMA-like decoder (`DecoderFamily`), read from `config.json` with
 /// the defaults of that family's transformers config class.
 public struct DecoderConfig {
+    /// The `layer_types` values: plain causal attention, and causal attention within `sliding_window`.
     public static let fullAttention = "full_attention", slidingAttention = "sliding_attention"
+
+    /// Which family's switches apply.
 
     public var family: DecoderFamily
     public var vocabularySize, width, intermediate, layers, heads, keyValueHeads, headDim, maxPositions: Int

@@ -39,11 +39,11 @@ public struct RotaryParameters: Sendable, Equatable {
     /// top-level keys as transformers' fall-backs: `rope_theta` (else `defaultTheta`),
     /// `partial_rotary_factor`, `max_position_embeddings`, and (flat dictionaries only) a top-level
     /// `original_max_position_embeddings`, which Phi-3 keeps there and which then wins.
-    static func read(_ rope: ConfigReader?, config c: ConfigReader, headDim: Int, defaultTheta: Double, nested: Bool) throws -> RotaryParameters {
+    static func read(_ given: ConfigReader?, config c: ConfigReader, headDim: Int, defaultTheta: Double, nested: Bool) throws -> RotaryParameters {
+        let rope = given ?? ConfigReader(values: [:], path: c.path)
         let maxPositions = try c.int("max_position_embeddings", default: 2048)
-        let theta = try rope?.double("rope_theta", default: try c.double("rope_theta", default: defaultTheta)) ?? c.double("rope_theta", default: defaultTheta)
-        let partial = try rope?.double("partial_rotary_factor", default: try c.double("partial_rotary_factor", default: 1))
-            ?? c.double("partial_rotary_factor", default: 1)
+        let theta = try rope.double("rope_theta", default: try c.double("rope_theta", default: defaultTheta))
+        let partial = try rope.double("partial_rotary_factor", default: try c.double("partial_rotary_factor", default: 1))
         guard theta > 0, partial > 0, partial <= 1 else {
             throw ModelError.invalidConfig(path: c.path, reason: "rope_theta must be positive and partial_rotary_factor in (0, 1]; got \(theta) and \(partial)")
         }
@@ -51,9 +51,9 @@ public struct RotaryParameters: Sendable, Equatable {
         guard dimension >= 2, dimension % 2 == 0 else {
             throw ModelError.invalidConfig(path: c.path, reason: "the rotary dimension head_dim × partial_rotary_factor = \(dimension) must be even and at least 2")
         }
-        let type = try rope?.string("rope_type", default: try rope?.string("type", default: "default")) ?? "default"
+        let type = try rope.string("rope_type", default: try rope.string("type", default: "default"))
         func factor() throws -> Double {
-            guard let rope, let value = try rope.optionalDouble("factor") else {
+            guard let value = try rope.optionalDouble("factor") else {
                 throw ModelError.invalidConfig(path: c.path, reason: "rope_type \(type) needs a factor in rope_parameters")
             }
             guard value >= 1 else { throw ModelError.invalidConfig(path: c.path, reason: "the rope factor must be at least 1, got \(value)") }
@@ -61,27 +61,28 @@ public struct RotaryParameters: Sendable, Equatable {
         }
         func originalMaxPositions() throws -> Int {
             if !nested, let top = try c.optionalInt("original_max_position_embeddings") { return top }
-            return try rope?.int("original_max_position_embeddings", default: maxPositions) ?? maxPositions
+            return try rope.int("original_max_position_embeddings", default: maxPositions)
         }
+        /// A value where Python's `x or fallback` would keep it: present and non-zero.
+        func truthy(_ key: String) throws -> Double? { try rope.optionalDouble(key).flatMap { $0 == 0 ? nil : $0 } }
         let scaling: Scaling
         switch type {
         case "default": scaling = .none
         case "linear": scaling = .linear(factor: try factor())
         case "dynamic": scaling = .dynamic(factor: try factor(), maxPositions: maxPositions)
         case "llama3":
-            scaling = .llama3(factor: try factor(), lowFrequencyFactor: try rope!.double("low_freq_factor"),
-                              highFrequencyFactor: try rope!.double("high_freq_factor"), originalMaxPositions: try originalMaxPositions())
+            scaling = .llama3(factor: try factor(), lowFrequencyFactor: try rope.double("low_freq_factor"),
+                              highFrequencyFactor: try rope.double("high_freq_factor"), originalMaxPositions: try originalMaxPositions())
         case "yarn":
             let original = try originalMaxPositions()
-            let factor = try rope!.optionalDouble("factor") ?? Double(maxPositions) / Double(original)
+            let factor = try rope.optionalDouble("factor") ?? Double(maxPositions) / Double(original)
             func mscale(_ scale: Double, _ m: Double) -> Double { scale <= 1 ? 1 : 0.1 * m * Foundation.log(scale) + 1 }
-            let (m, mAll) = (try rope!.optionalDouble("mscale"), try rope!.optionalDouble("mscale_all_dim"))
-            let attention = try rope!.optionalDouble("attention_factor")
-                ?? ((m ?? 0) != 0 && (mAll ?? 0) != 0 ? mscale(factor, m!) / mscale(factor, mAll!) : mscale(factor, 1))
-            let fast = try rope!.optionalDouble("beta_fast"), slow = try rope!.optionalDouble("beta_slow")
-            scaling = .yarn(factor: factor, originalMaxPositions: original, betaFast: fast == nil || fast == 0 ? 32 : fast!,
-                            betaSlow: slow == nil || slow == 0 ? 1 : slow!, truncate: try rope!.bool("truncate", default: true),
-                            attentionFactor: attention)
+            var attention = try rope.optionalDouble("attention_factor") ?? mscale(factor, 1)
+            if try rope.optionalDouble("attention_factor") == nil, let m = try truthy("mscale"), let mAll = try truthy("mscale_all_dim") {
+                attention = mscale(factor, m) / mscale(factor, mAll)
+            }
+            scaling = .yarn(factor: factor, originalMaxPositions: original, betaFast: try truthy("beta_fast") ?? 32,
+                            betaSlow: try truthy("beta_slow") ?? 1, truncate: try rope.bool("truncate", default: true), attentionFactor: attention)
         default:
             throw ModelError.invalidConfig(path: c.path, reason: "rope_type \"\(type)\" is not supported; supported: \(Self.supportedTypes.joined(separator: ", "))")
         }
