@@ -74,8 +74,16 @@ import Training
     ] as [[String: any Sendable]])
     func otherDecoderFamiliesTrain(_ config: [String: any Sendable]) throws {
         let workspace = try Workspace(text: Self.text, config: config)
-        let losses = try losses(TrainingRun(recipe: workspace.recipe()))
+        let run = try TrainingRun(recipe: workspace.recipe())
+        let losses = try losses(run)
         #expect(losses.last! < losses.first! * 0.5, "\(config["model_type"]!): \(losses)")
+        // The full weights it saved load back as the same architecture, with the trained values.
+        let reloaded = try ModelLoader.load(directory: workspace.url.appendingPathComponent("out")).model
+        #expect(reloaded.architecture == run.model.architecture && reloaded.parameterCounts().total == run.model.parameterCounts().total)
+        let trained = Dictionary(uniqueKeysWithValues: run.model.namedParameters().map { ($0.name, $0.parameter) })
+        for (name, parameter) in reloaded.namedParameters() {
+            #expect(try parameter.value().scalars == trained[name]?.value().scalars, "\(name)")
+        }
     }
 
     @Test func stopRequestsEndTheRunAtAStepBoundary() throws {
