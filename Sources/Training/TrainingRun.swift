@@ -23,8 +23,8 @@ public final class TrainingRun {
     private let resumed: Bool
     /// What the user should know before the run starts (printed by `lorakit train`, logged by the workbench).
     public let warnings: [String]
-    /// AdaLoRA's rank allocator, when the adapter is AdaLoRA.
-    private let rankHook: RankAllocationHook?
+    /// What the adapter's method does after each step (AdaLoRA's rank allocator), if anything.
+    private let methodHook: MethodStepHook?
 
     /// A run of everything the recipe names: its model (loaded, or initialised with
     /// `from_scratch`), its tokenizer and its adapter.
@@ -92,19 +92,19 @@ public final class TrainingRun {
                                   train: train, evaluation: evaluation, padId: loaded?.padTokenId ?? loaded?.eosTokenId ?? 0)
         self.tokenizer = loaded
         self.trainer = trainer
-        rankHook = try peft.flatMap { try trainer.attachRankAllocator(for: $0, allocate: recipe.updateAndAllocate) }
-        warnings = [peft.flatMap(trainer.rankScheduleWarning(for:))].compactMap { $0 }
+        methodHook = try peft.flatMap { try trainer.attachMethodHook(for: $0, steps: recipe.updateAndAllocate) }
+        warnings = [peft.flatMap(trainer.methodHookWarning(for:))].compactMap { $0 }
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
         if let checkpoint {
             try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint)
-            if let rankHook {
-                let url = checkpoint.appendingPathComponent(Self.allocatorStateFile)
+            if let hook = methodHook?.hook {
+                let url = checkpoint.appendingPathComponent(hook.stateFileName)
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw RecipeError("\(checkpoint.path) has no \(Self.allocatorStateFile), the AdaLoRA rank allocator's state; resume from a checkpoint of this AdaLoRA run")
+                    throw RecipeError("\(checkpoint.path) has no \(hook.stateFileName), the state of the adapter method's step hook (AdaLoRA's rank allocator); resume from a checkpoint of this run")
                 }
                 let file = try SafeTensorsFile(contentsOf: url)
-                try rankHook.allocator.restoreState(from: Dictionary(uniqueKeysWithValues: file.names.map { ($0, try file.tensor(named: $0)) }))
+                try hook.restoreState(from: Dictionary(uniqueKeysWithValues: file.names.map { ($0, try file.tensor(named: $0)) }))
             }
         }
     }
@@ -125,8 +125,8 @@ public final class TrainingRun {
             log.record(event)
             listener(event)
         }
-        rankHook?.onAllocation = { report(.ranks($0)) }
-        defer { rankHook?.onAllocation = nil }
+        methodHook?.onAllocation = { report(.ranks($0)) }
+        defer { methodHook?.onAllocation = nil }
         try trainer.run(shouldStop: shouldStop) { event in
             report(event)
             switch event {
@@ -156,13 +156,10 @@ public final class TrainingRun {
     /// The checkpoint folder for the current step.
     public var checkpointDirectory: URL { outputDirectory.appendingPathComponent("checkpoint-\(trainer.step)") }
 
-    /// The AdaLoRA rank allocator's state in a checkpoint folder.
-    static let allocatorStateFile = "adalora_allocator.safetensors"
-
     private func writeCheckpoint(_ report: (TrainingEvent) -> Void) throws {
         try TrainingCheckpoint.write(trainer, weights: try trainable.mapValues { try $0.value() }, to: checkpointDirectory)
-        if let rankHook {
-            try SafeTensorsWriter.write(rankHook.allocator.stateTensors(), to: checkpointDirectory.appendingPathComponent(Self.allocatorStateFile))
+        if let hook = methodHook?.hook {
+            try SafeTensorsWriter.write(hook.stateTensors(), to: checkpointDirectory.appendingPathComponent(hook.stateFileName))
         }
         report(.saved(step: trainer.step, path: checkpointDirectory.path))
     }

@@ -17,12 +17,12 @@ import Training
     /// Wraps the allocator's hook to record, after each step, every module's rank (non-zero `lora_E`
     /// entries) and the allocation of a masking step.
     final class Recorder: TrainingStepHook {
-        let inner: RankAllocationHook
+        let inner: MethodStepHook
         let layers: [(name: String, layer: AdaLoraLinear)]
         var ranks: [[String: Int]] = []
         var allocations: [Int: RankAllocation] = [:]
 
-        init(_ inner: RankAllocationHook, peft: PeftModel) {
+        init(_ inner: MethodStepHook, peft: PeftModel) {
             self.inner = inner
             layers = peft.adapterLayers.compactMap { name, layer in (layer as? AdaLoraLinear).map { (name, $0) } }
             inner.onAllocation = { [unowned self] in allocations[$0.step] = $0 }
@@ -42,7 +42,7 @@ import Training
         let model = try ModelLoader.load(directory: fixture.directory.appendingPathComponent("base")).model
         let peft = try PeftModel.fromPretrained(model, directory: fixture.directory.appendingPathComponent("adapter_init"), isTrainable: true)
         let trainer = try FixtureTrainer.make(fixture, model: model, peft: peft)
-        let hook = try #require(try trainer.attachRankAllocator(for: peft, allocate: true))
+        let hook = try #require(try trainer.attachMethodHook(for: peft, steps: true))
         let recorder = Recorder(hook, peft: peft)
         trainer.stepHook = recorder
         let regularizer = try #require(trainer.lossRegularizer)
@@ -67,7 +67,7 @@ import Training
         let crossEntropy = zip(losses, regularizer()).map { $0 - $1 }
         #expect(try fixture.mismatch(Tensor(shape: [crossEntropy.count], data: crossEntropy), expectedName: "losses_ce") == nil)
 
-        let allocator = recorder.inner.allocator
+        let allocator = try #require((recorder.inner.hook as? AdaLoraTrainingHook)?.allocator)
         #expect(allocator.schedule.initialBudget == json["init_budget"] as? Int)
         #expect(allocator.schedule.targetBudget == json["target_budget"] as? Int)
         for expected in steps {
@@ -126,8 +126,8 @@ import Training
         let examples = try TrainingExamples(.tokenized(ids: [[3, 4, 5, 6]], attentionMask: nil, labels: nil), tokenizer: { throw RecipeError("no tokenizer needed") }, seqLen: 4)
         let trainer = try Trainer(model: model, parameterGroups: [TrainableGroup(name: "all", parameters: try peft.trainableParameters.map { try $0.parameter.value() })],
                                   recipe: recipe, train: examples, evaluation: nil, padId: 0)
-        #expect(try trainer.attachRankAllocator(for: peft, allocate: true) != nil)
-        let warning = trainer.rankScheduleWarning(for: peft)
+        #expect(try trainer.attachMethodHook(for: peft, steps: true) != nil)
+        let warning = trainer.methodHookWarning(for: peft)
         switch difference {
         case 0: #expect(warning == nil)
         case ..<0: #expect(warning?.contains("will not reach its target") == true, "\(warning ?? "no warning")")

@@ -35,6 +35,8 @@ public protocol PeftConfig {
     func moduleSummary(for name: String) throws -> String
     /// A one-line summary of the method's main settings (`r=8 alpha=16`).
     var summary: String { get }
+    /// What training `adapter` of `peft` adds to the loop (AdaLoRA's regulariser and allocator), or nil.
+    func trainingHook(for peft: PeftModel, adapter: String) throws -> (any AdapterTrainingHook)?
 }
 
 extension PeftConfig {
@@ -50,6 +52,8 @@ extension PeftConfig {
     public func prepareForLoading(_ layers: [(name: String, layer: any AdapterLayer)], adapter: String) throws {}
 
     public var biasMode: LoraConfig.Bias { .none }
+
+    public func trainingHook(for peft: PeftModel, adapter: String) throws -> (any AdapterTrainingHook)? { nil }
 
     /// `r=8, alpha=16, scaling 2`, under the alpha key `alphaKey`.
     static func moduleSummary(r: Int, alpha: Double, alphaKey: String, scaling: Double) -> String {
