@@ -36,7 +36,8 @@ let package = Package(
         // Libraries, ground floor first; each imports only the floors below it.
         .target(name: "FileAccess"),
         .target(name: "Tensors", dependencies: ["CBLAS", "CPlatform"], swiftSettings: fastMath),
-        .target(name: "Tokenizers", dependencies: ["FileAccess"], swiftSettings: fastMath),
+        .target(name: "Jinja"),
+        .target(name: "Tokenizers", dependencies: ["Jinja", "FileAccess"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Tensors", "Tokenizers", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors", "FileAccess"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
@@ -45,7 +46,7 @@ let package = Package(
 
         // The executable: argument parsing and the choice of front end.
         .executableTarget(name: "lorakit", dependencies: [
-            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tokenizers", "Tensors",
+            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tokenizers", "Tensors", "FileAccess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,7 +54,8 @@ let package = Package(
         .target(name: "FixtureSupport", dependencies: ["Models", "Tensors"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "FixtureSupport"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Jinja"]),
         .testTarget(name: "TunersTests", dependencies: ["Tuners", "FixtureSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tokenizers", "FixtureSupport"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),

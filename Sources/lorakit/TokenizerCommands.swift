@@ -1,10 +1,11 @@
 import ArgumentParser
+import FileAccess
 import Foundation
 import Tokenizers
 
 /// `lorakit tokenizer`: tokenizer tools.
 struct TokenizerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "Tokenizer tools.", subcommands: [TrainTokenizer.self, Encode.self, Decode.self])
+    static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "Tokenizer tools.", subcommands: [TrainTokenizer.self, Encode.self, Decode.self, Chat.self])
 
     /// `lorakit tokenizer train`: a byte-level BPE tokenizer as Hugging Face `tokenizers` trains one.
     struct TrainTokenizer: ParsableCommand {
@@ -84,6 +85,45 @@ struct TokenizerCommand: ParsableCommand {
         func run() throws {
             let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: self.tokenizer))
             print(JSONString.quoted(tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens)))
+        }
+    }
+
+    /// `lorakit tokenizer chat`: a conversation through the model's chat template, as JSON.
+    struct Chat: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render a conversation with a tokenizer folder's chat template; prints {\"text\", \"ids\", \"tokens\", \"assistant_masks\"}.")
+
+        @Argument(help: "A folder with tokenizer.json and tokenizer_config.json (or chat_template.jinja).")
+        var directory: String
+
+        @Argument(help: "A JSON file holding one conversation: a list of {\"role\", \"content\"} messages.")
+        var conversation: String
+
+        @Flag(help: "End with the prompt for the assistant's next turn.")
+        var addGenerationPrompt = false
+
+        func run() throws {
+            let folder = URL(fileURLWithPath: directory)
+            let file = URL(fileURLWithPath: conversation)
+            let data: Data
+            do {
+                data = try Data(contentsOf: file)
+            } catch {
+                throw ValidationError("cannot read the conversation \(conversation): \(FileProblem.reading(file, error: error))")
+            }
+            let messages = try ChatTemplate.conversation(fromJSON: data, name: conversation)
+            let tokenizer = try Tokenizer(contentsOf: folder)
+            let template = try ChatTemplate(directory: folder)
+            let result = try template.apply(messages: messages, addGenerationPrompt: addGenerationPrompt, tokenizer: tokenizer)
+            var fields = [
+                "\"text\": " + JSONString.quoted(result.text),
+                "\"ids\": [" + result.encoding.ids.map(String.init).joined(separator: ", ") + "]",
+                "\"tokens\": [" + result.encoding.tokens.map(JSONString.quoted).joined(separator: ", ") + "]",
+            ]
+            if let masks = result.assistantMasks {
+                fields.append("\"assistant_masks\": [" + masks.map(String.init).joined(separator: ", ") + "]")
+            }
+            print("{" + fields.joined(separator: ", ") + "}")
         }
     }
 }
