@@ -61,6 +61,20 @@ import Workbench
         #expect(session.failure("config set use_dora true").hasPrefix("config set: unknown adalora config key \"use_dora\""))
     }
 
+    /// `config save` through a link (as /dev/stdout is) writes where it points and keeps the link;
+    /// a folder that does not exist is named as the problem, in words.
+    @Test func configSaveWritesThroughLinksAndSaysWhyItCannot() throws {
+        let session = try TestSession()
+        let target = session.folder.appendingPathComponent("real.json"), link = session.folder.appendingPathComponent("link.json")
+        try Data().write(to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        try session.run("config save \(link.path)")
+        #expect(try String(contentsOf: target, encoding: .utf8).contains("\"peft_type\""))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path)
+        let missing = session.folder.appendingPathComponent("no/such/adapter_config.json").path
+        #expect(session.failure("config save \(missing)") == "config save: cannot write \(missing): the folder it goes in does not exist")
+    }
+
     @Test func adaptersCanBeMadeSwitchedSavedLoadedMergedAndExported() throws {
         let session = try TestSession()
         try session.run("config set r 4")

@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// A tokenizer read from a `tokenizer.json` as the Hugging Face `tokenizers` library writes it:
@@ -45,7 +46,7 @@ public final class Tokenizer: @unchecked Sendable {
         do {
             data = try Data(contentsOf: file)
         } catch {
-            throw TokenizerError.unreadableFile(path: file.path, reason: error.localizedDescription)
+            throw TokenizerError.unreadableFile(path: file.path, reason: FileProblem.reading(file, error: error).description)
         }
         try self.init(jsonData: data, sourceName: file.path)
     }
@@ -57,7 +58,7 @@ public final class Tokenizer: @unchecked Sendable {
             root = try JSONSerialization.jsonObject(with: jsonData)
         } catch {
             let details = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-            throw TokenizerError.malformedJSON(path: sourceName, reason: "invalid JSON (\(details ?? error.localizedDescription))")
+            throw TokenizerError.malformedJSON(path: sourceName, reason: "invalid JSON (\(details ?? "not parseable"))")
         }
         guard let object = root as? [String: Any] else {
             throw TokenizerError.malformedJSON(path: sourceName, reason: "the top level is not a JSON object")

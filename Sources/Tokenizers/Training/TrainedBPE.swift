@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// A byte-level BPE tokenizer that `BPETrainer` learned: its vocabulary, merges and special
@@ -32,7 +33,7 @@ public struct TrainedBPE: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw BPETrainingError.cannotWrite(path: directory.path, reason: (error as NSError).localizedDescription)
+            throw BPETrainingError.cannotWrite(path: directory.path, reason: FileProblem.writing(directory, error: error).description)
         }
         let contents = [tokenizerJSON, tokenizerConfigJSON, specialTokensMapJSON]
         for (name, text) in zip(Self.fileNames, contents) {
@@ -40,7 +41,7 @@ public struct TrainedBPE: Sendable, Equatable {
             do {
                 try Data(text.utf8).write(to: file, options: .atomic)
             } catch {
-                throw BPETrainingError.cannotWrite(path: file.path, reason: (error as NSError).localizedDescription)
+                throw BPETrainingError.cannotWrite(path: file.path, reason: FileProblem.writing(file, error: error).description)
             }
         }
     }

@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// How often each pre-tokenised piece ("word") occurs in the training text. Like the `tokenizers`
@@ -31,7 +32,7 @@ struct TrainingWordCounts {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw BPETrainingError.unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
+            throw BPETrainingError.unreadableFile(path: url.path, reason: FileProblem.reading(url, error: error).description)
         }
         guard let text = String(data: data, encoding: .utf8) else { throw BPETrainingError.notUTF8(path: url.path) }
         add(text: text)

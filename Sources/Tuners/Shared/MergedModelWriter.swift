@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 import Models
 
@@ -26,7 +27,7 @@ public enum MergedModelWriter {
                 written.append(name)
             }
         } catch {
-            throw TunerError.invalidConfig(path: directory.path, reason: "cannot write the model's config and tokenizer files there (\(error.localizedDescription))")
+            throw TunerError.invalidConfig(path: directory.path, reason: "cannot write the model's config and tokenizer files there: \(FileProblem.writing(directory.appendingPathComponent("config.json"), error: error))")
         }
         if model.namedModules().contains(where: { $0.module is any AdapterLayer || $0.module is ModulesToSaveWrapper }) {
             throw TunerError.invalidState("the model still holds adapter layers; merge and unload the adapters before writing it")

@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 import Models
 import Tensors
@@ -67,7 +68,7 @@ extension PeftConfig {
         do {
             try Data(json.pythonJSONText().utf8).write(to: url, options: .atomic)
         } catch {
-            throw TunerError.invalidConfig(path: url.path, reason: "cannot write the file (\(error.localizedDescription))")
+            throw TunerError.invalidConfig(path: url.path, reason: "cannot write the file: \(FileProblem.writing(url, error: error))")
         }
     }
 }

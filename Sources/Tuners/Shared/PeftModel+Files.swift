@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 import Models
 import Tensors
@@ -41,7 +42,7 @@ extension PeftModel {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {
-                throw TunerError.invalidConfig(path: folder.path, reason: "cannot create the folder (\(error.localizedDescription))")
+                throw TunerError.invalidConfig(path: folder.path, reason: "cannot create the folder: \(FileProblem.writing(folder, error: error))")
             }
             let tensors = try savedAdapterTensors(name)
             try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(AdapterFiles.weightsFileName))

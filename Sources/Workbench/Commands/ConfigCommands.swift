@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 import Tuners
 
@@ -55,8 +56,11 @@ enum ConfigCommands {
             let config = try controller.draftConfig()
             let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
             if url.pathExtension == "json" {
-                do { try Data(config.jsonText.utf8).write(to: url, options: .atomic) } catch {
-                    throw invocation.error("cannot write \(path): \(error.localizedDescription)")
+                // A new or regular file is replaced atomically; a link, device or pipe (/dev/stdout) is written through.
+                let kind = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.type] as? FileAttributeType
+                let atomically = kind == nil || kind == .typeRegular
+                do { try Data(config.jsonText.utf8).write(to: url, options: atomically ? .atomic : []) } catch {
+                    throw invocation.error("cannot write \(path): \(FileProblem.writing(url, error: error))")
                 }
                 controller.say("wrote \(path)")
             } else {
