@@ -25,6 +25,8 @@ public final class TrainingRun {
     public let warnings: [String]
     /// What the adapter's method does after each step (AdaLoRA's rank allocator), if anything.
     private let methodHook: MethodStepHook?
+    /// The run's checkpoints: the best, the limit, the refusal to mix two runs in one folder.
+    private let checkpoints: CheckpointKeeper
 
     /// A run of everything the recipe names: its model (loaded, or initialised with
     /// `from_scratch`), its tokenizer and its adapter.
@@ -96,6 +98,7 @@ public final class TrainingRun {
         warnings = [peft.flatMap(trainer.methodHookWarning(for:))].compactMap { $0 }
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
+        checkpoints = try CheckpointKeeper(directory: outputDirectory, limit: recipe.saveTotalLimit, resuming: resumed, overwrite: recipe.overwriteOutputDir)
         if let checkpoint {
             try TrainingCheckpoint.restore(trainer, weights: trainable, from: checkpoint)
             if let hook = methodHook?.hook {
@@ -119,7 +122,6 @@ public final class TrainingRun {
     private func run(shouldStop: () -> Bool, reporting listener: @escaping (TrainingEvent) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), append: resumed)
-        var saveError: Error?
         var stopped = false
         func report(_ event: TrainingEvent) {
             log.record(event)
@@ -127,18 +129,19 @@ public final class TrainingRun {
         }
         methodHook?.onAllocation = { report(.ranks($0)) }
         defer { methodHook?.onAllocation = nil }
-        try trainer.run(shouldStop: shouldStop) { event in
+        try trainer.run(shouldStop: shouldStop, afterStep: { step in
+            if recipe.saveEvery > 0, step % recipe.saveEvery == 0, step < trainer.totalSteps { try writeCheckpoint(report) }
+        }) { event in
             report(event)
             switch event {
-            case let .step(metrics) where recipe.saveEvery > 0 && metrics.step % recipe.saveEvery == 0 && metrics.step < trainer.totalSteps:
-                do { try writeCheckpoint(report) } catch { saveError = error }
+            case let .evaluation(metrics):
+                checkpoints.evaluated(step: metrics.step, loss: metrics.loss)
             case .finished(_, .stopped):
                 stopped = true
             default:
                 break
             }
         }
-        if let saveError { throw saveError }
         if stopped { try writeCheckpoint(report) }
         if let peft {
             try peft.savePretrained(directory: outputDirectory)
@@ -156,11 +159,17 @@ public final class TrainingRun {
     /// The checkpoint folder for the current step.
     public var checkpointDirectory: URL { outputDirectory.appendingPathComponent("checkpoint-\(trainer.step)") }
 
+    /// Writes `checkpoint-N`: the resumable state, the active adapters as PEFT saves them (so
+    /// `PeftModel.from_pretrained(base, "run/checkpoint-N")` and `--adapter` load it) and the state
+    /// of the method's step hook (AdaLoRA's allocator); then drops checkpoints beyond `save_total_limit`.
     private func writeCheckpoint(_ report: (TrainingEvent) -> Void) throws {
-        try TrainingCheckpoint.write(trainer, weights: try trainable.mapValues { try $0.value() }, to: checkpointDirectory)
-        if let hook = methodHook?.hook {
-            try SafeTensorsWriter.write(hook.stateTensors(), to: checkpointDirectory.appendingPathComponent(hook.stateFileName))
+        try TrainingCheckpoint.write(trainer, weights: try trainable.mapValues { try $0.value() }, to: checkpointDirectory) { folder in
+            if let peft { try peft.savePretrained(directory: folder, selectedAdapters: peft.activeAdapters) }
+            if let hook = methodHook?.hook {
+                try SafeTensorsWriter.write(hook.stateTensors(), to: folder.appendingPathComponent(hook.stateFileName))
+            }
         }
+        try checkpoints.saved(step: trainer.step)
         report(.saved(step: trainer.step, path: checkpointDirectory.path))
     }
 }

@@ -81,7 +81,7 @@ import Tuners
             return (losses, allocations)
         }
         let uninterrupted = try record(TrainingRun(recipe: workspace.recipe(Self.adapter)))
-        let head = try record(TrainingRun(recipe: workspace.recipe(Self.adapter)), until: stopAfter)
+        let head = try record(TrainingRun(recipe: workspace.recipe(Self.adapter, overrides: ["overwrite_output_dir=true"])), until: stopAfter)
         let checkpoint = workspace.url.appendingPathComponent("out/checkpoint-\(stopAfter)")
         let resumed = try TrainingRun(recipe: workspace.recipe(Self.adapter), resumeFrom: checkpoint)
         let tail = try record(resumed)

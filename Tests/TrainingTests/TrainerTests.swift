@@ -54,7 +54,7 @@ import Training
         let first = try losses(TrainingRun(recipe: workspace.recipe()))
         #expect(first.count == 25)
         #expect(first.last! < first.first! * 0.5, "the loss on a repeated sentence must fall: \(first)")
-        let second = try losses(TrainingRun(recipe: workspace.recipe()))
+        let second = try losses(TrainingRun(recipe: workspace.recipe(overrides: ["overwrite_output_dir=true"])))
         #expect(first == second, "the same seed must give the same losses bit for bit")
         let reloaded = try ModelLoader.load(directory: workspace.url.appendingPathComponent("out"))
         #expect(reloaded.model.parameterCounts().total == 400 * 32 + 2 * (2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 64 + 64) + 32)
@@ -99,7 +99,7 @@ import Training
     @Test func resumingContinuesTheUninterruptedLossCurve() throws {
         let workspace = try Workspace(text: Self.text)
         let uninterrupted = try losses(TrainingRun(recipe: workspace.recipe()))
-        let first = try TrainingRun(recipe: workspace.recipe())
+        let first = try TrainingRun(recipe: workspace.recipe(overrides: ["overwrite_output_dir=true"]))
         var head: [Double] = []
         try first.run(shouldStop: { head.count >= 10 }) { if case let .step(m) = $0 { head.append(m.loss) } }
         let resumed = try TrainingRun(recipe: workspace.recipe(), resumeFrom: workspace.url.appendingPathComponent("out/checkpoint-10"))

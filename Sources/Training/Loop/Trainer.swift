@@ -74,8 +74,10 @@ public final class Trainer {
         position = DataPosition(generator: RandomGenerator(seed: UInt64(recipe.seed)))
     }
 
-    /// Trains to the end (or until `shouldStop` says so), calling `emit` for every event.
-    public func run(shouldStop: () -> Bool = { false }, emit: (TrainingEvent) -> Void) throws {
+    /// Trains to the end (or until `shouldStop` says so), calling `emit` for every event and
+    /// `afterStep` with the step number at the end of every step (after its evaluation, so a
+    /// checkpoint written there knows its eval loss, as in transformers' Trainer).
+    public func run(shouldStop: () -> Bool = { false }, afterStep: (Int) throws -> Void = { _ in }, emit: (TrainingEvent) -> Void) throws {
         model.setTraining(true)
         defer { model.setTraining(false) }
         let start = Date()
@@ -121,6 +123,7 @@ public final class Trainer {
             }
             let evaluateNow = recipe.evalEvery > 0 ? position.step % recipe.evalEvery == 0 || position.step == totalSteps : position.step == totalSteps
             if evaluation != nil, evaluateNow { emit(.evaluation(try evaluate())) }
+            try afterStep(position.step)
         }
         emit(.finished(step: position.step, reason: .completed))
     }

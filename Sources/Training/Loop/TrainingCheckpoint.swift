@@ -4,9 +4,10 @@ import Tensors
 
 /// A resumable snapshot of a run, in `output_dir/checkpoint-<step>/`: the trained weights
 /// (`model.safetensors`), the optimizer's buffers (`optimizer.safetensors`) and step counts
-/// (`optimizer.json`), and the data position with every random generator (`trainer_state.json`).
-/// It is written into a temporary folder that is renamed into place, so a crash never leaves a
-/// half-written checkpoint.
+/// (`optimizer.json`), the data position with every random generator (`trainer_state.json`), and
+/// whatever else the run adds (an adapter run: the adapter as PEFT saves it, so the checkpoint
+/// loads as a PEFT adapter). It is written into a temporary folder that is renamed into place, so a
+/// crash never leaves a half-written checkpoint.
 public enum TrainingCheckpoint {
     static let weightsFile = "model.safetensors", optimizerBuffers = "optimizer.safetensors"
     static let optimizerFile = "optimizer.json", stateFile = "trainer_state.json"
@@ -18,8 +19,9 @@ public enum TrainingCheckpoint {
         var steps: [Int?]
     }
 
-    /// Writes a checkpoint of `trainer` (whose trainable weights are `weights`, by name) into `folder`.
-    public static func write(_ trainer: Trainer, weights: [String: Tensor], to folder: URL) throws {
+    /// Writes a checkpoint of `trainer` (whose trainable weights are `weights`, by name) into
+    /// `folder`; `extra` writes more files into the folder before it is renamed into place.
+    public static func write(_ trainer: Trainer, weights: [String: Tensor], to folder: URL, extra: (URL) throws -> Void = { _ in }) throws {
         let fileManager = FileManager.default
         let temporary = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial")
         try? fileManager.removeItem(at: temporary)
@@ -37,6 +39,7 @@ public enum TrainingCheckpoint {
                                             steps: state.parameters.map { $0?.step }))
             .write(to: temporary.appendingPathComponent(optimizerFile))
         try encoder.encode(trainer.currentPosition()).write(to: temporary.appendingPathComponent(stateFile))
+        try extra(temporary)
         try? fileManager.removeItem(at: folder)
         try fileManager.moveItem(at: temporary, to: folder)
     }

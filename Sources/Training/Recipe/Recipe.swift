@@ -56,6 +56,10 @@ public struct Recipe: Equatable {
     public var evalEvery = 0
     /// Save every this many steps (0: only at the end).
     public var saveEvery = 0
+    /// Keep only the newest this many checkpoints, and always the best by eval loss (nil: all).
+    public var saveTotalLimit: Int?
+    /// Let a fresh run replace a run already in `output_dir` (its metrics and checkpoints).
+    public var overwriteOutputDir = false
     /// Report every this many steps.
     public var logging = 1
 
@@ -64,7 +68,8 @@ public struct Recipe: Equatable {
         "model", "from_scratch", "tokenizer", "adapter", "loraplus_lr_ratio", "loraplus_lr_embedding", "loraplus_weight_decay",
         "update_and_allocate", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
         "batch_size", "grad_accum", "seq_len", "lr", "schedule", "warmup", "weight_decay", "betas", "eps",
-        "max_grad_norm", "seed", "shuffle", "optimizer", "momentum", "eval_every", "save_every", "logging",
+        "max_grad_norm", "seed", "shuffle", "optimizer", "momentum", "eval_every", "save_every", "save_total_limit",
+        "overwrite_output_dir", "logging",
     ]
 
     /// Reads a recipe from YAML text, then applies `overrides` (`key=value`, the value in YAML).
@@ -151,6 +156,8 @@ public struct Recipe: Equatable {
         momentum = try read.double("momentum", in: 0 ..< 1) ?? momentum
         evalEvery = try read.int("eval_every", atLeast: 0) ?? evalEvery
         saveEvery = try read.int("save_every", atLeast: 0) ?? saveEvery
+        saveTotalLimit = try read.int("save_total_limit", atLeast: 1)
+        overwriteOutputDir = try read.bool("overwrite_output_dir") ?? overwriteOutputDir
         logging = try read.int("logging", atLeast: 1) ?? logging
     }
 }
