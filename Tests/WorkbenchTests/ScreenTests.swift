@@ -104,7 +104,7 @@ import Testing
         let grid = Self.render(session, state, width: 100, height: 30)
         #expect(grid.contains("finished  step 6/6"))
         #expect(grid.contains("100%"))
-        #expect(grid.contains("━ train  ━ eval"))
+        #expect(grid.contains("⠂ train  ━ smoothed  ◆ eval"))
         #expect(grid.cells.contains { ("\u{2801}" ... "\u{28FF}").contains($0.character) && $0.role == .train })
         #expect(grid.row(29).contains("trained 6 steps"))
         state.logScale = true

@@ -21,8 +21,9 @@ public struct ModuleTree {
 
     public let lines: [Line]
 
-    /// The outline of `root`, down to `maxDepth` levels below it (nil: all).
-    public init(_ root: Module, rootName: String = "", maxDepth: Int? = nil) {
+    /// The outline of `root`, down to `maxDepth` levels below it (nil: all). Identical numbered
+    /// blocks of a module list are folded into one line when `folds` says so for the list's path.
+    public init(_ root: Module, rootName: String = "", maxDepth: Int? = nil, folds: (String) -> Bool = { _ in true }) {
         var lines: [Line] = []
         func visit(_ module: Module, label: String, path: String, depth: Int, repeats: Int) {
             lines.append(Line(depth: depth, label: label, path: path, typeName: module.typeName,
@@ -45,7 +46,7 @@ public struct ModuleTree {
                 }
                 var end = index + 1
                 let signature = Self.signature(child)
-                if Int(name) != nil {
+                if Int(name) != nil, folds(path) {
                     while end < children.count, Int(children[end].name) != nil, Self.signature(children[end].module) == signature { end += 1 }
                 }
                 let run = end - index

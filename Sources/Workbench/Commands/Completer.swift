@@ -65,6 +65,9 @@ public struct Completer {
         case .method:
             firstOnly = true
             result = ConfigDraft.methodNames
+        case .run:
+            firstOnly = false
+            result = RunCommands.list(controller).map(\.name)
         }
         return firstOnly && position > 0 ? [] : result
     }

@@ -25,6 +25,8 @@ public final class Controller {
     public var generationObserver: ((String) -> Void)?
     public internal(set) var theme: Theme
     public internal(set) var recorder: SessionRecorder?
+    /// Run folders whose loss curves are overlaid on the loss plot (`runs compare`).
+    public internal(set) var comparedRuns: [URL] = []
     /// The run folder whose rank allocations the rank view shows (the last run, or `ranks DIR`).
     public internal(set) var rankFolder: URL?
     /// Adapters made in this session and not written anywhere yet (`save`, or a run's folder).

@@ -36,8 +36,8 @@ public final class ModelWorkspace {
     /// The tokenizer, if the model folder has a readable one.
     public var tokenizer: Tokenizer? { tokenizerSource.isAvailable ? try? requireTokenizer("the workbench") : nil }
 
-    /// The module outline with repeated blocks folded.
-    public func outline() -> ModuleTree { ModuleTree(model) }
+    /// The module outline with repeated blocks folded where `folds` says so (by module list path).
+    public func outline(folds: (String) -> Bool = { _ in true }) -> ModuleTree { ModuleTree(model, folds: folds) }
 
     /// Trainable and total parameters, as PEFT counts them.
     public var parameterCounts: TrainableParameterCounts {

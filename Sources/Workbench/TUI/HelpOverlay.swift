@@ -1,11 +1,11 @@
 /// The `?` overlay: every key of the TUI, and how to reach the command language.
 enum HelpOverlay {
     static let keys: [(String, String)] = [
-        ("↑ ↓  j k", "move in the tree or the config form"),
+        ("↑↓ jk g G PgUp/Dn", "move in the tree or the config form; top, bottom, page"),
         ("→ ← l h  Enter", "expand / collapse a module (Enter edits a config field)"),
-        ("g G  PgUp PgDn", "top, bottom, page"),
         ("space", "toggle the module as a target (`target add/remove`)"),
-        ("/  n", "search module names, next match"),
+        ("/  n N", "search modules (name or type, any case), next / previous match"),
+        ("f", "unfold a run of identical blocks to target one layer (again: fold)"),
         ("Tab", "switch pane: modules, config, training, log"),
         ("log: ↑↓ PgUp PgDn", "scroll the log back (g G: oldest, newest)"),
         ("log: / n N  Enter", "search the log, older / newer match; full-screen pager"),
@@ -13,11 +13,11 @@ enum HelpOverlay {
         ("t", "train the active adapter (`train`)"),
         ("x", "stop a generation, a replayed script, or the run at the end of its step"),
         ("L  M", "loss plot: log scale, smoothing"),
+        ("training: ←→  z", "loss plot: cursor over the steps (values shown), zoom to the last 50"),
         ("r  [ ]", "AdaLoRA rank view, scrub through the steps"),
-        ("w", "save the adapters (`save DIR`)"),
+        ("w  R", "save the adapters (`save DIR`); the run list in the log (`runs`)"),
         (":", "command line: every command, Tab completes, ↑ history"),
-        ("?  Esc", "this help, close"),
-        ("q", "quit (asks first if a run is going)"),
+        ("?  Esc  q", "this help, close; q quits (asks first: a run going, adapters not saved)"),
     ]
 
     static func draw(into grid: inout Grid) {

@@ -56,6 +56,7 @@ public struct KeyHandler {
             state.searchingLog = false
             state.searchLine = LineEditor()
         case .character("n"): search(state.lastSearch)
+        case .character("N"): search(state.lastSearch, backwards: true)
         case .tab:
             let all = TUIState.Focus.allCases
             state.focus = all[(all.firstIndex(of: state.focus)! + 1) % all.count]
@@ -64,6 +65,10 @@ public struct KeyHandler {
         case .character("L"): state.logScale.toggle()
         case .character("M"): state.smoothing = state.smoothing == 0 ? 0.6 : state.smoothing < 0.9 ? 0.9 : 0
         case .character("r"): state.showRanks.toggle()
+        case .character("R"):
+            run("runs")
+            state.focus = .log
+            state.log.back = 0
         case .character("["): scrub(-1)
         case .character("]"): scrub(1)
         case .character("w"): state.commandLine = LineEditor(text: "save runs/\(controller.workspace?.peft?.activeAdapter ?? "adapter")-saved", history: state.history)
@@ -72,8 +77,26 @@ public struct KeyHandler {
             switch state.focus {
             case .config: configKey(key)
             case .tree: treeKey(key)
-            case .training, .log: break
+            case .training: trainingKey(key)
+            case .log: break
             }
+        }
+    }
+
+    /// Keys of the focused training pane: the plot's cursor and zoom.
+    private func trainingKey(_ key: Key) {
+        let steps = controller.job?.progress.steps.map(\.step) ?? []
+        guard let newest = steps.last else { return }
+        switch key {
+        case .left, .character("h"):
+            let current = state.plotCursor ?? newest + 1
+            state.plotCursor = steps.last { $0 < current } ?? steps.first
+        case .right, .character("l"):
+            guard let current = state.plotCursor else { return }
+            state.plotCursor = steps.first { $0 > current }
+        case .escape, .end: state.plotCursor = nil
+        case .character("z"): state.plotZoom.toggle()
+        default: break
         }
     }
 
@@ -171,9 +194,17 @@ public struct KeyHandler {
         }
     }
 
-    private func search(_ query: String) {
+    /// Moves the tree to the next (previous) match; when the folded tree has none (`layers.2` is
+    /// inside `layers.0-3`), every block is unfolded and the search tried again.
+    private func search(_ query: String, backwards: Bool = false) {
         guard !query.isEmpty else { return }
-        state.message = state.tree.find(query) ? nil : "✗ no module name contains \(query)"
+        var found = state.tree.find(query, backwards: backwards)
+        if !found, !state.tree.unfoldsAll, let workspace = controller.workspace {
+            state.tree.unfoldAll()
+            state.tree.rebuild(workspace.outline(folds: state.tree.folds))
+            found = state.tree.find(query, backwards: backwards)
+        }
+        state.message = found ? nil : "✗ no module name or type contains \(query)"
     }
 
     private func treeKey(_ key: Key) {
@@ -188,6 +219,7 @@ public struct KeyHandler {
         case .left, .character("h"): state.tree.collapse()
         case .character(" "): toggleTarget()
         case .character("u"): run("undo")
+        case .character("f"): if !state.tree.toggleFold() { state.message = "✗ f unfolds a run of identical blocks (layers.0-3); this line is in none" }
         default: break
         }
     }

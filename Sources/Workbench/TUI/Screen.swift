@@ -11,13 +11,16 @@ public enum Screen {
             }
             return grid
         }
-        guard let layout = ScreenLayout(width: width, height: height, focus: state.focus) else {
+        guard let layout = ScreenLayout(width: width, height: height, focus: state.focus, treeRows: state.tree.visible.count,
+                                        configRows: controller.draft.method.fields.count) else {
             grid.put("lorakit needs at least \(ScreenLayout.minimumWidth)×\(ScreenLayout.minimumHeight); this terminal is \(width)×\(height)",
                      x: 0, y: 0, role: .error, limit: width)
             return grid
         }
         TreePane.draw(into: &grid, rect: layout.tree, controller: controller, state: state)
-        if let detail = layout.detail { DetailPane.draw(into: &grid, rect: detail, controller: controller, state: state) }
+        if let detail = layout.detail {
+            DetailPane.draw(into: &grid, rect: detail, controller: controller, state: state, showsConfig: layout.config == nil)
+        }
         if let config = layout.config { ConfigPane.draw(into: &grid, rect: config, controller: controller, state: state) }
         if layout.training.height < 3 {
             // The focused log has the space.

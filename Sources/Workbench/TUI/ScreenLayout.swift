@@ -1,6 +1,8 @@
 /// Where each pane goes for a terminal size: the module tree on the left; detail, config, training
-/// and log on the right (detail and config share a slot below 40 rows, switched by focus); the
-/// command line and the status line at the bottom. Needs at least 80 × 24.
+/// and log on the right; the command line and the status line at the bottom. Below 40 rows detail
+/// and config share a slot (side by side from 110 columns, else switched by focus); on a tall
+/// terminal the config form gets a row per field and, when the tree is shorter than the screen,
+/// the log goes under the tree. A focused log takes the training pane's room. Needs 80 × 24.
 public struct ScreenLayout: Equatable {
     public static let minimumWidth = 80, minimumHeight = 24
 
@@ -12,23 +14,28 @@ public struct ScreenLayout: Equatable {
     public var commandLine: Rect
     public var status: Rect
 
-    /// The layout for `width` × `height`, or nil when the terminal is too small.
-    public init?(width: Int, height: Int, focus: TUIState.Focus) {
+    /// The layout for `width` × `height`, or nil when the terminal is too small. `treeRows` and
+    /// `configRows` are how many lines the tree and the config form have to show.
+    public init?(width: Int, height: Int, focus: TUIState.Focus, treeRows: Int = .max, configRows: Int = 17) {
         guard width >= Self.minimumWidth, height >= Self.minimumHeight else { return nil }
         let body = height - 2
-        let treeWidth = min(60, max(32, width * 36 / 100))
+        let treeWidth = min(60, max(34, width * 36 / 100))
         let right = Rect(x: treeWidth, y: 0, width: width - treeWidth, height: body)
         tree = Rect(x: 0, y: 0, width: treeWidth, height: body)
         commandLine = Rect(x: 0, y: body, width: width, height: 1)
         status = Rect(x: 0, y: body + 1, width: width, height: 1)
         let logHeight = max(5, body / 5)
+        var logUnderTree = false
         if body >= 38 {
             detail = Rect(x: right.x, y: 0, width: right.width, height: 9)
-            config = Rect(x: right.x, y: 9, width: right.width, height: 12)
-            training = Rect(x: right.x, y: 21, width: right.width, height: body - 21 - logHeight)
+            let configHeight = max(12, min(configRows + 4, body - 9 - 15))
+            config = Rect(x: right.x, y: 9, width: right.width, height: configHeight)
+            logUnderTree = treeRows + 2 + logHeight + 4 <= body
+            let trainingHeight = body - config!.maxY - (logUnderTree ? 0 : logHeight)
+            training = Rect(x: right.x, y: config!.maxY, width: right.width, height: trainingHeight)
         } else {
             let top = Rect(x: right.x, y: 0, width: right.width, height: focus == .config ? 11 : 8)
-            if width >= 150 {
+            if width >= 110 {
                 detail = Rect(x: top.x, y: 0, width: top.width / 2, height: 11)
                 config = Rect(x: top.x + top.width / 2, y: 0, width: top.width - top.width / 2, height: 11)
             } else if focus == .config {
@@ -39,11 +46,16 @@ public struct ScreenLayout: Equatable {
             let below = (detail ?? config)!.maxY
             training = Rect(x: right.x, y: below, width: right.width, height: body - below - logHeight)
         }
-        log = Rect(x: right.x, y: body - logHeight, width: right.width, height: logHeight)
-        if focus == .log {
-            // The focused log takes the training pane's place too.
-            log = Rect(x: right.x, y: training.y, width: right.width, height: body - training.y)
-            training = Rect(x: right.x, y: training.y, width: right.width, height: 0)
+        if logUnderTree {
+            let treeHeight = max(treeRows + 2, body - max(logHeight, body / 3))
+            tree = Rect(x: 0, y: 0, width: treeWidth, height: treeHeight)
+            log = Rect(x: 0, y: treeHeight, width: treeWidth, height: body - treeHeight)
+        } else {
+            log = Rect(x: right.x, y: body - logHeight, width: right.width, height: logHeight)
+            if focus == .log {
+                log = Rect(x: right.x, y: training.y, width: right.width, height: body - training.y)
+                training = Rect(x: right.x, y: training.y, width: right.width, height: 0)
+            }
         }
     }
 }

@@ -42,9 +42,17 @@ enum StatusBar {
             }
         }
         let counts = workspace.parameterCounts
-        parts.append("trainable \(ModuleTree.grouped(counts.trainable)) of \(ModuleTree.grouped(counts.total))"
-            + String(format: " (%.2f%%)", counts.total == 0 ? 0 : 100 * Double(counts.trainable) / Double(counts.total)))
+        let share = String(format: " (%.2f%%)", counts.total == 0 ? 0 : 100 * Double(counts.trainable) / Double(counts.total))
+        let trainable = "trainable \(ModuleTree.grouped(counts.trainable))"
         if controller.recorder != nil { parts.append("● rec") }
-        grid.put(" " + parts.joined(separator: " │ "), x: rect.x, y: rect.y, role: .status, limit: rect.width)
+        // The longest form that fits: shorter wordings before anything is cut.
+        let candidates = [
+            parts + [trainable + " of \(ModuleTree.grouped(counts.total))" + share],
+            Array(parts.dropFirst()) + [trainable + " of \(ModuleTree.grouped(counts.total))" + share],
+            Array(parts.dropFirst()) + [trainable + share],
+            Array(parts.dropFirst()) + [trainable],
+        ].map { " " + $0.joined(separator: " │ ") }
+        let line = candidates.first { $0.count <= rect.width } ?? TextWrap.fit(candidates.last!, width: rect.width)
+        grid.put(line, x: rect.x, y: rect.y, role: .status, limit: rect.width)
     }
 }

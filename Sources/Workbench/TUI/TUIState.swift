@@ -31,6 +31,10 @@ public final class TUIState {
     public var logScale = false
     /// The smoothing factor of the loss curve (0 shows the raw losses only).
     public var smoothing = 0.6
+    /// The step the loss plot's cursor is on (nil: none; the stats show the latest step).
+    public var plotCursor: Int?
+    /// The loss plot shows the last `TrainingPane.zoomSteps` steps only.
+    public var plotZoom = false
     /// The rank view replaces the training pane.
     public var showRanks = false
     /// The allocation the rank scrubber is on (nil: the latest).
@@ -45,12 +49,25 @@ public final class TUIState {
     private var syncedModel: ObjectIdentifier?
     private var syncedAdapterLayers = -1
     private var rankCache: (url: URL, size: Int, history: RankHistory)?
+    private var runCache: [URL: (size: Int, record: RunRecord)] = [:]
+
+    /// The runs overlaid on the loss plot, re-read when their metrics files grew.
+    func comparedRuns(_ controller: Controller) -> [RunRecord] {
+        controller.comparedRuns.compactMap { folder in
+            let url = folder.appendingPathComponent("metrics.jsonl")
+            let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int) ?? -1
+            if let cached = runCache[folder], cached.size == size { return cached.record }
+            guard let record = try? RunRecord(folder: folder) else { return nil }
+            runCache[folder] = (size, record)
+            return record
+        }
+    }
 
     public init() {}
 
     /// Rebuilds the tree when the model or its adapter layers changed.
     func sync(with controller: Controller) {
-        guard controller.revision != syncedRevision else { return }
+        guard controller.revision != syncedRevision || tree.foldingChanged else { return }
         syncedRevision = controller.revision
         guard let workspace = controller.workspace else {
             tree = TreeView()
@@ -59,11 +76,11 @@ public final class TUIState {
         }
         let model = ObjectIdentifier(workspace.model)
         let layers = workspace.peft?.adapterLayers.count ?? 0
-        guard model != syncedModel || layers != syncedAdapterLayers else { return }
+        guard model != syncedModel || layers != syncedAdapterLayers || tree.foldingChanged else { return }
         if model != syncedModel { tree = TreeView() }
         syncedModel = model
         syncedAdapterLayers = layers
-        tree.rebuild(workspace.outline())
+        tree.rebuild(workspace.outline(folds: tree.folds))
     }
 
     /// The rank allocations of the run the rank view shows, re-read when its metrics file grew.

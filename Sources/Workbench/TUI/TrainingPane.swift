@@ -1,45 +1,102 @@
 import Foundation
 import Training
 
-/// The training pane: progress bar with step and ETA, the latest loss, eval loss, learning rate,
-/// gradient norm and tokens/s, and the live loss plot (raw and smoothed train loss, eval loss).
+/// The training pane: progress bar with step and ETA, the latest loss (or the cursor's), eval
+/// loss, learning rate, gradient norm and tokens/s, and the live loss plot: raw train loss as bare
+/// dots, its smoothed curve as a line, eval loss as `◆`, so the three stay apart without colour.
+/// With focus, ←/→ move a cursor over the steps and `z` zooms to the last 50.
 enum TrainingPane {
+    /// Steps shown when zoomed.
+    static let zoomSteps = 50
+
     static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
         let smoothing = state.smoothing > 0 ? "smooth \(LinePlot.label(state.smoothing))" : "raw"
-        grid.box(rect, title: "training · L log scale · M \(smoothing) · r ranks", focused: state.focus == .training)
+        let title = "training · L \(state.logScale ? "log" : "linear") · M \(smoothing)" + (state.plotZoom ? " · z last \(zoomSteps)" : "") + " · r ranks"
+        grid.box(rect, title: TextWrap.fit(title, width: rect.width - 6), focused: state.focus == .training)
         let inner = rect.inner
+        let compared = state.comparedRuns(controller).filter { $0.folder.standardized != controller.job?.outputDirectory.standardized }
         guard let job = controller.job else {
+            if !compared.isEmpty { return drawCompared(compared, into: &grid, rect: inner, state: state) }
             let settings = controller.training.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let lines = ["no run yet: t trains the active adapter (one is made from the config if needed)",
-                         "on \(controller.dataSource ?? DataCommands.defaultSource) with \(settings)",
-                         ":train KEY=VALUE changes the settings"]
-            for (offset, line) in lines.enumerated() { grid.put(line, x: inner.x, y: inner.y + offset, role: .dim, limit: inner.width) }
+            let text = ["no run yet: t trains the active adapter (one is made from the config if needed)",
+                        "on \(controller.dataSource ?? DataCommands.defaultSource) with \(settings)",
+                        ":train KEY=VALUE changes the settings"]
+            let rows = text.flatMap { TextWrap.wrap($0, width: inner.width, indent: "  ") }
+            for (offset, line) in rows.prefix(inner.height).enumerated() { grid.put(line, x: inner.x, y: inner.y + offset, role: .dim) }
             return
         }
         let progress = job.progress
-        grid.put(headline(progress, width: inner.width), x: inner.x, y: inner.y, role: .accent, limit: inner.width)
-        if let last = progress.steps.last {
-            var stats = String(format: "loss %.4f", last.loss)
-            if let eval = progress.evaluations.last { stats += String(format: "  eval %.4f", eval.loss) }
-            stats += String(format: "  lr %.2e  grad %.3f  %.0f tok/s", last.learningRate, last.gradNorm, last.tokensPerSecond)
-            grid.put(stats, x: inner.x, y: inner.y + 1, limit: inner.width)
+        grid.put(TextWrap.fit(headline(progress, width: inner.width), width: inner.width), x: inner.x, y: inner.y, role: .accent)
+        let cursor = state.plotCursor.flatMap { step in progress.steps.last { $0.step <= step } }
+        if let shown = cursor ?? progress.steps.last {
+            var stats = (cursor != nil ? "at step \(shown.step): " : "") + String(format: "loss %.4f", shown.loss)
+            if let eval = progress.evaluations.last(where: { $0.step <= shown.step }) { stats += String(format: "  eval %.4f", eval.loss) }
+            stats += String(format: "  lr %.2e  grad %.3f  %.0f tok/s", shown.learningRate, shown.gradNorm, shown.tokensPerSecond)
+            grid.put(TextWrap.fit(stats, width: inner.width), x: inner.x, y: inner.y + 1)
         }
-        let plotRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2)
-        let raw = progress.steps.map { (x: Double($0.step), y: $0.loss) }
-        let smooth = zip(raw, LinePlot.smoothed(raw.map(\.y), factor: state.smoothing)).map { (x: $0.0.x, y: $0.1) }
-        var series = [LinePlot.Series(points: raw, role: state.smoothing > 0 ? .dim : .train)]
-        if state.smoothing > 0 { series.append(LinePlot.Series(points: smooth, role: .train)) }
-        series.append(LinePlot.Series(points: progress.evaluations.map { (x: Double($0.step), y: $0.loss) }, role: .eval))
-        let plot = LinePlot(series: series, xRange: Double(progress.firstStep + 1) ... Double(max(progress.totalSteps, progress.firstStep + 2)),
-                            logScale: state.logScale)
+        let plotRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 3)
+        var last = Double(max(progress.totalSteps, progress.firstStep + 2))
+        var first = Double(progress.firstStep + 1)
+        if !compared.isEmpty {
+            first = min(first, Double(compared.compactMap { $0.steps.first?.step }.min() ?? Int(first)))
+            last = max(last, Double(compared.map { $0.totalSteps ?? $0.lastStep }.max() ?? 0))
+        }
+        if state.plotZoom, let newest = progress.steps.last?.step { first = max(first, Double(newest - zoomSteps)) }
+        let series = lossSeries(progress.steps.map { (Double($0.step), $0.loss) }, evaluations: progress.evaluations.map { (Double($0.step), $0.loss) },
+                                smoothing: state.smoothing) + comparedSeries(compared, smoothing: state.smoothing)
+        let plot = LinePlot(series: series, xRange: first ... max(last, first + 1), logScale: state.logScale,
+                            marker: cursor.map { Double($0.step) })
         if !plot.draw(into: &grid, rect: plotRect) {
             grid.put("waiting for the first step…", x: inner.x, y: inner.y + 2, role: .dim, limit: inner.width)
-        } else {
-            let legend = "━ train" + (progress.evaluations.isEmpty ? "" : "  ━ eval")
-            grid.put(legend, x: plotRect.x + plotRect.width - legend.count, y: plotRect.y, role: .dim)
-            grid.paint(Rect(x: plotRect.x + plotRect.width - legend.count, y: plotRect.y, width: 1, height: 1), role: .train)
-            if !progress.evaluations.isEmpty { grid.paint(Rect(x: plotRect.x + plotRect.width - 6, y: plotRect.y, width: 1, height: 1), role: .eval) }
         }
+        let legend = (state.smoothing > 0 ? "⠂ train  ━ smoothed" : "━ train") + (progress.evaluations.isEmpty ? "" : "  ◆ eval")
+        let full = legend + comparedLegend(compared) + (state.focus == .training ? "  ←→ cursor  z zoom" : "")
+        grid.put(TextWrap.fit(full, width: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
+    }
+
+    /// The glyphs that tell overlaid runs apart, and their roles.
+    static let comparedGlyphs: [Character] = ["A", "B", "C", "D", "E", "F"]
+    static let comparedRoles: [ThemeRole] = [.accent, .budget, .heatHigh, .command, .target, .title]
+
+    /// Overlaid runs only (no run in this session yet).
+    private static func drawCompared(_ records: [RunRecord], into grid: inout Grid, rect: Rect, state: TUIState) {
+        grid.put(TextWrap.fit("\(records.count) runs overlaid (`runs compare clear` removes them)", width: rect.width), x: rect.x, y: rect.y, role: .accent)
+        let first = Double(records.compactMap { $0.steps.first?.step }.min() ?? 1)
+        let last = Double(records.map { $0.totalSteps ?? $0.lastStep }.max() ?? 2)
+        let plot = LinePlot(series: comparedSeries(records, smoothing: state.smoothing), xRange: first ... max(last, first + 1), logScale: state.logScale)
+        plot.draw(into: &grid, rect: Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 2))
+        grid.put(TextWrap.fit(String(comparedLegend(records).dropFirst(2)), width: rect.width), x: rect.x, y: rect.maxY - 1, role: .dim)
+    }
+
+    /// Each overlaid run's smoothed loss as a line, with its letter along it.
+    static func comparedSeries(_ records: [RunRecord], smoothing: Double) -> [LinePlot.Series] {
+        records.prefix(comparedGlyphs.count).enumerated().flatMap { index, record -> [LinePlot.Series] in
+            let raw = record.steps.map { (x: Double($0.step), y: $0.loss) }
+            let smooth = zip(raw, LinePlot.smoothed(raw.map(\.y), factor: smoothing)).map { (x: $0.0.x, y: $0.1) }
+            let every = max(1, smooth.count / 6)
+            let marks = smooth.enumerated().filter { ($0.offset + 1) % every == 0 }.map(\.element)
+            let role = comparedRoles[index % comparedRoles.count]
+            return [LinePlot.Series(points: smooth, role: role), LinePlot.Series(points: marks, role: role, style: .glyph(comparedGlyphs[index]))]
+        }
+    }
+
+    /// `  A default-1  B ada-2` for the legend.
+    static func comparedLegend(_ records: [RunRecord]) -> String {
+        records.prefix(comparedGlyphs.count).enumerated().map { "  \(comparedGlyphs[$0.offset]) \($0.element.name)" }.joined()
+    }
+
+    /// The loss curves of a run: raw losses (dots under a smoothed line when smoothing), eval losses.
+    static func lossSeries(_ raw: [(x: Double, y: Double)], evaluations: [(x: Double, y: Double)], smoothing: Double, role: ThemeRole = .train) -> [LinePlot.Series] {
+        var series: [LinePlot.Series] = []
+        if smoothing > 0 {
+            series.append(LinePlot.Series(points: raw, role: .dim, style: .dots, setsScale: false))
+            let smooth = zip(raw, LinePlot.smoothed(raw.map(\.y), factor: smoothing)).map { (x: $0.0.x, y: $0.1) }
+            series.append(LinePlot.Series(points: smooth, role: role))
+        } else {
+            series.append(LinePlot.Series(points: raw, role: role))
+        }
+        series.append(LinePlot.Series(points: evaluations, role: .eval, style: .glyph("◆")))
+        return series
     }
 
     /// `running  step 12/60 ▕████░░░░▏ 20%  ETA 0:14`

@@ -26,11 +26,19 @@ enum TreePane {
             let isCursor = position == tree.cursor
             var x = inner.x + grid.put(String(repeating: " ", count: line.depth) + fold + " ", x: inner.x, y: y, limit: inner.width)
             x += grid.put(mark + " ", x: x, y: y, role: targeted ? .target : .dim, limit: inner.x + inner.width - x)
-            x += grid.put(label, x: x, y: y, role: targeted ? .target : .text, limit: inner.x + inner.width - x)
-            if !line.label.isEmpty, line.typeName != label {
-                grid.put("  " + line.typeName, x: x, y: y, role: .dim, limit: inner.x + inner.width - x)
+            let room = inner.x + inner.width - x
+            let labelX = x
+            x += grid.put(TextWrap.fit(label, width: room), x: x, y: y, role: targeted ? .target : .text)
+            // The type name only when it fits whole.
+            if !line.label.isEmpty, line.typeName != label, x + 2 + line.typeName.count <= inner.x + inner.width {
+                grid.put("  " + line.typeName, x: x, y: y, role: .dim)
             }
             if isCursor { grid.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .selection) }
+            if !isCursor, !state.lastSearch.isEmpty, let range = label.range(of: state.lastSearch, options: .caseInsensitive),
+               label.distance(from: label.startIndex, to: range.upperBound) <= room {
+                let start = label.distance(from: label.startIndex, to: range.lowerBound)
+                grid.paint(Rect(x: labelX + start, y: y, width: label.distance(from: range.lowerBound, to: range.upperBound), height: 1), role: .accent)
+            }
         }
     }
 }
@@ -38,7 +46,8 @@ enum TreePane {
 /// The selected module: kind, shapes, parameters, whether targeted and with what rank and alpha
 /// (after `rank_pattern` / `alpha_pattern`), and the adapters it holds.
 enum DetailPane {
-    static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
+    /// With `showsConfig`, the last row sums up the config (the form has no room on screen).
+    static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState, showsConfig: Bool = false) {
         grid.box(rect, title: "module", focused: false)
         let inner = rect.inner
         guard let workspace = controller.workspace, let index = state.tree.currentIndex else { return }
@@ -63,8 +72,13 @@ enum DetailPane {
             rows.append(("adapters: \(layer.adapterNames.joined(separator: ", ")) · active \(layer.activeAdapters.joined(separator: ", "))"
                 + (layer.isMerged ? " · merged" : ""), .accent))
         }
-        for (offset, row) in rows.prefix(inner.height).enumerated() {
-            grid.put(row.0, x: inner.x, y: inner.y + offset, role: row.1, limit: inner.width)
+        let shown = rows.prefix(inner.height - (showsConfig ? 1 : 0))
+        for (offset, row) in shown.enumerated() {
+            grid.put(TextWrap.fit(row.0, width: inner.width), x: inner.x, y: inner.y + offset, role: row.1)
+        }
+        if showsConfig, inner.height > 0 {
+            let summary = (try? controller.draftConfig()).map { AdapterCommands.describe($0) } ?? "invalid: `config show` says why"
+            grid.put(TextWrap.fit("config: \(summary) · Tab edits", width: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
         }
     }
 }

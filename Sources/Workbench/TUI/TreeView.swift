@@ -13,13 +13,51 @@ public struct TreeView: Equatable {
     public private(set) var visible: [Int] = []
     /// Lines at this depth or deeper start collapsed.
     static let initialDepth = 4
+    /// Module lists whose identical blocks are shown one by one (`f` on a folded run).
+    private var unfolded: Set<String> = []
+    /// Every list shown block by block (a search found nothing in the folded tree).
+    private(set) var unfoldsAll = false
+    /// Set when the folding changed and the outline must be rebuilt.
+    private(set) var foldingChanged = false
 
-    public init() {}
+    /// Whether the blocks of the module list at `path` are folded.
+    func folds(_ path: String) -> Bool { !unfoldsAll && !unfolded.contains(path) }
+
+    /// Folds or unfolds the run of blocks the selected line is, or lies in; false when it is none.
+    mutating func toggleFold() -> Bool {
+        guard let index = currentIndex else { return false }
+        let line = lines[index]
+        let run = line.repeats > 1 ? line : foldAncestor(of: index)
+        guard let list = Self.listPath(of: run?.path ?? line.path) else { return false }
+        if folds(list) {
+            unfolded.insert(list)
+        } else {
+            unfolded.remove(list)
+            unfoldsAll = false
+        }
+        foldingChanged = true
+        return true
+    }
+
+    /// Shows every list block by block.
+    mutating func unfoldAll() {
+        unfoldsAll = true
+        foldingChanged = true
+    }
+
+    /// The module list a block at `path` (or a module inside one) belongs to: the path up to its
+    /// last numbered part (`model.layers` for `model.layers.2.self_attn`).
+    static func listPath(of path: String) -> String? {
+        let parts = path.split(separator: ".").map(String.init)
+        guard let last = parts.lastIndex(where: { Int($0) != nil }) else { return nil }
+        return parts[..<last].joined(separator: ".")
+    }
 
     static func key(_ line: ModuleTree.Line) -> String { "\(line.path)|\(line.label)" }
 
     /// Replaces the outline, keeping the cursor on the same module when it is still there.
     mutating func rebuild(_ outline: ModuleTree) {
+        foldingChanged = false
         let selected = current.map(Self.key)
         let firstBuild = lines.isEmpty
         let parents = Set(lines.indices.filter(hasChildren).map { Self.key(lines[$0]) })
@@ -99,13 +137,17 @@ public struct TreeView: Equatable {
         return nil
     }
 
-    /// Moves to the next line after the cursor whose path or label contains `query`, expanding
-    /// what hides it; false when none matches.
-    mutating func find(_ query: String) -> Bool {
+    /// Moves to the next line after the cursor (before it, `backwards`) whose path, label or type
+    /// name contains `query`, ignoring case, expanding what hides it; false when none matches.
+    mutating func find(_ query: String, backwards: Bool = false) -> Bool {
         guard !query.isEmpty, !lines.isEmpty else { return false }
         let start = currentIndex ?? 0
-        let order = Array(start + 1 ..< lines.count) + Array(0 ... start)
-        guard let match = order.first(where: { lines[$0].path.contains(query) || lines[$0].label.contains(query) }) else { return false }
+        let forward = Array(start + 1 ..< lines.count) + Array(0 ... start)
+        let order = backwards ? Array((0 ..< start).reversed()) + Array((start ..< lines.count).reversed()) : forward
+        let matches = { (line: ModuleTree.Line) in
+            [line.path, line.label, line.typeName].contains { $0.range(of: query, options: .caseInsensitive) != nil }
+        }
+        guard let match = order.first(where: { matches(lines[$0]) }) else { return false }
         var ancestor = parent(of: match)
         while let index = ancestor {
             collapsed.remove(Self.key(lines[index]))
