@@ -4,7 +4,7 @@ enum SafeTensorsDecoding {
     /// The dtypes `floats(_:as:into:)` accepts.
     static let floatSources: Set<SafeTensorsDType> = [.f32, .f16, .bf16, .f64, .i64, .i32]
     /// The dtypes `integers(_:as:)` accepts.
-    static let integerSources: Set<SafeTensorsDType> = [.i64, .i32]
+    static let integerSources: Set<SafeTensorsDType> = [.i64, .i32, .i16, .u8]
 
     /// Writes the elements of `raw`, of type `dtype` (one of `floatSources`), into `out` as `Float`.
     /// Integers and F64 are rounded to the nearest `Float`.
@@ -28,6 +28,8 @@ enum SafeTensorsDecoding {
             switch dtype {
             case .i64: convert(raw, into: out) { Int($0 as Int64) }
             case .i32: convert(raw, into: out) { Int($0 as Int32) }
+            case .i16: convert(raw, into: out) { Int($0 as Int16) }
+            case .u8: convert(raw, into: out) { Int($0 as UInt8) }
             default: preconditionFailure("caller checked dtype")
             }
             initialized = count

@@ -33,11 +33,19 @@ public enum SafeTensorsWriter {
             guard name != "__metadata__" else {
                 throw SafeTensorsError.invalidTensorToWrite(file: file, tensor: name, reason: "the name is reserved for the metadata")
             }
-            if case let .int64(shape, values) = value {
+            switch value {
+            case let .int64(shape, values), let .integers(_, shape, values):
                 guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
                     throw SafeTensorsError.invalidTensorToWrite(file: file, tensor: name,
                         reason: "shape \(shape) does not hold the \(values.count) values given")
                 }
+                guard let range = SafeTensorsValue.integerRanges[value.dtype] else {
+                    throw SafeTensorsError.invalidTensorToWrite(file: file, tensor: name, reason: "\(value.dtype.rawValue) is not an integer dtype")
+                }
+                if let outside = values.first(where: { !range.contains($0) }) {
+                    throw SafeTensorsError.invalidTensorToWrite(file: file, tensor: name, reason: "\(outside) does not fit \(value.dtype.rawValue)")
+                }
+            case .float32: break
             }
         }
         return tensors.map { (name: $0.key, value: $0.value) }.sorted { a, b in

@@ -28,8 +28,8 @@ extension AdaLoraConfig {
     /// PEFT's `resize_state_dict_by_rank_pattern`: with a `rank_pattern`, only the kept rows of each
     /// module's `lora_A` and `lora_E` and columns of its `lora_B` are saved (a tensor already of the
     /// kept size is saved as it is).
-    public func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: Tensor] {
-        guard let rankPattern else { return live }
+    public func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: SafeTensorsValue] {
+        guard let rankPattern else { return live.mapValues { .float32($0) } }
         var saved = live
         for (module, keep) in rankPattern.masks(adapter: adapter) {
             let prefix = AdapterFiles.keyPrefix + module + "."
@@ -46,7 +46,7 @@ extension AdaLoraConfig {
                 saved[prefix + name] = isB ? tensor.selectingColumns(keep) : tensor.selectingRows(keep)
             }
         }
-        return saved
+        return saved.mapValues { .float32($0) }
     }
 
     /// PEFT's `resize_modules_by_rank_pattern`: before a saved adapter is loaded, each module named in

@@ -9,8 +9,7 @@ extension LoraConfig {
     /// PEFT's warning when `fan_in_fan_out` did not fit the layers.
     public func corrections(from original: any PeftConfig) -> [String] {
         let before = (original as? LoraConfig)?.fanInFanOut ?? (original as? AdaLoraConfig)?.lora.fanInFanOut ?? fanInFanOut
-        guard before != fanInFanOut else { return [] }
-        return ["fan_in_fan_out is set to \(before) but the target modules are \(before ? "Linear" : "Conv1D"); setting fan_in_fan_out to \(fanInFanOut)"]
+        return Self.fanInFanOutCorrection(before: before, after: fanInFanOut)
     }
 
     public func moduleSummary(for name: String) throws -> String {

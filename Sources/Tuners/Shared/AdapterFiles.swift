@@ -4,6 +4,8 @@ public enum AdapterFiles {
     public static let weightsFileName = "adapter_model.safetensors"
     /// Every key in `adapter_model.safetensors` starts with this (`PeftModel.base_model.model`).
     public static let keyPrefix = "base_model.model."
+    /// An adapter-level shared tensor is saved once under this prefix and its name (`base_model.vblora_vector_bank`).
+    public static let sharedKeyPrefix = "base_model."
     /// The adapter name PEFT saves at the top of the folder; others go in a sub-folder of their name.
     public static let defaultAdapterName = "default"
 

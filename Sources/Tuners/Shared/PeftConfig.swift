@@ -24,8 +24,17 @@ public protocol PeftConfig {
     mutating func addAdapter(_ name: String, to target: Module, key: String, generator: inout RandomGenerator) throws -> (any AdapterLayer)?
     /// What PEFT warns about after `addAdapter` corrected fields of `original` (the config before).
     func corrections(from original: any PeftConfig) -> [String]
+    /// PEFT's `_pre_injection_hook`: makes the adapter-level tensors every layer of the adapter
+    /// shares (`sharedTensors`) for the modules about to be wrapped, before `addAdapter` runs.
+    mutating func prepareSharedTensors(for targets: [(key: String, module: Module)], generator: inout RandomGenerator) throws
+    /// The adapter-level tensors `prepareSharedTensors` made (none for most methods). They live with
+    /// the adapter's config, so they go when the adapter is deleted.
+    var sharedTensors: [SharedAdapterTensor] { get }
     /// The tensors `save_pretrained` writes, given the live ones under their saved keys.
-    func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: Tensor]
+    func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: SafeTensorsValue]
+    /// The tensors of a saved adapter file under the keys of the live adapter's state entries; by
+    /// default the file's own.
+    func tensorsToLoad(from file: SafeTensorsFile) throws -> [SavedAdapterTensor]
     /// Makes the layers holding `adapter` fit the tensors of a saved adapter before they are loaded.
     func prepareForLoading(_ layers: [(name: String, layer: any AdapterLayer)], adapter: String) throws
     /// Which base biases train with the adapter (LoRA's `bias`); `.none` for methods without it.
@@ -48,13 +57,25 @@ extension PeftConfig {
 
     public func corrections(from original: any PeftConfig) -> [String] { [] }
 
-    public func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: Tensor] { live }
+    public mutating func prepareSharedTensors(for targets: [(key: String, module: Module)], generator: inout RandomGenerator) throws {}
+
+    public var sharedTensors: [SharedAdapterTensor] { [] }
+
+    public func savedTensors(_ live: [String: Tensor], adapter: String) throws -> [String: SafeTensorsValue] { live.mapValues { .float32($0) } }
+
+    public func tensorsToLoad(from file: SafeTensorsFile) throws -> [SavedAdapterTensor] { SavedAdapterTensor.all(in: file) }
 
     public func prepareForLoading(_ layers: [(name: String, layer: any AdapterLayer)], adapter: String) throws {}
 
     public var biasMode: LoraConfig.Bias { .none }
 
     public func trainingHook(for peft: PeftModel, adapter: String) throws -> (any AdapterTrainingHook)? { nil }
+
+    /// PEFT's warning when `fan_in_fan_out` was corrected to what the wrapped layers need.
+    static func fanInFanOutCorrection(before: Bool, after: Bool) -> [String] {
+        guard before != after else { return [] }
+        return ["fan_in_fan_out is set to \(before) but the target modules are \(before ? "Linear" : "Conv1D"); setting fan_in_fan_out to \(after)"]
+    }
 
     /// `r=8, alpha=16, scaling 2`, under the alpha key `alphaKey`.
     static func moduleSummary(r: Int, alpha: Double, alphaKey: String, scaling: Double) -> String {

@@ -54,6 +54,8 @@ public enum PeftMethods {
         .adalora,
         .loha,
         .lokr,
+        .vblora,
+        .randlora,
     ]
 
     /// The registered method of `peftType`, if lorakit implements it.

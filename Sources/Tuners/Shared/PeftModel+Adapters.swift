@@ -86,7 +86,7 @@ extension PeftModel {
     }
 
     /// Sets `requiresGrad` on every parameter as PEFT leaves it: only the active, trainable adapters'
-    /// tensors and `modules_to_save` copies train (nothing while adapters are disabled), plus the
+    /// tensors (their trainable shared tensors included) and `modules_to_save` copies train (nothing while adapters are disabled), plus the
     /// base biases the active adapters' `bias` mode selects.
     func updateTrainability() {
         let named = model.namedParameters()
@@ -94,6 +94,9 @@ extension PeftModel {
         let training = adaptersDisabled ? [] : activeAdapters.filter(trainableAdapters.contains)
         for (_, layer) in adapterLayers {
             for adapter in training { for (_, parameter) in layer.adapterParameters(of: adapter) { parameter.requiresGrad = true } }
+        }
+        for adapter in training {
+            for shared in configs[adapter]?.sharedTensors ?? [] where shared.trains { shared.parameter.requiresGrad = true }
         }
         for (_, wrapper) in modulesToSaveWrappers {
             if let active = wrapper.activeAdapter, training.contains(active), let copy = wrapper.copy(for: active) {

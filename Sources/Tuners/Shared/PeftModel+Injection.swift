@@ -19,6 +19,7 @@ extension PeftModel {
             config.targeting.modulesToSave = (config.targeting.modulesToSave ?? []) + ["classifier", "score"]
         }
         let targets = try Self.resolveTargets(&config.targeting, taskType: config.base.taskType, in: model)
+        try config.prepareSharedTensors(for: targets, generator: &generator)
         let beforeAdding = config
         var created: [(key: String, layer: any AdapterLayer)] = []
         do {

@@ -24,12 +24,20 @@ extension PeftModel {
         return entries
     }
 
-    /// The adapter's own tensors (adapter layers and `modules_to_save` copies) under their saved keys.
+    /// The adapter's own tensors (adapter layers, its shared tensors and `modules_to_save` copies)
+    /// under their saved keys.
     private func adapterOwnEntries(_ adapter: String) -> [String: Parameter] {
         var entries: [String: Parameter] = [:]
         for (path, layer) in adapterLayers {
             for (relative, parameter) in layer.adapterParameters(of: adapter) {
                 entries[AdapterFiles.keyPrefix + "\(path).\(layer.savedName(of: relative, adapter: adapter))"] = parameter
+            }
+        }
+        for shared in configs[adapter]?.sharedTensors ?? [] {
+            entries[shared.savedKey] = shared.parameter
+            guard shared.savedPerLayer else { continue }
+            for (path, layer) in adapterLayers where layer.adapterNames.contains(adapter) {
+                entries[AdapterFiles.keyPrefix + "\(path).\(shared.name)"] = shared.parameter
             }
         }
         for (path, wrapper) in modulesToSaveWrappers {
@@ -60,8 +68,8 @@ extension PeftModel {
     }
 
     /// The tensors `save_pretrained` writes for `adapter`: its state entries' values, as the method
-    /// saves them (AdaLoRA keeps only the ranks its `rank_pattern` kept).
-    public func savedAdapterTensors(_ adapter: String) throws -> [String: Tensor] {
+    /// saves them (AdaLoRA keeps only the ranks its `rank_pattern` kept, VB-LoRA may keep only the top-k).
+    public func savedAdapterTensors(_ adapter: String) throws -> [String: SafeTensorsValue] {
         try requireAdapter(adapter)
         return try configs[adapter]!.savedTensors(adapterStateEntries(adapter).mapValues { try $0.value() }, adapter: adapter)
     }
@@ -75,16 +83,17 @@ extension PeftModel {
         updateTrainability()
         let expected = adapterStateEntries(adapter)
         let modelParameters = Dictionary(model.namedParameters().map { (AdapterFiles.keyPrefix + $0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
-        var assignments: [(Parameter, String)] = [], unexpected: [String] = [], misshapen: [String] = []
-        for info in file.tensorInfos {
+        let saved = try configs[adapter]!.tensorsToLoad(from: file)
+        var assignments: [(Parameter, SavedAdapterTensor)] = [], unexpected: [String] = [], misshapen: [String] = []
+        for info in saved {
             guard let parameter = expected[info.name] ?? modelParameters[info.name] else { unexpected.append(info.name); continue }
             guard parameter.shape == info.shape else {
                 misshapen.append("\(info.name) is \(info.shape) in the file but \(parameter.shape) in the model")
                 continue
             }
-            assignments.append((parameter, info.name))
+            assignments.append((parameter, info))
         }
-        let present = Set(file.tensorInfos.map(\.name))
+        let present = Set(saved.map(\.name))
         let missing = adapterOwnEntries(adapter).keys.filter { !present.contains($0) }.sorted()
         var problems: [String] = []
         if !misshapen.isEmpty { problems.append("shapes differ: " + Self.list(misshapen)) }
@@ -93,9 +102,9 @@ extension PeftModel {
         guard problems.isEmpty else {
             throw TunerError.adapterMismatch(path: file.path, reason: problems.joined(separator: "; ") + "; was the adapter trained on this model (same architecture and size)?")
         }
-        for (parameter, name) in assignments {
-            let values = try file.tensor(named: name)
-            if let current = parameter.tensor { try current.assign(values) } else { try parameter.assign(values, name: name) }
+        for (parameter, info) in assignments {
+            let values = try info.values()
+            if let current = parameter.tensor { try current.assign(values) } else { try parameter.assign(values, name: info.name) }
         }
     }
 
