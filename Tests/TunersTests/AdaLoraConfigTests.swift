@@ -61,7 +61,8 @@ import Testing
         #expect((filled as? AdaLoraConfig)?.totalStep == 7)
         #expect(try PeftConfigs.config(json: .object([("peft_type", .string("LOHA"))])) is LoHaConfig)
         #expect(try PeftConfigs.config(json: .object([("peft_type", .string("LOKR"))])) is LoKrConfig)
-        #expect(TunerErrorTests.message { _ = try PeftConfigs.config(json: .object([("peft_type", .string("VBLORA"))])) }.contains("not yet supported"))
+        #expect(try PeftConfigs.config(json: .object([("peft_type", .string("VBLORA"))])) is VBLoRAConfig)
+        #expect(try PeftConfigs.config(json: .object([("peft_type", .string("RANDLORA"))])) is RandLoRAConfig)
         #expect(TunerErrorTests.message { _ = try LoraConfig(json: .object([("peft_type", .string("ADALORA"))])) }.contains("not LORA"))
     }
 

@@ -144,7 +144,7 @@ import Testing
     @Test func theBankGathersEveryLayersGradient() throws {
         let fixture = try FixtureCase("vblora_llama")
         let peft = try fixture.loadAdapted()
-        let bank = try #require(peft.configs["default"]?.sharedTensors.first?.parameter.value())
+        let bank = try #require(peft.configs["default"]?.sharedTensors.first?.parameter).value()
         func gradient(active layers: Set<String>) throws -> [Float] {
             bank.zeroGrad()
             for (name, layer) in peft.adapterLayers { layer.adaptersDisabled = !layers.contains(name) }
