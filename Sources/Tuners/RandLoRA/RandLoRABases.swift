@@ -22,6 +22,8 @@ public struct RandLoRABases {
         let (maxDim, minDim) = (max(largest.out, largest.in), min(largest.out, largest.in))
         let bases = Self.numberOfBases(minDim: minDim, r: config.r)
         let aShape = [config.r, 1, minDim], bShape = [maxDim, bases, config.r]
+        try SharedAdapterTensor.checkSize(aShape, field: "r", what: "randlora_A")
+        try SharedAdapterTensor.checkSize(bShape, field: "r", what: "randlora_B")
         if config.verySparse || config.sparse {
             let sparsity = config.verySparse ? Foundation.sqrt(Double(minDim)) : 3
             a = Parameter(try Self.ternary(aShape, sparsity: sparsity, generator: &generator))

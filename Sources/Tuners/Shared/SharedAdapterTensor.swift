@@ -27,6 +27,18 @@ public struct SharedAdapterTensor {
 
     /// The key it is saved under once: `base_model.<name>`.
     public var savedKey: String { AdapterFiles.sharedKeyPrefix + name }
+
+    /// The most elements lorakit makes one adapter tensor of (a gibibyte of float32), so that a
+    /// mistyped size in a config is refused rather than exhausting memory.
+    static let maximumElements = 1 << 28
+
+    /// Refuses a tensor of `shape` for `field` when it would exceed `maximumElements`.
+    static func checkSize(_ shape: [Int], field: String, what: String) throws {
+        let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).overflow ? Int.max : $0 * max($1, 0) }
+        guard count <= maximumElements else {
+            throw TunerError.invalidValue(field: field, reason: "\(what) would be \(shape.map(String.init).joined(separator: "×")) values, more than the \(maximumElements) lorakit makes one adapter tensor of; use a smaller \(field)")
+        }
+    }
 }
 
 /// One tensor of a saved adapter as loading sees it: its key, its shape and how to read its values.

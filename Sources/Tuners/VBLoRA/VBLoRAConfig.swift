@@ -100,6 +100,7 @@ public struct VBLoRAConfig: PeftConfig {
 
     /// PEFT's `_init_vblora_vector_bank`: one bank per adapter, uniform in ±`init_vector_bank_bound`.
     public mutating func prepareSharedTensors(for targets: [(key: String, module: Module)], generator: inout RandomGenerator) throws {
+        try SharedAdapterTensor.checkSize([numVectors, vectorLength], field: "num_vectors", what: "the vector bank")
         let bound = Float(initVectorBankBound)
         vectorBank = Parameter(Tensor.uniform([numVectors, vectorLength], low: -bound, high: bound, generator: &generator))
     }
@@ -117,6 +118,8 @@ public struct VBLoRAConfig: PeftConfig {
         for (side, size) in [("in_features", layer.inFeatures), ("out_features", layer.outFeatures)] where size % vectorLength != 0 {
             throw TunerError.invalidValue(field: "vector_length", reason: "`\(side)` \(size) of \(key) must be divisible by `vector_length` \(vectorLength)")
         }
+        try SharedAdapterTensor.checkSize([r, layer.inFeatures / vectorLength, numVectors], field: "r", what: "vblora_logits_A of \(key)")
+        try SharedAdapterTensor.checkSize([layer.outFeatures / vectorLength, r, numVectors], field: "r", what: "vblora_logits_B of \(key)")
         let std = Float(initLogitsStd)
         let logitsA = Tensor.normal([r, layer.inFeatures / vectorLength, numVectors], std: std, generator: &generator)
         let logitsB = Tensor.normal([layer.outFeatures / vectorLength, r, numVectors], std: std, generator: &generator)
