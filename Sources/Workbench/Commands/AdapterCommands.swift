@@ -31,7 +31,14 @@ enum AdapterCommands {
             let peft = try requirePeft(workspace, invocation.command, holding: name)
             try peft.deleteAdapter(name)
             controller.unsavedAdapters.remove(name)
-            controller.say("deleted \(name); active: \(peft.activeAdapters.joined(separator: ", ").ifEmpty("none"))")
+            if peft.adapterNames.isEmpty {
+                // The last adapter gone, its wrappers come off too, so any method can adapt the model again.
+                try peft.unload()
+                workspace.peft = nil
+                controller.say("deleted \(name); no adapters left, the model is as loaded")
+            } else {
+                controller.say("deleted \(name); active: \(peft.activeAdapters.joined(separator: ", ").ifEmpty("none"))")
+            }
         case "load":
             let words = try invocation.arguments(1, 2, names: "DIR (a PEFT adapter folder)")
             try workspace.requireWeights(invocation.command)
@@ -64,6 +71,16 @@ enum AdapterCommands {
     static func create(_ name: String, in workspace: ModelWorkspace, controller: Controller, command: String) throws {
         try workspace.requireWeights(command)
         let config = try controller.draftConfig()
+        if let peft = workspace.peft, let other = otherMethod(peft, than: config.peftType) {
+            // PEFT cannot combine methods on one model: the old adapters' wrappers come off first.
+            let names = peft.adapterNames
+            let unsaved = names.filter(controller.unsavedAdapters.contains)
+            try peft.unload()
+            workspace.peft = nil
+            controller.unsavedAdapters.subtract(names)
+            controller.say("unloaded the \(other) adapters \(names.joined(separator: ", ")) (PEFT cannot combine methods on one model)"
+                + (unsaved.isEmpty ? "" : "; not saved: \(unsaved.joined(separator: ", "))"))
+        }
         if let peft = workspace.peft {
             try peft.addAdapter(name, config: config)
             try peft.setAdapter(name)
@@ -74,6 +91,13 @@ enum AdapterCommands {
         controller.unsavedAdapters.insert(name)
         for warning in peft.warnings { controller.say("note: \(warning)") }
         controller.say("adapter \(name) (active): \(describe(config)) on \(peft.wrappedModuleNames(of: name).count) modules\n\(peft.trainableParametersSummary)")
+    }
+
+    /// The method of `peft`'s adapters when it is not `peftType`'s (lowercased), else nil.
+    static func otherMethod(_ peft: PeftModel, than peftType: PeftType) -> String? {
+        let types = Set(peft.configs.values.map(\.peftType))
+        guard let other = types.first(where: { $0 != peftType }) else { return nil }
+        return other.rawValue.lowercased()
     }
 
     /// The method's summary of its settings: `r=8 alpha=16`, `loha r=8 alpha=8`, AdaLoRA's `adalora r 12→8 over 60 steps`.

@@ -20,7 +20,11 @@ enum ConfigCommands {
         controller.draft.method = method
         let keys = Set(method.fields.map(\.key))
         controller.draft.values = controller.draft.values.filter { keys.contains($0.key) }
-        controller.say("method \(method.name): `config show` lists its fields")
+        var note = ""
+        if let peft = controller.workspace?.peft, let other = AdapterCommands.otherMethod(peft, than: method.peftType) {
+            note = "\nnote: the model holds \(other) adapters (\(peft.adapterNames.joined(separator: ", "))); PEFT cannot combine methods, so the next `train` or `adapter new` unloads them first (`save DIR` keeps them)"
+        }
+        controller.say("method \(method.name): `config show` lists its fields" + note)
     }
 
     static let config: CommandSpec = CommandSpec(

@@ -46,7 +46,11 @@ enum TrainingCommands {
         var remembered = settings
         if checkpoint != nil { remembered.values["output_dir"] = controller.training.values["output_dir"] }
         controller.training = remembered
-        if workspace.peft == nil {
+        if let peft = workspace.peft, let other = AdapterCommands.otherMethod(peft, than: controller.draft.method.peftType) {
+            // The method was switched: train a new adapter of it, not the old one.
+            controller.say("the method is \(controller.draft.method.name) but the adapters are \(other): making a \(controller.draft.method.name) adapter")
+            try AdapterCommands.create(adapterName, in: workspace, controller: controller, command: command)
+        } else if workspace.peft == nil {
             try AdapterCommands.create(adapterName, in: workspace, controller: controller, command: command)
         }
         let peft = workspace.peft!
