@@ -24,7 +24,10 @@ extension PeftModel {
         var created: [(key: String, layer: any AdapterLayer)] = []
         do {
             for (key, module) in targets {
-                if let layer = try config.addAdapter(name, to: module, key: key, generator: &generator) {
+                // A layer whose adapters were all deleted is rebuilt around its base layer, so that
+                // an adapter of another method can wrap the module.
+                let target = (module as? any AdapterLayer).flatMap { $0.adapterNames.isEmpty ? $0.baseLayer : nil } ?? module
+                if let layer = try config.addAdapter(name, to: target, key: key, generator: &generator) {
                     created.append((key, layer))
                 }
             }
