@@ -16,6 +16,10 @@ let fastMath: [SwiftSetting] = [
     .unsafeFlags(["-O"] + vectorISA, .when(configuration: .debug)),
 ]
 
+/// Libraries that read what users give them (templates): optimised in debug too, so the tests of
+/// their limits run quickly, but with every runtime check kept in release.
+let checkedButOptimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "lorakit",
     platforms: [.macOS(.v13)],
@@ -36,7 +40,7 @@ let package = Package(
         // Libraries, ground floor first; each imports only the floors below it.
         .target(name: "FileAccess"),
         .target(name: "Tensors", dependencies: ["CBLAS", "CPlatform"], swiftSettings: fastMath),
-        .target(name: "Jinja"),
+        .target(name: "Jinja", swiftSettings: checkedButOptimised),
         .target(name: "Tokenizers", dependencies: ["Jinja", "FileAccess"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Tensors", "Tokenizers", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors", "FileAccess"], swiftSettings: fastMath),

@@ -38,7 +38,7 @@ final class Interpreter {
     private(set) var generationSpans: [Range<Int>] = []
 
     private static let maximumCallDepth = 100
-    private static let maximumSteps = 10_000_000
+    private static let maximumSteps = 1_000_000
 
     init(globals: [String: Value]) {
         root = Scope(parent: nil)
