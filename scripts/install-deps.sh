@@ -3,7 +3,8 @@
 # Runs apt-get as root directly, or through sudo otherwise.
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev libncurses-dev libreadline-dev tmux)
+# openmpi-bin and libopenmpi-dev: `mpirun -np N lorakit train` and its tests (lorakit loads libmpi at run time).
+packages=(libopenblas-dev liblapacke-dev libncurses-dev libreadline-dev tmux openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,6 +1,13 @@
 // What the engine needs from the platform that Swift's Glibc module does not export:
-// glibc's allocator tuning (mallopt), the CPU's spin-wait hint, and on x86-64 the cpuid and xgetbv
-// instructions that tell which vector instructions the CPU and the operating system support.
+// glibc's allocator tuning (mallopt), the CPU's spin-wait hint, the cores this process may run on,
+// and on x86-64 the cpuid and xgetbv instructions that tell which vector instructions the CPU and
+// the operating system support.
+#ifdef __linux__
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sched.h>
+#endif
 #include <malloc.h>
 #include <stdint.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -13,6 +20,18 @@ static inline void lorakit_cpu_relax(void) {
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
+#endif
+}
+
+/// The cores this process is allowed to run on (its affinity mask, which `mpirun --bind-to`,
+/// `taskset` and cgroups narrow); 0 where the platform cannot tell.
+static inline int lorakit_allowed_cores(void) {
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
+#else
+    return 0;
 #endif
 }
 

@@ -30,7 +30,7 @@ public final class TrainingRun {
 
     /// A run of everything the recipe names: its model (loaded, or initialised with
     /// `from_scratch`), its tokenizer and its adapter.
-    public convenience init(recipe: Recipe, resumeFrom checkpoint: URL? = nil) throws {
+    public convenience init(recipe: Recipe, resumeFrom checkpoint: URL? = nil, dataParallel: DataParallel? = nil) throws {
         let reference = try ModelReference(recipe.model)
         let model: any PretrainedModel
         if recipe.fromScratch {
@@ -53,7 +53,7 @@ public final class TrainingRun {
             peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
         }
         try self.init(recipe: recipe, model: model, peft: peft, tokenizer: { try tokenizer.load(for: $0) },
-                      modelDirectory: reference.directory, resumeFrom: checkpoint)
+                      modelDirectory: reference.directory, resumeFrom: checkpoint, dataParallel: dataParallel)
     }
 
     /// A run over a model already in memory (the workbench's): with `peft`, its trainable adapter
@@ -62,8 +62,9 @@ public final class TrainingRun {
     /// `model`, `tokenizer`, `from_scratch` and `adapter` keys are not read; `modelDirectory`
     /// supplies the config and tokenizer files saved beside full weights. `tokenizer` is called, with
     /// what needs it ("training on notes.txt"), only when the data is text rather than token ids.
+    /// With `dataParallel`, this process is one rank of a data-parallel job, and only rank 0 writes.
     public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: (String) throws -> Tokenizer,
-                modelDirectory: URL, resumeFrom checkpoint: URL? = nil) throws {
+                modelDirectory: URL, resumeFrom checkpoint: URL? = nil, dataParallel: DataParallel? = nil) throws {
         self.recipe = recipe
         self.model = model
         self.peft = peft
@@ -91,7 +92,8 @@ public final class TrainingRun {
         let named = peft?.trainableParameters ?? model.namedParameters()
         trainable = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.parameter) })
         let trainer = try Trainer(model: model, parameterGroups: OptimizerGroups.make(named, recipe: recipe), recipe: recipe,
-                                  train: train, evaluation: evaluation, padId: loaded?.padTokenId ?? loaded?.eosTokenId ?? 0)
+                                  train: train, evaluation: evaluation, padId: loaded?.padTokenId ?? loaded?.eosTokenId ?? 0,
+                                  dataParallel: dataParallel)
         self.tokenizer = loaded
         self.trainer = trainer
         methodHook = try peft.flatMap { try trainer.attachMethodHook(for: $0, steps: recipe.updateAndAllocate) }
@@ -120,6 +122,7 @@ public final class TrainingRun {
     }
 
     private func run(shouldStop: () -> Bool, reporting listener: @escaping (TrainingEvent) -> Void) throws {
+        guard trainer.writesOutput else { return try trainer.run(shouldStop: shouldStop, emit: listener) }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), append: resumed)
         var stopped = false

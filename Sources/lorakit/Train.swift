@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensors
 import Training
 
 /// `lorakit train RECIPE.yaml`: a headless training run.
@@ -18,17 +19,47 @@ struct Train: ParsableCommand {
     var resume: String?
 
     func run() throws {
-        let run = try TrainingRun(recipe: Recipe(contentsOf: URL(fileURLWithPath: recipe), overrides: overrides),
-                                  resumeFrom: resume.map { URL(fileURLWithPath: $0) })
-        for warning in run.warnings { print("warning: \(warning)") }
-        let printer = ProgressPrinter()
+        guard let communicator = try Communicator.joinLaunchedJob() else { return try train(dataParallel: nil) }
+        do {
+            try train(dataParallel: DataParallel(communicator: communicator))
+            communicator.finalize()
+        } catch let error as DistributedError where error.agreed {
+            // Every rank stopped at the same point for the same reason: rank 0 reports it.
+            communicator.finalize()
+            if communicator.rank == 0 { throw error }
+            Foundation.exit(1)
+        } catch {
+            communicator.abort("rank \(communicator.rank) of \(communicator.size): \(error)")
+        }
+    }
+
+    /// The run alone, or as one rank of a data-parallel job (`mpirun -np N lorakit train`), where
+    /// rank 0 alone prints, and SIGTERM or SIGUSR1 (what `mpirun` passes on) stop like Ctrl-C.
+    private func train(dataParallel: DataParallel?) throws {
+        let recipe = try Recipe(contentsOf: URL(fileURLWithPath: recipe), overrides: overrides)
+        let make = { try TrainingRun(recipe: recipe, resumeFrom: resume.map { URL(fileURLWithPath: $0) }, dataParallel: dataParallel) }
+        let run = try dataParallel.map { try $0.communicator.agreeOnSetup(make) } ?? make()
+        let writes = run.trainer.writesOutput
         let counts = run.model.parameterCounts()
-        print("training \(run.model.architecture): \(counts.trainable) of \(counts.total) parameters trainable, steps \(run.trainer.step + 1)-\(run.trainer.totalSteps)")
+        if writes {
+            for warning in run.warnings { print("warning: \(warning)") }
+            print("training \(run.model.architecture): \(counts.trainable) of \(counts.total) parameters trainable, steps \(run.trainer.step + 1)-\(run.trainer.totalSteps)")
+        }
+        if let dataParallel, writes {
+            print("data-parallel over \(dataParallel.ranks) ranks, \(Parallel.width) thread(s) each: batch_size \(recipe.batchSize) per rank × \(dataParallel.ranks) ranks × grad_accum \(recipe.gradAccum) = global batch \(run.trainer.globalBatchSize * recipe.gradAccum)")
+        }
         let stop = StopRequest()
-        stop.raiseOnInterrupt { print("\nstopping at the end of this step (Ctrl-C again to quit now)") }
-        try run.run(shouldStop: { stop.isRaised }, listener: printer.show)
-        if stop.isRaised {
-            let command = ["lorakit", "train", recipe] + overrides.flatMap { ["--set", $0] } + ["--resume", run.checkpointDirectory.path]
+        stop.raiseOnInterrupt(signals: dataParallel == nil ? [SIGINT] : [SIGINT, SIGTERM, SIGUSR1]) {
+            if writes { print("\nstopping at the end of this step (Ctrl-C again to quit now)") }
+        }
+        let printer = ProgressPrinter()
+        var stopped = false
+        try run.run(shouldStop: { stop.isRaised }) { event in
+            if case .finished(_, .stopped) = event { stopped = true }
+            if writes { printer.show(event) }
+        }
+        if stopped, writes {
+            let command = ["lorakit", "train", self.recipe] + overrides.flatMap { ["--set", $0] } + ["--resume", run.checkpointDirectory.path]
             print("checkpoint written to \(run.checkpointDirectory.path); continue with: \(command.map(\.shellQuoted).joined(separator: " "))")
         }
     }

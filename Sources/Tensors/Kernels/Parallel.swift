@@ -1,8 +1,8 @@
 /// Splits element-wise and row-wise loops across the machine's cores, on the engine's `WorkerPool`.
 /// Small loops run inline: below `minimumWork` elements, handing half to a worker costs more than it saves.
 public enum Parallel {
-    /// The number of chunks large loops are split into.
-    public static let width = max(1, sysconfCores())
+    /// The number of chunks large loops are split into: the engine's threads (`ThreadBudget`).
+    public static let width = ThreadBudget.current()
 
     /// Element counts below this run on the calling thread.
     public static let minimumWork = 1 << 15
@@ -35,11 +35,3 @@ public enum Parallel {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-private func sysconfCores() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }

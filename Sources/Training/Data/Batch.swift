@@ -26,6 +26,6 @@ public struct Batch {
         input = try ModelInput(ids: ids, batch: examples.count, length: length, attentionMask: padded ? mask : nil)
         self.labels = labels
         classLabels = examples.allSatisfy { $0.classLabel != nil } ? examples.map { $0.classLabel! } : nil
-        tokenCount = mask.reduce(0, +)
+        tokenCount = examples.reduce(0) { $0 + $1.tokenCount }
     }
 }

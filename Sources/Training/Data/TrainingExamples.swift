@@ -16,6 +16,9 @@ public struct TrainingExample: Equatable, Sendable {
         self.classLabel = classLabel
         self.attentionMask = attentionMask
     }
+
+    /// Real (unmasked) tokens, for throughput figures.
+    public var tokenCount: Int { attentionMask?.reduce(0, +) ?? ids.count }
 }
 
 /// The examples of a dataset, made from its records with a tokenizer (asked for only by the forms

@@ -6,7 +6,7 @@ import Foundation
 public final class StopRequest: @unchecked Sendable {
     private let lock = NSLock()
     private var raised = false
-    private var source: DispatchSourceSignal?
+    private var sources: [DispatchSourceSignal] = []
 
     public init() {}
 
@@ -16,18 +16,20 @@ public final class StopRequest: @unchecked Sendable {
     /// Asks for a stop.
     public func raise() { lock.withLock { raised = true } }
 
-    /// Raises the flag on SIGINT (Ctrl-C) instead of letting the signal end the process; a second
-    /// Ctrl-C ends it at once.
-    public func raiseOnInterrupt(_ notice: @escaping @Sendable () -> Void = {}) {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [weak self] in
-            guard let self else { return }
-            if self.isRaised { exit(130) }
-            self.raise()
-            notice()
+    /// Raises the flag on SIGINT (Ctrl-C), or each of `signals`, instead of letting the signal end
+    /// the process; a second one ends it at once.
+    public func raiseOnInterrupt(signals: [Int32] = [SIGINT], _ notice: @escaping @Sendable () -> Void = {}) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                if self.isRaised { exit(130) }
+                self.raise()
+                notice()
+            }
+            source.resume()
+            return source
         }
-        source.resume()
-        self.source = source
     }
 }

@@ -24,6 +24,9 @@ public final class Trainer {
     /// A term added to every training micro-batch's loss (AdaLoRA's orthogonal regulariser); the
     /// reported loss includes it, as PEFT's does.
     public var lossRegularizer: (() throws -> Tensor)?
+    /// This process's part in a data-parallel job (`mpirun -np N lorakit train`), or nil alone:
+    /// `batch_size` is then per rank and each step's gradients are averaged over the ranks.
+    public let dataParallel: DataParallel?
     private let train: TrainingExamples
     private let evaluation: TrainingExamples?
     private let schedule: LearningRateSchedule
@@ -50,7 +53,7 @@ public final class Trainer {
     /// - Parameter parameterGroups: the trainable tensors in optimizer groups, each with its learning
     ///   rate and weight decay (LoRA+ makes four, `OptimizerGroups`).
     public init(model: any PretrainedModel, parameterGroups: [TrainableGroup], recipe: Recipe,
-                train: TrainingExamples, evaluation: TrainingExamples?, padId: Int) throws {
+                train: TrainingExamples, evaluation: TrainingExamples?, padId: Int, dataParallel: DataParallel? = nil) throws {
         let parameters = parameterGroups.flatMap(\.parameters)
         guard !parameters.isEmpty else { throw RecipeError("nothing to train: no parameter requires a gradient") }
         self.model = model
@@ -59,7 +62,8 @@ public final class Trainer {
         self.train = train
         self.evaluation = evaluation
         self.padId = padId
-        let stepsPerEpoch = max(1, train.examples.count / (recipe.batchSize * recipe.gradAccum))
+        self.dataParallel = dataParallel
+        let stepsPerEpoch = max(1, train.examples.count / (recipe.batchSize * (dataParallel?.ranks ?? 1) * recipe.gradAccum))
         totalSteps = recipe.maxSteps ?? max(1, Int(((recipe.epochs ?? 1) * Double(stepsPerEpoch)).rounded(.up)))
         let warmupSteps = recipe.warmup < 1 ? Int((recipe.warmup * Double(totalSteps)).rounded(.up)) : Int(recipe.warmup)
         schedule = LearningRateSchedule(kind: recipe.schedule, warmupSteps: warmupSteps, totalSteps: totalSteps)
@@ -72,7 +76,11 @@ public final class Trainer {
             ? try SGD(groups: groups, momentum: recipe.momentum)
             : try AdamW(groups: groups, betas: (recipe.betas[0], recipe.betas[1]), epsilon: recipe.eps)
         position = DataPosition(generator: RandomGenerator(seed: UInt64(recipe.seed)))
+        dataParallel?.separateDropoutStreams(of: model)
     }
+
+    /// The examples of one micro-batch over all ranks: `batch_size × ranks`.
+    public var globalBatchSize: Int { recipe.batchSize * (dataParallel?.ranks ?? 1) }
 
     /// Trains to the end (or until `shouldStop` says so), calling `emit` for every event and
     /// `afterStep` with the step number at the end of every step (after its evaluation, so a
@@ -82,28 +90,47 @@ public final class Trainer {
         defer { model.setTraining(false) }
         let start = Date()
         let (firstStep, firstTokens) = (position.step, position.tokensSeen)
+        var stopAgreed = false
         while position.step < totalSteps {
-            if shouldStop() {
+            if dataParallel == nil ? shouldStop() : stopAgreed {
                 emit(.finished(step: position.step, reason: .stopped))
                 return
             }
             let multiplier = schedule.multiplier(atStep: position.step)
             for (group, base) in zip(optimizer.parameterGroups, baseLearningRates) { group.learningRate = base * multiplier }
             var loss = 0.0, crossEntropy = 0.0
+            var nonFiniteLoss: Float?
             for _ in 0 ..< recipe.gradAccum {
-                let batch = try Batch(nextExamples(), padId: padId)
-                var objective = try batchLoss(batch)
+                let global = nextExamples()
+                position.tokensSeen += global.reduce(0) { $0 + $1.tokenCount }
+                let share = dataParallel?.share(of: global, classification: model.task == .sequenceClassification) ?? (examples: global, lossWeight: 1)
+                guard share.lossWeight > 0 else { continue }
+                var objective = try batchLoss(Batch(share.examples, padId: padId))
+                if share.lossWeight != 1 { objective = objective.scaled(by: Float(share.lossWeight)) }
                 crossEntropy += Double(objective.item) / Double(recipe.gradAccum)
                 if let lossRegularizer { objective = try objective + lossRegularizer() }
                 let micro = objective.scaled(by: 1 / Float(recipe.gradAccum))
                 guard micro.item.isFinite else {
-                    optimizer.zeroGrad()
-                    emit(.finished(step: position.step, reason: .nonFiniteLoss))
-                    throw RecipeError("the loss became \(micro.item) at step \(position.step + 1); lower lr or check the data (the last saved weights are kept)")
+                    nonFiniteLoss = micro.item
+                    break
                 }
                 try micro.backward()
                 loss += Double(micro.item)
-                position.tokensSeen += batch.tokenCount
+            }
+            if let dataParallel {
+                do {
+                    let outcome = try dataParallel.finishBackward(parameters: parameters, losses: [loss, crossEntropy], nonFiniteLoss: nonFiniteLoss,
+                                                                  stopRequested: shouldStop(), step: position.step + 1)
+                    (loss, crossEntropy, stopAgreed) = (outcome.losses[0], outcome.losses[1], outcome.stop)
+                } catch let error as DistributedError where error.agreed {
+                    optimizer.zeroGrad()
+                    emit(.finished(step: position.step, reason: .nonFiniteLoss))
+                    throw error
+                }
+            } else if let nonFiniteLoss {
+                optimizer.zeroGrad()
+                emit(.finished(step: position.step, reason: .nonFiniteLoss))
+                throw RecipeError("the loss became \(nonFiniteLoss) at step \(position.step + 1); lower lr or check the data (the last saved weights are kept)")
             }
             let norm = clipGradNorm(parameters, maxNorm: recipe.maxGradNorm > 0 ? Float(recipe.maxGradNorm) : .infinity)
             try optimizer.step()
@@ -135,11 +162,16 @@ public final class Trainer {
         defer { model.setTraining(true) }
         var total = 0.0, batches = 0, correct = 0, classified = 0
         try GradMode.withoutGradients {
-            for start in stride(from: 0, to: evaluation.examples.count, by: recipe.batchSize) {
-                let batch = try Batch(Array(evaluation.examples[start ..< min(start + recipe.batchSize, evaluation.examples.count)]), padId: padId)
-                let output = try model.forward(batch.input)
-                total += Double(try batchLoss(batch, output: output).item)
+            // Batches of the global batch size; with several ranks each takes its share of every
+            // batch, its loss weighted so that the ranks' sum is the batch's mean loss.
+            for start in stride(from: 0, to: evaluation.examples.count, by: globalBatchSize) {
+                let global = Array(evaluation.examples[start ..< min(start + globalBatchSize, evaluation.examples.count)])
                 batches += 1
+                let share = dataParallel?.share(of: global, classification: model.task == .sequenceClassification) ?? (examples: global, lossWeight: 1)
+                guard share.lossWeight > 0 else { continue }
+                let batch = try Batch(share.examples, padId: padId)
+                let output = try model.forward(batch.input)
+                total += Double(try batchLoss(batch, output: output).item) * share.lossWeight / Double(dataParallel?.ranks ?? 1)
                 if let classes = batch.classLabels, let logits = output.logits {
                     let width = logits.shape[1], values = logits.scalars
                     for (row, label) in classes.enumerated() {
@@ -149,6 +181,10 @@ public final class Trainer {
                     classified += classes.count
                 }
             }
+        }
+        if let dataParallel {
+            let sums = try dataParallel.communicator.sum([total, Double(correct), Double(classified)], what: "the evaluation at step \(position.step)")
+            (total, correct, classified) = (sums[0], Int(sums[1]), Int(sums[2]))
         }
         let loss = total / Double(max(batches, 1))
         return EvaluationMetrics(step: position.step, loss: loss, perplexity: model.task == .causalLM ? Foundation.exp(loss) : nil,
@@ -165,10 +201,10 @@ public final class Trainer {
         return try logits.causalLMLoss(labels: batch.labels)
     }
 
-    /// The next `batchSize` examples, reshuffled (with the seed) at each new epoch.
+    /// The next global micro-batch (`globalBatchSize` examples), reshuffled (with the seed) at each new epoch.
     private func nextExamples() -> [TrainingExample] {
         var batch: [TrainingExample] = []
-        while batch.count < recipe.batchSize {
+        while batch.count < globalBatchSize {
             if position.cursor >= position.order.count {
                 if !position.order.isEmpty { position.epoch += 1 }
                 var order = Array(train.examples.indices)
