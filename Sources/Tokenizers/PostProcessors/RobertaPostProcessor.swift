@@ -1,6 +1,5 @@
-/// `RobertaProcessing`: `<s> $A </s>`, pair `<s> $A </s> </s> $B </s>`, type ids as the crate
-/// gives them (the special tokens 0, each sequence its own), and with `trim_offsets` the
-/// byte-level offset trimming.
+/// `RobertaProcessing`: `<s> $A </s>`, pair `<s> $A </s> </s> $B </s>`, every type id 0 (RoBERTa
+/// has no segments), and with `trim_offsets` the byte-level offset trimming.
 struct RobertaPostProcessor: PostProcessor {
     let cls: (token: String, id: Int)
     let sep: (token: String, id: Int)
@@ -23,7 +22,9 @@ struct RobertaPostProcessor: PostProcessor {
             var result = Encoding()
             let opening = index == 0 ? cls : sep
             result.append(id: opening.id, token: opening.token, offsets: 0..<0, typeId: 0, sequenceId: nil)
-            result.append(contentsOf: encoding)
+            var sequence = encoding
+            sequence.assign(typeId: 0, sequenceId: index)
+            result.append(contentsOf: sequence)
             result.append(id: sep.id, token: sep.token, offsets: 0..<0, typeId: 0, sequenceId: nil)
             return result
         }
