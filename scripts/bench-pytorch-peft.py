@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch + PEFT reference for `lorakit bench train`: the same shapes, the same recipe.
 
-Random-init GPT-2- or LLaMA-shaped causal LM (float32, vocab 8192), LoRA r=16, alpha 32, dropout 0
+Random-init GPT-2- or LLaMA-shaped causal LM (float32, vocab 8192), LoRA (or, with --method, LoHa or
+LoKr; LLaMA only, PEFT's LoHa/LoKr do not wrap GPT-2's Conv1D) r=16, alpha 32, dropout 0
 (targets c_attn,c_proj or q/k/v/o_proj), AdamW lr 1e-4, random token ids as inputs and labels.
 Prints tokens/s over the timed steps after 2 warm-up steps, as `lorakit bench train` does, so the two
 can be run one after the other on the same machine:
@@ -14,7 +15,7 @@ import argparse
 import time
 
 import torch
-from peft import LoraConfig, get_peft_model
+from peft import LoHaConfig, LoKrConfig, LoraConfig, get_peft_model
 from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
 
@@ -42,12 +43,16 @@ def main():
     parser.add_argument("--seq", type=int, default=256)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--method", choices=["lora", "loha", "lokr"], default="lora")
     args = parser.parse_args()
 
     torch.manual_seed(0)
     model, targets = build(args)
-    model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets,
-                                             fan_in_fan_out=args.arch == "gpt2"))
+    if args.method == "lora":
+        config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets, fan_in_fan_out=args.arch == "gpt2")
+    else:
+        config = (LoHaConfig if args.method == "loha" else LoKrConfig)(r=16, alpha=32, target_modules=targets)
+    model = get_peft_model(model, config)
     model.train()
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     ids = torch.randint(0, args.vocab, (args.batch, args.seq))
@@ -60,7 +65,7 @@ def main():
         optimizer.step()
         optimizer.zero_grad()
     seconds = time.perf_counter() - start
-    print(f"{args.arch}: {args.layers} layers, width {args.width}, seq {args.seq}, batch {args.batch}, torch {torch.__version__}, "
+    print(f"{args.arch}: {args.layers} layers, width {args.width}, seq {args.seq}, batch {args.batch}, {args.method} r=16, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")
     print(f"{args.steps * args.batch * args.seq / seconds:.0f} tokens/s over {args.steps} steps (after {warmup} warm-up)")
 

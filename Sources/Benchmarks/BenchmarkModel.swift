@@ -4,7 +4,8 @@ import Tensors
 import Tuners
 
 /// The model shapes the speed comparisons use: a GPT-2- or LLaMA-shaped model with random weights
-/// (built from a config, as transformers' `from_config`), and LoRA on the usual targets.
+/// (built from a config, as transformers' `from_config`), and an adapter (LoRA unless `method` says
+/// otherwise) on the usual targets.
 public struct BenchmarkModel: Sendable {
     public enum Architecture: String, Sendable, CaseIterable {
         case gpt2, llama
@@ -21,6 +22,8 @@ public struct BenchmarkModel: Sendable {
     public var sequence: Int
     public var rank = 16
     public var alpha = 32
+    /// The PEFT method the adapter uses.
+    public var method = PeftMethod.lora
 
     public init(architecture: Architecture, layers: Int, width: Int, sequence: Int, heads: Int? = nil, intermediate: Int? = nil) {
         self.architecture = architecture
@@ -52,10 +55,21 @@ public struct BenchmarkModel: Sendable {
                                      factory: ParameterFactory(.initialized(std: 0.02, seed: seed)))
     }
 
-    /// LoRA (r, alpha, dropout 0) on the targets.
-    public func loraConfig() throws -> LoraConfig {
-        let json: [String: Any] = ["peft_type": "LORA", "r": rank, "lora_alpha": alpha, "lora_dropout": 0.0, "target_modules": targets]
-        return try LoraConfig(jsonData: JSONSerialization.data(withJSONObject: json), source: "benchmark LoRA config")
+    /// The methods a benchmark adapter can use.
+    public static let methods: [PeftMethod] = [.lora, .loha, .lokr]
+
+    /// Makes the adapter use the method called `name`; false if it is not one of `methods`.
+    public mutating func useMethod(named name: String) -> Bool {
+        guard let chosen = PeftMethods.method(named: name), Self.methods.contains(chosen) else { return false }
+        method = chosen
+        return true
+    }
+
+    /// The adapter on the targets: rank `rank`, alpha `alpha` (under the method's key), no dropout.
+    public func adapterConfig() throws -> any PeftConfig {
+        var json: [String: Any] = ["peft_type": method.peftType.rawValue, "r": rank, "target_modules": targets]
+        if method == .lora { (json["lora_alpha"], json["lora_dropout"]) = (alpha, 0.0) } else { json["alpha"] = alpha }
+        return try PeftConfigs.read(jsonData: JSONSerialization.data(withJSONObject: json), source: "benchmark \(method.name) config")
     }
 
     /// `batch` rows of random token ids.

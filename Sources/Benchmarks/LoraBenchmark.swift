@@ -24,7 +24,7 @@ public struct LoraBenchmark {
         let input = try ModelInput(ids: model.randomIds(batch: batch).flatMap { $0 }, batch: batch, length: model.sequence)
         func forward() throws { _ = try GradMode.withoutGradients { try base.forward(input) } }
         let baseMs = try Timing.best(of: 5, forward) * 1e3
-        let peft = try PeftModel(model: base, config: model.loraConfig(), seed: 7)
+        let peft = try PeftModel(model: base, config: model.adapterConfig(), seed: 7)
         for (_, parameter) in peft.trainableParameters {  // a trained-looking adapter, not B = 0
             var generator = RandomGenerator(seed: 3)
             try parameter.assign(Tensor.normal(parameter.shape, std: 0.02, generator: &generator), name: "adapter")

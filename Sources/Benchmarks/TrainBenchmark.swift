@@ -5,8 +5,8 @@ import Tensors
 import Training
 import Tuners
 
-/// `lorakit bench train`: LoRA training speed of the real trainer on a random-init GPT-2- or
-/// LLaMA-shaped model (float32, LoRA r=16, alpha 32, dropout 0, AdamW), in tokens per second and as
+/// `lorakit bench train`: adapter training speed of the real trainer on a random-init GPT-2- or
+/// LLaMA-shaped model (float32, LoRA, LoHa or LoKr r=16, alpha 32, dropout 0, AdamW), in tokens per second and as
 /// a share of the machine's measured GEMM peak, with resident memory over the run.
 public struct TrainBenchmark {
     public var model: BenchmarkModel
@@ -42,7 +42,7 @@ public struct TrainBenchmark {
 
     public func run() throws -> Result {
         let base = try model.build()
-        let peft = try PeftModel(model: base, config: model.loraConfig())
+        let peft = try PeftModel(model: base, config: model.adapterConfig())
         let recipe = try Recipe(yaml: """
             model: benchmark
             data: random
@@ -89,7 +89,7 @@ public struct TrainBenchmark {
     public static func format(_ r: Result, _ b: TrainBenchmark) -> String {
         let m = b.model
         return """
-        \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.batch), vocab \(m.vocabulary), LoRA r=\(m.rank) on \(m.targets.joined(separator: ","))
+        \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.batch), vocab \(m.vocabulary), \(m.method.name) r=\(m.rank) on \(m.targets.joined(separator: ","))
         trainable \(r.trainableParameters) of \(r.totalParameters) parameters
         \(String(format: "%.0f", r.tokensPerSecond)) tokens/s over \(b.steps) steps (after \(b.warmup) warm-up)
         GEMM \(String(format: "%.1f", r.gemmGFlops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gemmGFlops / r.peakGFlops))% of the cblas_sgemm peak measured in this run on the same kernel (\(String(format: "%.1f", r.peakGFlops)) GFLOP/s, \(OpenBLASKernel.coreName))

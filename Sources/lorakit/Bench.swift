@@ -77,6 +77,8 @@ struct Bench: ParsableCommand {
             commandName: "train", abstract: "LoRA training tokens/s on a random-init model, with the share of the GEMM peak and memory.")
 
         @OptionGroup var shape: ModelShape
+        @Option(help: "The adapter's PEFT method: lora, loha or lokr.")
+        var method = "lora"
         @Option(help: "Timed steps (after 2 warm-up steps).")
         var steps = 10
         @Flag(help: "Also print the time per operation, forward and backward.")
@@ -84,7 +86,9 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             Bench.printKernel()
-            var benchmark = TrainBenchmark(model: try shape.model(), batch: shape.batch, steps: steps)
+            var model = try shape.model()
+            guard model.useMethod(named: method) else { throw ValidationError("--method must be lora, loha or lokr, got \(method)") }
+            var benchmark = TrainBenchmark(model: model, batch: shape.batch, steps: steps)
             benchmark.profile = profile
             print(TrainBenchmark.format(try benchmark.run(), benchmark))
         }
