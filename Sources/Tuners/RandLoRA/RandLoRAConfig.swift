@@ -3,7 +3,7 @@ import Tensors
 
 /// PEFT's `RandLoraConfig` (`tuners/randlora/config.py`): the base and targeting fields and
 /// RandLoRA's own, with PEFT's keys and defaults. PEFT 0.21's RandLoRA has no `exclude_modules`;
-/// one in a file is kept as an unknown key. The adapter's random bases are made by
+/// one in a file is kept as an unknown key (a null one is dropped). The adapter's random bases are made by
 /// `prepareSharedTensors` and shared by every layer of the adapter.
 public struct RandLoRAConfig: PeftConfig {
     public var base = PeftBaseFields(peftType: .randlora)
@@ -57,7 +57,7 @@ public struct RandLoRAConfig: PeftConfig {
         bias = try MethodBias.read(reader, prefix: "randlora")
         initWeights = try reader.bool("init_weights") ?? true
         let known = PeftBaseFields.keys.union(TargetingFields.keys).subtracting(["exclude_modules"]).union(Self.ownKeys)
-        unknownFields = JSONFieldReader.unknownMembers(of: json, known: known)
+        unknownFields = JSONFieldReader.unknownMembers(of: json, known: known).filter { !($0.key == "exclude_modules" && $0.value.isNull) }
         try validate()
     }
 
@@ -92,7 +92,7 @@ public struct RandLoRAConfig: PeftConfig {
     var scaling: Float { Float(randloraAlpha / Double(r)) }
 
     public func moduleSummary(for name: String) throws -> String {
-        Self.moduleSummary(r: r, alpha: randloraAlpha, alphaKey: "randlora_alpha", scaling: Double(scaling)) + " (random bases shared by every layer)"
+        Self.moduleSummary(r: r, alpha: randloraAlpha, alphaKey: "randlora_alpha", scaling: Double(scaling)) + "; random bases shared by every wrapped layer"
     }
 
     public var summary: String {

@@ -93,7 +93,7 @@ public struct VBLoRAConfig: PeftConfig {
     public var biasMode: LoraConfig.Bias { bias }
 
     public func moduleSummary(for name: String) throws -> String {
-        "r=\(r), topk=\(topk) of \(numVectors) bank vectors of length \(vectorLength) (bank shared by every layer)"
+        "r=\(r), topk=\(topk); bank \(numVectors)×\(vectorLength) (\(ModuleTree.grouped(numVectors * vectorLength)) values) shared by every wrapped layer"
     }
 
     public var summary: String { "vblora r=\(r) vectors=\(numVectors)×\(vectorLength) topk=\(topk)" }
