@@ -46,6 +46,11 @@ import Testing
         #expect(grid.contains("> load "))
         keys.handle(.character("q"))
         #expect(!state.log.pager)
+        #expect(state.log.back > 0)
+        keys.handle(.character(":"))
+        for character in "info" { keys.handle(.character(character)) }
+        keys.handle(.enter)
+        #expect(state.log.back == 0, "a command brings the log back to its newest lines")
     }
 
     @Test func anErrorLongerThanThePaneIsWrappedNotCut() throws {

@@ -69,3 +69,19 @@ import Testing
         #expect(!controller.rules.entries.contains("o_proj"))
     }
 }
+
+/// A recording leaves out lines that failed and `stop`, which only means something at the moment
+/// it was given, so the script replays to the end.
+@Suite struct RecordingStopTests {
+    @Test func failedLinesAndStopAreNotRecorded() throws {
+        let session = try TestSession()
+        let file = session.folder.appendingPathComponent("stop.lks")
+        try session.run("record start \(file.path)")
+        _ = session.failure("stop")
+        _ = session.failure("target add nonesuch")
+        try session.run("target add k_proj")
+        try session.run("record stop")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(!text.contains("\nstop\n") && !text.contains("nonesuch") && text.hasSuffix("target add k_proj\n"))
+    }
+}

@@ -38,11 +38,11 @@ enum RunCommands {
             controller.say("overlaid on the loss plot: " + records.map(\.name).joined(separator: ", "))
         case "delete":
             let record = try find(try invocation.arguments(1, 1, names: "RUN")[0], controller, command: invocation.command)
-            if controller.isTraining, controller.job?.outputDirectory.standardized == record.folder.standardized {
+            if controller.isTraining, controller.job.map { RunRecord.sameFolder($0.outputDirectory, record.folder) } == true {
                 throw invocation.error("\(record.name) is training; `stop` it first")
             }
             try FileManager.default.removeItem(at: record.folder)
-            controller.comparedRuns.removeAll { $0.standardized == record.folder.standardized }
+            controller.comparedRuns.removeAll { RunRecord.sameFolder($0, record.folder) }
             controller.say("deleted \(record.folder.path)")
         case "rename":
             let words = try invocation.arguments(2, 2, names: "RUN NEW")
@@ -50,11 +50,11 @@ enum RunCommands {
             guard !words[1].contains("/"), !words[1].hasPrefix(".") else { throw invocation.error("NEW is a folder name, without / (got \(words[1]))") }
             let target = record.folder.deletingLastPathComponent().appendingPathComponent(words[1])
             guard !FileManager.default.fileExists(atPath: target.path) else { throw invocation.error("\(target.path) exists; choose another name") }
-            if controller.isTraining, controller.job?.outputDirectory.standardized == record.folder.standardized {
+            if controller.isTraining, controller.job.map { RunRecord.sameFolder($0.outputDirectory, record.folder) } == true {
                 throw invocation.error("\(record.name) is training; `stop` it first")
             }
             try FileManager.default.moveItem(at: record.folder, to: target)
-            controller.comparedRuns = controller.comparedRuns.map { $0.standardized == record.folder.standardized ? target : $0 }
+            controller.comparedRuns = controller.comparedRuns.map { RunRecord.sameFolder($0, record.folder) ? target : $0 }
             controller.say("renamed \(record.name) to \(words[1])")
         default:
             _ = try invocation.arguments(0, 0, names: "")
@@ -64,14 +64,14 @@ enum RunCommands {
                 return
             }
             let best = records.compactMap { $0.bestEvaluation.map(\.loss) }.min()
-            let compared = Set(controller.comparedRuns.map(\.standardized))
+            let compared = controller.comparedRuns
             let width = records.map(\.name.count).max() ?? 4
             let formatter = DateFormatter()
             formatter.dateFormat = "MM-dd HH:mm"
             controller.say((["  " + "run".rightPadded(to: width) + "  method    steps     best eval  tok/s  when         config"] + records.map { record in
                 let eval = record.bestEvaluation.map { String(format: "%.4f", $0.loss) + ($0.loss == best ? "*" : " ") } ?? "-      "
                 let steps = "\(record.lastStep)/\(record.totalSteps.map(String.init) ?? "?")"
-                return (compared.contains(record.folder.standardized) ? "● " : "  ") + record.name.rightPadded(to: width) + "  "
+                return (compared.contains { RunRecord.sameFolder($0, record.folder) } ? "● " : "  ") + record.name.rightPadded(to: width) + "  "
                     + record.method.rightPadded(to: 8) + "  " + steps.rightPadded(to: 8) + "  " + eval.leftPadded(to: 10) + "  "
                     + (record.tokensPerSecond.map { String(format: "%.0f", $0) } ?? "-").leftPadded(to: 5) + "  "
                     + formatter.string(from: record.modified) + "  " + record.config
@@ -82,7 +82,7 @@ enum RunCommands {
     /// The runs of the runs folder, and the current run's folder when it is elsewhere; newest first.
     static func list(_ controller: Controller) -> [RunRecord] {
         var records = RunRecord.all(in: controller.environment.runsDirectory)
-        if let folder = controller.job?.outputDirectory, !records.contains(where: { $0.folder.standardized == folder.standardized }),
+        if let folder = controller.job?.outputDirectory, !records.contains(where: { RunRecord.sameFolder($0.folder, folder) }),
            let current = try? RunRecord(folder: folder) {
             records.insert(current, at: 0)
         }

@@ -78,9 +78,10 @@ public final class Controller {
         do {
             let spec = try commands.lookup(name)
             if words.count > 1, spec.subcommands.contains(words[1]) { named += " " + words[1] }
-            if spec.name != "record", replaying == 0 { recorder?.record(line) }
             let before = Edit(line: line.trimmingCharacters(in: .whitespaces), rules: rules, draft: draft)
             try spec.run(self, Invocation(command: name, words: Array(words.dropFirst()), usage: spec.usage))
+            // Only lines that worked, and not `stop`, which depends on what runs at that moment.
+            if spec.name != "record", spec.name != "stop", replaying == 0 { recorder?.record(line) }
             if spec.name != "undo", before.rules != rules || before.draft != draft {
                 undoStack.append(before)
                 if undoStack.count > Self.undoLimit { undoStack.removeFirst() }

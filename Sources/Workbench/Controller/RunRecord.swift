@@ -81,6 +81,11 @@ public struct RunRecord: Sendable {
         }.joined(separator: " ")
     }
 
+    /// Whether two URLs name the same folder (however written: relative parts, a trailing `/`).
+    public static func sameFolder(_ a: URL, _ b: URL) -> Bool {
+        a.standardizedFileURL.resolvingSymlinksInPath().path == b.standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
     /// Every run under `folder` (a folder holding `metrics.jsonl`), newest first.
     public static func all(in folder: URL) -> [RunRecord] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

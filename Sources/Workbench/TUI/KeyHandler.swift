@@ -149,8 +149,11 @@ public struct KeyHandler {
         if let current { state.message = "✗ stopped replaying \(current.script.path) before its line \(current.failure?.line ?? 0)" }
     }
 
-    /// Runs a command line and shows its failure, if any, on the message row.
+    /// Runs a command line and shows its failure, if any, on the message row; the log returns to
+    /// its newest lines to show what the command printed.
     private func run(_ line: String) {
+        state.log.back = 0
+        state.log.match = nil
         if controller.submit(line) {
             state.message = nil
         } else {

@@ -51,6 +51,7 @@ enum StatusBar {
             Array(parts.dropFirst()) + [trainable + " of \(ModuleTree.grouped(counts.total))" + share],
             Array(parts.dropFirst()) + [trainable + share],
             Array(parts.dropFirst()) + [trainable],
+            Array(parts.dropFirst(2)) + [trainable + share],
         ].map { " " + $0.joined(separator: " │ ") }
         let line = candidates.first { $0.count <= rect.width } ?? TextWrap.fit(candidates.last!, width: rect.width)
         grid.put(line, x: rect.x, y: rect.y, role: .status, limit: rect.width)

@@ -47,7 +47,9 @@ public final class TUIState {
     public var history: [String] = []
     private var syncedRevision = -1
     private var syncedModel: ObjectIdentifier?
-    private var syncedAdapterLayers = -1
+    /// The adapter layers' names and types when the tree was last built (a method switch keeps
+    /// their number but changes their types).
+    private var syncedAdapterLayers: String?
     private var rankCache: (url: URL, size: Int, history: RankHistory)?
     private var runCache: [URL: (size: Int, record: RunRecord)] = [:]
 
@@ -75,7 +77,7 @@ public final class TUIState {
             return
         }
         let model = ObjectIdentifier(workspace.model)
-        let layers = workspace.peft?.adapterLayers.count ?? 0
+        let layers = workspace.peft?.adapterLayers.map { $0.name + " " + $0.layer.typeName }.joined(separator: ",") ?? ""
         guard model != syncedModel || layers != syncedAdapterLayers || tree.foldingChanged else { return }
         if model != syncedModel { tree = TreeView() }
         syncedModel = model

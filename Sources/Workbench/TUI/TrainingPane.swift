@@ -14,7 +14,7 @@ enum TrainingPane {
         let title = "training · L \(state.logScale ? "log" : "linear") · M \(smoothing)" + (state.plotZoom ? " · z last \(zoomSteps)" : "") + " · r ranks"
         grid.box(rect, title: TextWrap.fit(title, width: rect.width - 6), focused: state.focus == .training)
         let inner = rect.inner
-        let compared = state.comparedRuns(controller).filter { $0.folder.standardized != controller.job?.outputDirectory.standardized }
+        let compared = state.comparedRuns(controller).filter { record in !(controller.job.map { RunRecord.sameFolder($0.outputDirectory, record.folder) } ?? false) }
         guard let job = controller.job else {
             if !compared.isEmpty { return drawCompared(compared, into: &grid, rect: inner, state: state) }
             let settings = controller.training.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
