@@ -5,7 +5,7 @@ import Tokenizers
 
 /// `lorakit tokenizer`: tokenizer tools.
 struct TokenizerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "Tokenizer tools.", subcommands: [TrainTokenizer.self, Encode.self, Decode.self, Chat.self])
+    static let configuration = CommandConfiguration(commandName: "tokenizer", abstract: "Tokenizer tools.", subcommands: [TrainTokenizer.self, Encode.self, Decode.self, Chat.self, Throughput.self])
 
     /// `lorakit tokenizer train`: a byte-level BPE tokenizer as Hugging Face `tokenizers` trains one.
     struct TrainTokenizer: ParsableCommand {
@@ -124,6 +124,50 @@ struct TokenizerCommand: ParsableCommand {
                 fields.append("\"assistant_masks\": [" + masks.map(String.init).joined(separator: ", ") + "]")
             }
             print("{" + fields.joined(separator: ", ") + "}")
+        }
+    }
+
+    /// `lorakit tokenizer throughput`: how fast a tokenizer encodes text, on one thread.
+    struct Throughput: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure how fast a tokenizer.json encodes text files, line by line on one thread (MB/s and tokens/s).")
+
+        @Option(help: "A tokenizer.json, or a folder holding one.")
+        var tokenizer: String
+
+        @Option(help: "Encode the text this many times (the first pass fills the word caches too).")
+        var repeats = 1
+
+        @Argument(help: "UTF-8 text files.")
+        var files: [String]
+
+        func validate() throws {
+            guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, not \(repeats)") }
+        }
+
+        func run() throws {
+            let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: self.tokenizer))
+            var lines: [String] = []
+            for path in files {
+                let url = URL(fileURLWithPath: path)
+                let data: Data
+                do {
+                    data = try Data(contentsOf: url)
+                } catch {
+                    throw ValidationError("cannot read \(path): \(FileProblem.reading(url, error: error))")
+                }
+                guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("cannot read \(path): \(FileProblem.notUTF8)") }
+                lines += text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            }
+            let bytes = lines.reduce(0) { $0 + $1.utf8.count + 1 }
+            for pass in 1...repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                var tokens = 0
+                for line in lines { tokens += tokenizer.encode(line, addSpecialTokens: false).count }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                print(String(format: "pass %d: %d bytes, %d tokens in %.3f s: %.2f MB/s, %.0f tokens/s",
+                             pass, bytes, tokens, seconds, Double(bytes) / 1e6 / max(seconds, 1e-9), Double(tokens) / max(seconds, 1e-9)))
+            }
         }
     }
 }

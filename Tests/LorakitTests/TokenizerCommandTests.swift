@@ -105,6 +105,14 @@ import Testing
         #expect(try Self.lines(result.output) == texts.map { Line(ids: $0.ids, tokens: $0.tokens, offsets: $0.offsets) })
     }
 
+    @Test func throughputPrintsOneLinePerPass() throws {
+        let corpus = Self.directory("tokenizer_llama3_style").appendingPathComponent("corpus.txt").path
+        let result = try LorakitBinary.run(["tokenizer", "throughput", "--tokenizer", Self.file("tokenizer_llama3_style"), "--repeats", "2", corpus])
+        #expect(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 2 && lines.allSatisfy { $0.contains("MB/s") && $0.contains("tokens/s") })
+    }
+
     @Test func unreadableTokenizerFailsWithTheReason() throws {
         let result = try LorakitBinary.run(["tokenizer", "encode", "--tokenizer", "/no/such/tokenizer.json", "text"])
         #expect(result.status != 0)
