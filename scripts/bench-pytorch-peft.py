@@ -2,7 +2,8 @@
 """PyTorch + PEFT reference for `lorakit bench train`: the same shapes, the same recipe.
 
 Random-init GPT-2- or LLaMA-shaped causal LM (float32, vocab 8192), LoRA (or, with --method, LoHa or
-LoKr; LLaMA only, PEFT's LoHa/LoKr do not wrap GPT-2's Conv1D) r=16, alpha 32, dropout 0
+LoKr, LLaMA only as PEFT's LoHa/LoKr do not wrap GPT-2's Conv1D; VB-LoRA with PEFT's bank of 256
+vectors of length 256; RandLoRA with randlora_alpha 32) r=16, alpha 32, dropout 0
 (targets c_attn,c_proj or q/k/v/o_proj), AdamW lr 1e-4, random token ids as inputs and labels.
 Prints tokens/s over the timed steps after 2 warm-up steps, as `lorakit bench train` does, so the two
 can be run one after the other on the same machine:
@@ -15,7 +16,7 @@ import argparse
 import time
 
 import torch
-from peft import LoHaConfig, LoKrConfig, LoraConfig, get_peft_model
+from peft import LoHaConfig, LoKrConfig, LoraConfig, RandLoraConfig, VBLoRAConfig, get_peft_model
 from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
 
@@ -43,13 +44,17 @@ def main():
     parser.add_argument("--seq", type=int, default=256)
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--method", choices=["lora", "loha", "lokr"], default="lora")
+    parser.add_argument("--method", choices=["lora", "loha", "lokr", "vblora", "randlora"], default="lora")
     args = parser.parse_args()
 
     torch.manual_seed(0)
     model, targets = build(args)
     if args.method == "lora":
         config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets, fan_in_fan_out=args.arch == "gpt2")
+    elif args.method == "vblora":
+        config = VBLoRAConfig(r=16, target_modules=targets)
+    elif args.method == "randlora":
+        config = RandLoraConfig(r=16, randlora_alpha=32, target_modules=targets)
     else:
         config = (LoHaConfig if args.method == "loha" else LoKrConfig)(r=16, alpha=32, target_modules=targets)
     model = get_peft_model(model, config)

@@ -56,7 +56,7 @@ public struct BenchmarkModel: Sendable {
     }
 
     /// The methods a benchmark adapter can use.
-    public static let methods: [PeftMethod] = [.lora, .loha, .lokr]
+    public static let methods: [PeftMethod] = [.lora, .loha, .lokr, .vblora, .randlora]
 
     /// Makes the adapter use the method called `name`; false if it is not one of `methods`.
     public mutating func useMethod(named name: String) -> Bool {
@@ -65,10 +65,16 @@ public struct BenchmarkModel: Sendable {
         return true
     }
 
-    /// The adapter on the targets: rank `rank`, alpha `alpha` (under the method's key), no dropout.
+    /// The adapter on the targets: rank `rank`, alpha `alpha` (under the method's key; VB-LoRA has
+    /// none and keeps PEFT's bank of 256 vectors of length 256), no dropout.
     public func adapterConfig() throws -> any PeftConfig {
         var json: [String: Any] = ["peft_type": method.peftType.rawValue, "r": rank, "target_modules": targets]
-        if method == .lora { (json["lora_alpha"], json["lora_dropout"]) = (alpha, 0.0) } else { json["alpha"] = alpha }
+        switch method.peftType {
+        case .lora: (json["lora_alpha"], json["lora_dropout"]) = (alpha, 0.0)
+        case .vblora: break
+        case .randlora: json["randlora_alpha"] = alpha
+        default: json["alpha"] = alpha
+        }
         return try PeftConfigs.read(jsonData: JSONSerialization.data(withJSONObject: json), source: "benchmark \(method.name) config")
     }
 

@@ -77,7 +77,7 @@ struct Bench: ParsableCommand {
             commandName: "train", abstract: "LoRA training tokens/s on a random-init model, with the share of the GEMM peak and memory.")
 
         @OptionGroup var shape: ModelShape
-        @Option(help: "The adapter's PEFT method: lora, loha or lokr.")
+        @Option(help: "The adapter's PEFT method: lora, loha, lokr, vblora or randlora.")
         var method = "lora"
         @Option(help: "Timed steps (after 2 warm-up steps).")
         var steps = 10
@@ -87,7 +87,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             Bench.printKernel()
             var model = try shape.model()
-            guard model.useMethod(named: method) else { throw ValidationError("--method must be lora, loha or lokr, got \(method)") }
+            guard model.useMethod(named: method) else { throw ValidationError("--method must be one of \(BenchmarkModel.methods.map(\.name).joined(separator: ", ")), got \(method)") }
             var benchmark = TrainBenchmark(model: model, batch: shape.batch, steps: steps)
             benchmark.profile = profile
             print(TrainBenchmark.format(try benchmark.run(), benchmark))
