@@ -91,6 +91,23 @@ import Testing
         }
     }
 
+    /// A run of a method with adapter-level shared tensors, resumed from its first checkpoint, ends
+    /// on exactly the adapter of the uninterrupted run (the bank, and the optimizer state of it, come back).
+    @Test(arguments: ["train_vblora_llama", "train_randlora_llama"])
+    func sharedTensorRunsResumeExactly(_ name: String) throws {
+        let fixture = try FixtureCase(name)
+        let output = try Self.train(fixture, adapter: "adapter", extra: ["save_every: 1"])
+        let folder = output.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let resumedOutput = folder.appendingPathComponent("resumed")
+        let recipeFile = folder.appendingPathComponent("resumed.yaml")
+        try Self.recipe(fixture, adapter: "adapter", outputDirectory: resumedOutput, extra: ["save_every: 1"]).write(to: recipeFile, atomically: true, encoding: .utf8)
+        let result = try LorakitBinary.run(["train", recipeFile.path, "--resume", output.appendingPathComponent("checkpoint-1").path], in: folder)
+        #expect(result.status == 0, "lorakit train --resume failed: \(result.error)")
+        let weights = "adapter_model.safetensors"
+        #expect(try Data(contentsOf: resumedOutput.appendingPathComponent(weights)) == Data(contentsOf: output.appendingPathComponent(weights)))
+    }
+
     @Test(arguments: ["adalora_llama_schedule", "adalora_llama_schedule_long"])
     func adaloraScheduleWithSGDEndsOnPEFTsRankPattern(_ name: String) throws {
         let fixture = try FixtureCase(name)
