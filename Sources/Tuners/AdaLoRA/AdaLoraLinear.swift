@@ -63,13 +63,11 @@ public final class AdaLoraLinear: Module, TensorLayer, AdapterLayer {
         removeTensors(of: name)
         triplets[name] = nil
         adapterNames.removeAll { $0 == name }
-        try! replaceChild("lora_dropout", with: (child("lora_dropout") as! AdapterModuleDict).removing(name))
+        removeEntries(of: name, from: ["lora_dropout"])
     }
 
     private func removeTensors(of name: String) {
-        for dictionary in Self.dictionaryNames {
-            try! replaceChild(dictionary, with: (child(dictionary) as! AdapterParameterDict).removing(name))
-        }
+        removeEntries(of: name, from: Self.dictionaryNames)
     }
 
     // MARK: Forward

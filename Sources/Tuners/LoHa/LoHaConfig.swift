@@ -54,6 +54,9 @@ public struct LoHaConfig: PeftConfig {
     public mutating func addAdapter(_ name: String, to target: Module, key: String, generator: inout RandomGenerator) throws -> (any AdapterLayer)? {
         let layer = try target as? LoHaLinear ?? LoHaLinear(wrapping: target, path: key)
         let settings = try lycoris.settings(for: key, seed: generator.next())
+        for shape in [[layer.outFeatures, settings.r], [settings.r, layer.inFeatures]] {
+            try SharedAdapterTensor.checkSize(shape, field: "r", what: "a LoHa factor of \(key)")
+        }
         layer.add(name, settings: settings, factors: LoHaFactors(r: settings.r, outFeatures: layer.outFeatures, inFeatures: layer.inFeatures,
                                                                  random: !initWeights, generator: &generator))
         return layer === target ? nil : layer

@@ -95,6 +95,9 @@ public struct LoKrConfig: PeftConfig {
         let settings = try lycoris.settings(for: key, seed: generator.next())
         let shape = LoKrShape(outFeatures: layer.outFeatures, inFeatures: layer.inFeatures, r: settings.r,
                               decomposeBoth: decomposeBoth, decomposeFactor: decomposeFactor)
+        for sides in [[shape.outL, shape.r], [shape.r, shape.inM], [shape.outK, shape.r], [shape.r, shape.inN]] {
+            try SharedAdapterTensor.checkSize(sides, field: "r", what: "a LoKr factor of \(key)")
+        }
         layer.add(name, settings: settings, rescalesRankDropout: rankDropoutScale,
                   factors: shape.initialFactors(initWeights, generator: &generator))
         return layer === target ? nil : layer

@@ -49,10 +49,7 @@ public final class LoraEmbedding: Module, TokenLayer, AdapterLayer {
         activeAdapters.removeAll { $0 == name }
         guard scalings.removeValue(forKey: name) != nil else { return }
         adapterNames.removeAll { $0 == name }
-        try! replaceChild("lora_dropout", with: (child("lora_dropout") as! AdapterModuleDict).removing(name))
-        for dictionary in Self.dictionaryNames {
-            try! replaceChild(dictionary, with: (child(dictionary) as! AdapterParameterDict).removing(name))
-        }
+        removeEntries(of: name, from: ["lora_dropout"] + Self.dictionaryNames)
     }
 
     public func forward(ids: [Int], shape: [Int]) throws -> Tensor {

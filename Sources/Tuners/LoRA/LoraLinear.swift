@@ -69,9 +69,7 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
         activeAdapters.removeAll { $0 == name }
         guard adapters.removeValue(forKey: name) != nil else { return }
         adapterNames.removeAll { $0 == name }
-        for container in Self.containerNames {
-            try! replaceChild(container, with: (child(container) as! AdapterModuleDict).removing(name))
-        }
+        removeEntries(of: name, from: Self.containerNames)
     }
 
     // MARK: Forward

@@ -35,7 +35,7 @@ public class ModulesToSaveWrapper: Module {
     }
 
     func deleteCopy(for adapter: String) {
-        try! replaceChild("modules_to_save", with: (child("modules_to_save") as! AdapterModuleDict).removing(adapter))
+        removeEntries(of: adapter, from: ["modules_to_save"])
         if activeAdapter == adapter { activeAdapter = nil }
     }
 
