@@ -10,7 +10,8 @@ import Testing
     static let baseCases = ["base_qwen2", "base_qwen3", "base_mistral", "base_gemma3", "base_phi3",
                             "base_llama_rope_llama3", "base_llama_rope_yarn", "base_llama_rope_linear"]
     static let loraCases = ["lora_qwen2_all_linear", "lora_qwen3_all_linear", "lora_mistral_all_linear",
-                            "lora_gemma3_all_linear", "lora_phi3_all_linear"]
+                            "lora_gemma3_all_linear", "lora_phi3_all_linear",
+                            "merge_loha_llama", "merge_lokr_llama"]
 
     /// A scratch folder removed when the value is released.
     final class Scratch {

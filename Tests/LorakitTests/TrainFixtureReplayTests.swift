@@ -91,9 +91,10 @@ import Testing
         }
     }
 
-    /// A run of a method with adapter-level shared tensors, resumed from its first checkpoint, ends
-    /// on exactly the adapter of the uninterrupted run (the bank, and the optimizer state of it, come back).
-    @Test(arguments: ["train_vblora_llama", "train_randlora_llama"])
+    /// A run resumed from its first checkpoint ends on exactly the adapter of the uninterrupted run:
+    /// of a method with adapter-level shared tensors (the bank, and the optimizer state of it, come
+    /// back), and of LoHa and LoKr.
+    @Test(arguments: ["train_vblora_llama", "train_randlora_llama", "train_loha_llama", "train_lokr_llama"])
     func sharedTensorRunsResumeExactly(_ name: String) throws {
         let fixture = try FixtureCase(name)
         let output = try Self.train(fixture, adapter: "adapter", extra: ["save_every: 1"])
