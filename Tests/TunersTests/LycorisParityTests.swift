@@ -79,6 +79,26 @@ import Testing
         #expect(try fixture.mismatch(fixture.output(of: peft), expectedName: "logits_base") == nil)
     }
 
+    @Test(arguments: ["loha_llama", "lokr_llama"])
+    func severalAdaptersSwitchAddUpMergeAndDisable(_ name: String) throws {
+        let fixture = try FixtureCase(name)
+        let peft = try fixture.loadAdapted()
+        try peft.loadAdapter(directory: fixture.folder("adapter"), name: "second")
+        try peft.setAdapter("second")
+        #expect(try fixture.mismatch(fixture.output(of: peft), expectedName: "logits_adapted") == nil)
+        try peft.setAdapters(["default", "second"])
+        let both = try fixture.output(of: peft)
+        #expect(try fixture.mismatch(both, expectedName: "logits_adapted") != nil)
+        try peft.mergeAdapter()
+        #expect(try fixture.output(of: peft).scalars.elementsEqual(both.scalars) { abs($0 - $1) <= 1e-4 + 1e-4 * abs($1) })
+        peft.disableAdapters()
+        #expect(try fixture.mismatch(fixture.output(of: peft), expectedName: "logits_base") == nil)
+        peft.enableAdapters()
+        try peft.setAdapter("default")
+        try peft.deleteAdapter("second")
+        #expect(try fixture.mismatch(fixture.output(of: peft), expectedName: "logits_adapted") == nil)
+    }
+
     @Test func lokrFactorizationIsPefts() {
         #expect(LoKrShape.factorization(32) == (4, 8))
         #expect(LoKrShape.factorization(16) == (4, 4))
