@@ -12,8 +12,8 @@ extension LoraConfig {
         try targeting.validateNoLayerSelectionWithPattern()
         try targeting.validate()
         if loraBias {
-            if initLoraWeights == .gaussian {
-                throw TunerError.invalidValue(field: "lora_bias", reason: "lora_bias=True is only supported with init_lora_weights=True or False, got \"gaussian\"")
+            if initLoraWeights != .kaimingUniform, initLoraWeights != .random {
+                throw TunerError.invalidValue(field: "lora_bias", reason: "lora_bias=True is only supported with init_lora_weights=True or False, got \(initLoraWeights.json.pythonJSONText())")
             }
             if useDora {
                 throw TunerError.invalidValue(field: "lora_bias", reason: "lora_bias=True is not supported for DoRA, please pass use_dora=False")

@@ -24,9 +24,13 @@ enum LoraLayerFactory {
         }
         let layer = try target as? LoraLinear ?? LoraLinear(wrapping: target, path: key)
         config.fanInFanOut = layer.layout == .inOut
-        let (a, b) = config.initLoraWeights.linearWeights(r: r, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, generator: &generator)
-        let adapterA = try LoraAdapter.linear(a, bias: nil)
-        let adapterB = try LoraAdapter.linear(b, bias: config.loraBias ? Tensor.zeros([layer.outFeatures]) : nil)
+        let start = try config.initLoraWeights.linearWeights(
+            LinearInitializationInput(module: key, r: r, scaling: scaling, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures,
+                                      layout: layer.layout, weight: layer.outInWeight),
+            generator: &generator)
+        if let residual = start.residual { try layer.replaceBaseWeight(outIn: residual) }
+        let adapterA = try LoraAdapter.linear(start.a, bias: nil)
+        let adapterB = try LoraAdapter.linear(start.b, bias: config.loraBias ? Tensor.zeros([layer.outFeatures]) : nil)
         var adapter = LoraAdapter(r: r, alpha: alpha, scaling: scaling, a: adapterA, b: adapterB, dropout: dropout, magnitude: nil)
         if config.useDora {
             let norm = try GradMode.withoutGradients { try layer.weightNorm(plus: adapter.product()) }

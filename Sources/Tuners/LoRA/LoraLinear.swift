@@ -109,8 +109,14 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
     }
 
     /// The base weight in `[out, in]` layout.
-    private func outInWeight() throws -> Tensor {
+    func outInWeight() throws -> Tensor {
         layout == .outIn ? try weight.value() : try weight.value().transposed()
+    }
+
+    /// Replaces the base weight's values by `outIn` (`[out, in]`), stored in the layer's layout: the
+    /// residual an init such as PiSSA leaves in the base.
+    func replaceBaseWeight(outIn: Tensor) throws {
+        try GradMode.withoutGradients { try weight.value().assign(layout == .outIn ? outIn : outIn.transposed()) }
     }
 
     // MARK: Merging

@@ -1,0 +1,88 @@
+import Foundation
+import Tensors
+
+/// `init_lora_weights`: how a new adapter's weights start.
+public enum LoraInitialization: Equatable, Sendable {
+    /// `true`: A Kaiming-uniform (a = √5), B zero (Embedding: A zero, B standard normal); a fresh
+    /// adapter changes nothing.
+    case kaimingUniform
+    /// `"gaussian"`: A normal with std 1/r, B zero.
+    case gaussian
+    /// `false`: A and B both random (for tests; the adapter changes the output at once).
+    case random
+    /// `"pissa"` (exact SVD, `niter` nil) or `"pissa_niter_N"` (randomised SVD with N subspace
+    /// iterations): A and B from the top-r singular triplets; the base becomes the residual.
+    case pissa(niter: Int?)
+    /// `"olora"`: A and B from the QR decomposition of the weight; the base becomes the residual.
+    case olora
+    /// `"orthogonal"`: A and B built from the two halves of one random orthogonal r × r matrix, so
+    /// B·A = 0 (r even).
+    case orthogonal
+
+    /// Whether this init replaces the base weight of the modules it adapts (PiSSA, OLoRA).
+    public var changesBase: Bool {
+        switch self {
+        case .pissa, .olora: return true
+        case .kaimingUniform, .gaussian, .random, .orthogonal: return false
+        }
+    }
+
+    /// The JSON value PEFT writes.
+    var json: JSONValue {
+        switch self {
+        case .kaimingUniform: return .bool(true)
+        case .random: return .bool(false)
+        case .gaussian: return .string("gaussian")
+        case .pissa(nil): return .string("pissa")
+        case let .pissa(niter?): return .string("pissa_niter_\(niter)")
+        case .olora: return .string("olora")
+        case .orthogonal: return .string("orthogonal")
+        }
+    }
+
+    /// The values lorakit has, as a user writes them.
+    static let knownNames = "true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\""
+
+    /// PEFT's data-driven and quantising inits, which lorakit refuses for now.
+    private static let laterNames: Set<String> = ["eva", "corda", "loftq", "lora_ga"]
+
+    /// Reads `init_lora_weights` as PEFT's layers dispatch on it (`pissa*` by prefix, `olora` and
+    /// `gaussian` in any case).
+    init(json: JSONValue) throws {
+        switch json {
+        case let .bool(value): self = value ? .kaimingUniform : .random
+        case let .string(text):
+            if text == "pissa" {
+                self = .pissa(niter: nil)
+            } else if text.hasPrefix("pissa") {
+                let parts = text.components(separatedBy: "_niter_")
+                guard parts.count == 2, let niter = Int(parts[1].trimmingCharacters(in: .whitespaces)), niter >= 0 else {
+                    throw TunerError.invalidValue(field: "init_lora_weights", reason: "init_lora_weights should be 'pissa' or 'pissa_niter_[number of iters]', got \(text) instead")
+                }
+                self = .pissa(niter: niter)
+            } else if text.lowercased() == "olora" {
+                self = .olora
+            } else if text.lowercased() == "gaussian" {
+                self = .gaussian
+            } else if text == "orthogonal" {
+                self = .orthogonal
+            } else if Self.laterNames.contains(text) {
+                throw TunerError.notYetSupported("init_lora_weights=\"\(text)\" (available: \(Self.knownNames))")
+            } else {
+                throw TunerError.invalidValue(field: "init_lora_weights", reason: "unknown initialisation \"\(text)\"; use one of \(Self.knownNames)")
+            }
+        default: throw TunerError.invalidValue(field: "init_lora_weights", reason: "must be true, false or a method name (\(Self.knownNames))")
+        }
+    }
+
+    /// Initial `lora_embedding_A` `[r, count]` and `lora_embedding_B` `[dimension, r]`. PEFT's
+    /// Embedding layer resets every named init as `true` does.
+    func embeddingWeights(r: Int, count: Int, dimension: Int, generator: inout RandomGenerator) -> (a: Tensor, b: Tensor) {
+        switch self {
+        case .random:
+            return (Tensor.normal([r, count], generator: &generator), Tensor.normal([dimension, r], generator: &generator))
+        default:
+            return (Tensor.zeros([r, count]), Tensor.normal([dimension, r], generator: &generator))
+        }
+    }
+}
