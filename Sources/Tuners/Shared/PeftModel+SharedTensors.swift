@@ -1,14 +1,15 @@
 import Models
 
 extension PeftModel {
-    /// One line per adapter-level shared tensor of `adapter`, for display: its name, shape, size,
-    /// whether it trains, and how many wrapped layers share it
-    /// (`vblora_vector_bank [32, 32] · 1,024 values · trains · shared by the 8 layers of bank`).
-    public func sharedTensorSummaries(of adapter: String) -> [String] {
-        let layers = wrappedModuleNames(of: adapter).count
-        return (configs[adapter]?.sharedTensors ?? []).map { shared in
-            "\(shared.name) \(shared.parameter.shape) · \(ModuleTree.grouped(shared.parameter.count)) values · "
-                + (shared.trains ? "trains" : "frozen") + " · shared by the \(layers) layers of \(adapter)"
-        }
+    /// One line on the adapter-level shared tensors of `adapter`, for display, or nil when it has
+    /// none: their names and shapes, their size, whether they train, and how many wrapped layers
+    /// share them (`vblora_vector_bank [32, 32] · 1,024 values · trains · shared by the 8 layers of bank`).
+    public func sharedTensorSummary(of adapter: String) -> String? {
+        let shared = configs[adapter]?.sharedTensors ?? []
+        guard !shared.isEmpty else { return nil }
+        let names = shared.map { "\($0.name) \($0.parameter.shape)" }.joined(separator: ", ")
+        let count = shared.reduce(0) { $0 + $1.parameter.count }
+        let training = shared.allSatisfy(\.trains) ? "trains" : shared.contains(where: \.trains) ? "partly trains" : "frozen"
+        return "\(names) · \(ModuleTree.grouped(count)) values · \(training) · shared by the \(wrappedModuleNames(of: adapter).count) layers of \(adapter)"
     }
 }

@@ -71,7 +71,7 @@ enum DetailPane {
         if let layer = module as? any AdapterLayer {
             rows.append(("adapters: \(layer.adapterNames.joined(separator: ", ")) · active \(layer.activeAdapters.joined(separator: ", "))"
                 + (layer.isMerged ? " · merged" : ""), .accent))
-            for adapter in layer.adapterNames { rows += (workspace.peft?.sharedTensorSummaries(of: adapter) ?? []).map { ($0, .dim) } }
+            rows += layer.adapterNames.compactMap { workspace.peft?.sharedTensorSummary(of: $0) }.map { ($0, .dim) }
         }
         let shown = rows.prefix(inner.height - (showsConfig ? 1 : 0))
         for (offset, row) in shown.enumerated() {
