@@ -35,10 +35,9 @@ public final class TrainingRun {
         let model: any PretrainedModel
         if recipe.fromScratch {
             let config = try ConfigReader(contentsOf: reference.directory.appendingPathComponent("config.json"))
-            let std = Float(try config.double("initializer_range", default: 0.02))
-            model = try ModelLoader.build(config: config, factory: ParameterFactory(.initialized(std: std, seed: UInt64(recipe.seed))))
+            model = try ModelLoader.initialize(config: config, seed: UInt64(recipe.seed), storage: recipe.baseStorage)
         } else {
-            model = try reference.load().model
+            model = try reference.load(storage: recipe.baseStorage).model
         }
         let tokenizer = TokenizerSource(named: recipe.tokenizer, modelDirectory: reference.directory,
                                         howToGiveOne: "set the recipe's `tokenizer:` key to a tokenizer.json")

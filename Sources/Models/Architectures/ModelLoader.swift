@@ -27,14 +27,41 @@ public enum ModelLoader {
         public var initializedHeads: [String] = []
     }
 
-    /// A model with its weights (or shapes only with `meta`) and what loading noticed.
-    public static func load(directory: URL, meta: Bool = false, seed: UInt64 = 0) throws -> (model: any PretrainedModel, report: Report) {
+    /// A model with its weights (or shapes only with `meta`) and what loading noticed. With a
+    /// `storage` other than float32, weights are packed as they are read, one tensor at a time, so
+    /// the float32 model is never held whole.
+    public static func load(directory: URL, meta: Bool = false, seed: UInt64 = 0,
+                            storage: BaseStorage = .float32) throws -> (model: any PretrainedModel, report: Report) {
         let config = try ConfigReader(contentsOf: directory.appendingPathComponent("config.json"))
         let model = try build(config: config, factory: ParameterFactory(.meta))
         guard !meta else { return (model, Report()) }
+        try refusePrequantized(config)
         let checkpoint = try SafeTensorsCheckpoint.open(directory: directory)
-        let report = try fill(model, from: checkpoint, path: directory.path, config: config, seed: seed)
+        let report = try fill(model, from: checkpoint, path: directory.path, config: config, seed: seed, storage: storage)
         return (model, report)
+    }
+
+    /// The model `config` describes with fresh weights from `seed` (transformers' `from_config`,
+    /// a recipe's `from_scratch`), initialised straight into `storage`.
+    public static func initialize(config: ConfigReader, seed: UInt64, storage: BaseStorage = .float32) throws -> any PretrainedModel {
+        let std = Float(try config.double("initializer_range", default: 0.02))
+        let deferring = storage.dtype != .float32
+        let factory = ParameterFactory(.initialized(std: std, seed: seed), deferringWeights: deferring)
+        let model = try build(config: config, factory: factory)
+        if deferring { try storage.initialize(model, from: factory) }
+        return model
+    }
+
+    /// Refuses a checkpoint saved already quantised (transformers' `quantization_config`: bitsandbytes
+    /// 4- or 8-bit, GPTQ, AWQ, ...), whose packed tensors lorakit does not read.
+    static func refusePrequantized(_ config: ConfigReader) throws {
+        guard let quantization = config.values["quantization_config"] as? [String: Any] else { return }
+        let method = (quantization["quant_method"] as? String) ?? "an unnamed method"
+        throw ModelError.invalidConfig(path: config.path, reason: """
+            the checkpoint was saved quantised (quantization_config, \(method)); lorakit does not read pre-quantised \
+            weights (.absmax, .quant_map, quant_state tensors). Load the original float32/bf16/f16 checkpoint and let \
+            lorakit quantise it on load (base_dtype: nf4, or load MODEL --dtype nf4)
+            """)
     }
 
     /// The model `config` describes, with parameters from `factory`.
@@ -64,7 +91,8 @@ public enum ModelLoader {
     /// also looked up without the base-model prefix (`transformer.`, `model.`, `bert.`) and with it,
     /// as transformers does for checkpoints of the bare model.
     static func fill(_ model: any PretrainedModel, from checkpoint: any SafeTensorsCollection, path: String,
-                     config: ConfigReader, seed: UInt64) throws -> Report {
+                     config: ConfigReader, seed: UInt64, storage: BaseStorage = .float32) throws -> Report {
+        let formats = storage.formats(for: model)
         let available = Set(checkpoint.names)
         let prefixes = ["transformer.", "model.", "bert."]
         var used = Set<String>()
@@ -74,7 +102,11 @@ public enum ModelLoader {
         for (name, parameter) in model.namedParameters() {
             let candidates = [name] + prefixes.compactMap { name.hasPrefix($0) ? String(name.dropFirst($0.count)) : nil } + prefixes.map { $0 + name }
             if let found = candidates.first(where: available.contains) {
-                try parameter.assign(checkpoint.tensor(named: found), name: found)
+                if let format = formats[ObjectIdentifier(parameter)] {
+                    try parameter.pack(storage.pack(found, of: checkpoint, as: format), name: found)
+                } else {
+                    try parameter.assign(checkpoint.tensor(named: found), name: found)
+                }
                 used.insert(found)
             } else if model.outputLayerNames.contains(where: { name.hasPrefix($0 + ".") }) && model.task == .sequenceClassification {
                 let fresh = name.hasSuffix("bias") ? headFactory.zeros(parameter.shape) : headFactory.weight(parameter.shape)

@@ -27,8 +27,8 @@ public struct ModelReference: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Loads the model (shapes only with `meta`).
-    public func load(meta: Bool = false) throws -> (model: any PretrainedModel, report: ModelLoader.Report) {
-        try ModelLoader.load(directory: directory, meta: meta)
+    /// Loads the model (shapes only with `meta`), its frozen weights kept in `storage`.
+    public func load(meta: Bool = false, storage: BaseStorage = .float32) throws -> (model: any PretrainedModel, report: ModelLoader.Report) {
+        try ModelLoader.load(directory: directory, meta: meta, storage: storage)
     }
 }

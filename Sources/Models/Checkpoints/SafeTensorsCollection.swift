@@ -11,6 +11,9 @@ public protocol SafeTensorsCollection: AnyObject {
     func tensor(named name: String) throws -> Tensor
     /// The tensor called `name` as integers (token ids, masks, labels), from I64 or I32, row-major.
     func integers(named name: String) throws -> [Int]
+    /// Calls `body` with the raw little-endian bytes of the tensor called `name`, without copying
+    /// them (a bf16 weight kept as bf16). The pointer is valid only inside `body`.
+    func withRawBytes<R>(of name: String, _ body: (SafeTensorsTensorInfo, UnsafeRawBufferPointer) throws -> R) throws -> R
 }
 
 extension SafeTensorsCollection {

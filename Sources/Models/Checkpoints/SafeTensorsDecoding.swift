@@ -1,3 +1,5 @@
+import Tensors
+
 /// Conversion of a tensor's raw little-endian bytes to the element types the engine computes with.
 /// The bytes may be unaligned (offsets in a file are arbitrary), so every read is an unaligned load.
 enum SafeTensorsDecoding {

@@ -40,8 +40,6 @@ public final class SafeTensorsFile: SafeTensorsCollection, @unchecked Sendable {
         indexByName[name].map { tensorInfos[$0] }
     }
 
-    /// Calls `body` with the raw little-endian bytes of the tensor called `name`, without copying them.
-    /// The pointer is valid only inside `body`.
     public func withRawBytes<R>(of name: String, _ body: (SafeTensorsTensorInfo, UnsafeRawBufferPointer) throws -> R) throws -> R {
         guard let info = info(named: name) else { throw SafeTensorsError.tensorNotFound(file: path, tensor: name) }
         let range = (dataStart + info.dataOffsets.lowerBound) ..< (dataStart + info.dataOffsets.upperBound)

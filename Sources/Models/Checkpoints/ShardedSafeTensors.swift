@@ -74,6 +74,10 @@ public final class ShardedSafeTensors: SafeTensorsCollection, @unchecked Sendabl
         try shard(holding: name).integers(named: name)
     }
 
+    public func withRawBytes<R>(of name: String, _ body: (SafeTensorsTensorInfo, UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try shard(holding: name).withRawBytes(of: name, body)
+    }
+
     private func shard(holding name: String) throws -> SafeTensorsFile {
         guard let shard = shardByTensor[name] else { throw SafeTensorsError.tensorNotFound(file: indexPath, tensor: name) }
         return shard

@@ -20,6 +20,7 @@ public final class Embedding: Module, TokenLayer {
 
     public func forward(ids: [Int], shape: [Int]) throws -> Tensor {
         do {
+            if let frozen = weight.frozen { return try frozen.rows(ids, shape: shape) }
             return try weight.value().indexSelect(rows: ids, shape: shape)
         } catch TensorError.invalidArgument {
             let bad = ids.first { $0 < 0 || $0 >= count } ?? -1

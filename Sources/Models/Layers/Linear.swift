@@ -27,7 +27,7 @@ public final class Linear: Module, TensorLayer {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        try x.linear(weight: weight.value(), bias: bias?.value(), layout: .outIn)
+        try weight.linear(x, bias: bias?.value(), layout: .outIn)
     }
 }
 
@@ -48,6 +48,6 @@ public final class Conv1D: Module, TensorLayer {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        try x.linear(weight: weight.value(), bias: bias.value(), layout: .inOut)
+        try weight.linear(x, bias: bias.value(), layout: .inOut)
     }
 }

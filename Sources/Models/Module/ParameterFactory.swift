@@ -3,6 +3,9 @@ import Tensors
 /// Makes the parameters of a model being built: shapes only (meta mode, for browsing a model's
 /// tree or loading weights into it) or values initialised as transformers' `_init_weights` does
 /// (weights normal with `std = initializer_range`, biases zero, norm weights one), from a seed.
+/// With `deferringWeights`, weights get shapes only and the generator moves past their values,
+/// which `initialValues(of:)` draws later, one weight at a time: a model can then be initialised
+/// straight into packed storage without ever holding all of its float32 weights.
 public final class ParameterFactory {
     /// How parameters get their values.
     public enum Mode: Sendable {
@@ -14,9 +17,13 @@ public final class ParameterFactory {
 
     public let mode: Mode
     private var generator: RandomGenerator
+    private let defersWeights: Bool
+    /// The generator state each deferred weight's values start from.
+    private var deferred: [ObjectIdentifier: RandomGenerator] = [:]
 
-    public init(_ mode: Mode) {
+    public init(_ mode: Mode, deferringWeights: Bool = false) {
         self.mode = mode
+        self.defersWeights = deferringWeights
         if case let .initialized(_, seed) = mode { generator = RandomGenerator(seed: seed) } else { generator = RandomGenerator(seed: 0) }
     }
 
@@ -24,8 +31,21 @@ public final class ParameterFactory {
     public func weight(_ shape: [Int]) -> Parameter {
         switch mode {
         case .meta: return Parameter(metaShape: shape)
-        case let .initialized(std, _): return Parameter(Tensor.normal(shape, std: std, generator: &generator))
+        case let .initialized(std, _):
+            guard defersWeights else { return Parameter(Tensor.normal(shape, std: std, generator: &generator)) }
+            let parameter = Parameter(metaShape: shape)
+            deferred[ObjectIdentifier(parameter)] = generator
+            // Each normal value takes two draws (Box-Muller).
+            for _ in 0 ..< 2 * parameter.count { _ = generator.next() }
+            return parameter
         }
+    }
+
+    /// The values a deferred weight would have had, drawn now; nil for a parameter this factory
+    /// did not defer.
+    public func initialValues(of parameter: Parameter) -> Tensor? {
+        guard case let .initialized(std, _) = mode, var start = deferred[ObjectIdentifier(parameter)] else { return nil }
+        return Tensor.normal(parameter.shape, std: std, generator: &start)
     }
 
     /// A bias (zeros).

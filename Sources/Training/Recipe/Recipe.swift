@@ -62,6 +62,12 @@ public struct Recipe: Equatable {
     public var overwriteOutputDir = false
     /// Report every this many steps.
     public var logging = 1
+    /// How the frozen base weights are kept in memory (`base_dtype`: float32, bfloat16, float16,
+    /// nf4; `double_quant` quantises nf4's absmax too). Only an adapter run can pack its base.
+    public var baseStorage = BaseStorage.float32
+    /// Keep only each decoder block's input in the forward pass and recompute the block in the
+    /// backward one (`gradient_checkpointing`): less memory, the same result, a slower step.
+    public var gradientCheckpointing = false
 
     /// Every key a recipe may hold.
     public static let keys = [
@@ -69,7 +75,7 @@ public struct Recipe: Equatable {
         "update_and_allocate", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
         "batch_size", "grad_accum", "seq_len", "lr", "schedule", "warmup", "weight_decay", "betas", "eps",
         "max_grad_norm", "seed", "shuffle", "optimizer", "momentum", "eval_every", "save_every", "save_total_limit",
-        "overwrite_output_dir", "logging",
+        "overwrite_output_dir", "logging", "base_dtype", "double_quant", "gradient_checkpointing",
     ]
 
     /// Reads a recipe from YAML text, then applies `overrides` (`key=value`, the value in YAML).
@@ -159,6 +165,17 @@ public struct Recipe: Equatable {
         saveTotalLimit = try read.int("save_total_limit", atLeast: 1)
         overwriteOutputDir = try read.bool("overwrite_output_dir") ?? overwriteOutputDir
         logging = try read.int("logging", atLeast: 1) ?? logging
+        if let dtype = try read.optionalString("base_dtype") {
+            do { baseStorage = try BaseStorage(parsing: dtype) } catch { throw RecipeError("\(source): base_dtype: \(error)") }
+        }
+        baseStorage.doubleQuantization = try read.bool("double_quant") ?? false
+        if baseStorage.doubleQuantization, baseStorage.dtype != .nf4 {
+            throw RecipeError("\(source): double_quant quantises nf4's block absmax values; it needs base_dtype: nf4 (base_dtype is \(baseStorage.dtype.rawValue))")
+        }
+        if baseStorage.dtype != .float32, adapter == nil {
+            throw RecipeError("\(source): base_dtype \(baseStorage.dtype.rawValue) stores the frozen base weights packed, but without an adapter every weight trains and must be float32; give an adapter or base_dtype: float32")
+        }
+        gradientCheckpointing = try read.bool("gradient_checkpointing") ?? gradientCheckpointing
     }
 }
 

@@ -24,8 +24,7 @@ public final class ModelWorkspace {
         isFromScratch = fromScratch
         if fromScratch {
             let config = try ConfigReader(contentsOf: reference.directory.appendingPathComponent("config.json"))
-            let std = Float(try config.double("initializer_range", default: 0.02))
-            model = try ModelLoader.build(config: config, factory: ParameterFactory(.initialized(std: std, seed: seed)))
+            model = try ModelLoader.initialize(config: config, seed: seed)
         } else {
             model = try reference.load(meta: meta).model
         }
