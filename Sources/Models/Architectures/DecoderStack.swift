@@ -7,6 +7,7 @@ protocol DecoderBlock: Module {
 
 /// What GPT-2 and the LLaMA-like decoders do after their embeddings: run the blocks, apply the
 /// final norm, grow the KV cache, and project to logits with `lm_head` when the model has one.
+/// Blocks are checkpointed when `GradientCheckpointing` is on.
 enum DecoderStack {
     /// `layerContexts`, when given, holds each block's own context (its mask and rotary table, for
     /// models that mix sliding and full attention); `context` serves every block otherwise.
@@ -15,7 +16,9 @@ enum DecoderStack {
         var x = x
         var hidden: [Tensor] = collectHiddenStates ? [x] : []
         for (index, (_, block)) in root.child(blocks)!.children.enumerated() {
-            x = try (block as! any DecoderBlock).forward(x, layerIndex: index, context: layerContexts?[index] ?? context)
+            let blockContext = layerContexts?[index] ?? context
+            let forward = { (input: Tensor) in try (block as! any DecoderBlock).forward(input, layerIndex: index, context: blockContext) }
+            x = try context.cache == nil ? GradientCheckpointing.run(block, x, forward) : forward(x)
             if collectHiddenStates { hidden.append(x) }
         }
         x = try root.layer(finalNorm).forward(x)

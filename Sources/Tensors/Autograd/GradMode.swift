@@ -26,4 +26,13 @@ public enum GradMode {
         defer { pthread_setspecific(key, previous) }
         return try body()
     }
+
+    /// Runs `body` with recording turned on on this thread (a recomputation inside the backward
+    /// pass, which itself records nothing), restoring the previous mode after.
+    public static func withGradients<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(key)
+        pthread_setspecific(key, nil)
+        defer { pthread_setspecific(key, previous) }
+        return try body()
+    }
 }

@@ -105,7 +105,8 @@ public final class Trainer {
                 position.tokensSeen += global.reduce(0) { $0 + $1.tokenCount }
                 let share = dataParallel?.share(of: global, classification: model.task == .sequenceClassification) ?? (examples: global, lossWeight: 1)
                 guard share.lossWeight > 0 else { continue }
-                var objective = try batchLoss(Batch(share.examples, padId: padId))
+                let batch = try Batch(share.examples, padId: padId)
+                var objective = try GradientCheckpointing.$isEnabled.withValue(recipe.gradientCheckpointing) { try batchLoss(batch) }
                 if share.lossWeight != 1 { objective = objective.scaled(by: Float(share.lossWeight)) }
                 crossEntropy += Double(objective.item) / Double(recipe.gradAccum)
                 if let lossRegularizer { objective = try objective + lossRegularizer() }

@@ -5,8 +5,22 @@ extension PeftModel {
     /// into the base weights of every adapter layer. With `safeMerge` the merged weights are checked
     /// for NaN/Inf first and, on failure, every base weight is restored exactly as it was; after any
     /// other failure the layers merged by this call are unmerged again.
+    ///
+    /// A base weight stored as NF4 is refused (re-quantising the merged weight would round the
+    /// adapter's update away, which PEFT warns of); one stored as bf16/f16 is unpacked to float32
+    /// first, so the merge is exact and unmerging restores it.
     public func mergeAdapter(adapterNames names: [String]? = nil, safeMerge: Bool = false) throws {
         for name in names ?? [] { try requireAdapter(name) }
+        let packed = adapterLayers.flatMap { layer in layer.layer.baseLayer.namedParameters().map { (module: layer.name, parameter: $0.parameter) } }
+            .filter { $0.parameter.frozen != nil }
+        if let nf4 = packed.first(where: { $0.parameter.frozen?.format == .nf4 }) {
+            throw TunerError.invalidState("""
+                cannot merge into \(nf4.module): its base weight is stored as nf4 (4-bit), and merging would re-quantise the \
+                merged weight, rounding much of the adapter's update away (PEFT warns of this). Keep the adapter unmerged, \
+                or load the model with a float32 or bfloat16 base (base_dtype / load --dtype) to merge and export
+                """)
+        }
+        for entry in packed { entry.parameter.unpack() }
         let snapshot = safeMerge ? try adapterLayers.flatMap { try $0.layer.baseLayer.namedParameters().map { ($0.parameter, try $0.parameter.value().copy()) } } : []
         var done: [any AdapterLayer] = []
         do {

@@ -7,17 +7,23 @@ enum ModelCommands {
     static let all: [CommandSpec] = [load, info, tree, find]
 
     static let load: CommandSpec = CommandSpec(
-        "load", usage: "load MODEL [--meta] [--from-scratch]",
-        summary: "load a model folder or builtin:NAME (--meta: config only; --from-scratch: fresh weights)",
+        "load", usage: "load MODEL [--meta] [--from-scratch] [--dtype float32|bfloat16|float16|nf4 [--double-quant]]",
+        summary: "load a model folder or builtin:NAME (--meta: config only; --from-scratch: fresh weights; --dtype: how frozen base weights are stored)",
         arguments: ["": .path]
     ) { controller, invocation in
         var invocation = invocation
         try controller.requireIdle("load")
-        let meta = invocation.flag("--meta"), fromScratch = invocation.flag("--from-scratch")
-        try invocation.noUnknownOptions(["--meta", "--from-scratch"])
+        let meta = invocation.flag("--meta"), fromScratch = invocation.flag("--from-scratch"), doubleQuant = invocation.flag("--double-quant")
+        let dtype = try invocation.option("--dtype")
+        try invocation.noUnknownOptions(["--meta", "--from-scratch", "--dtype", "--double-quant"])
         let text = try invocation.arguments(1, 1, names: "MODEL (a folder with config.json, or builtin:NAME)")[0]
         if meta && fromScratch { throw invocation.error("choose --meta (no weights) or --from-scratch (fresh weights), not both") }
-        let workspace = try ModelWorkspace(reference: ModelReference(text), meta: meta, fromScratch: fromScratch)
+        let storage: BaseStorage
+        do { storage = try dtype.map { try BaseStorage(parsing: $0, doubleQuantization: doubleQuant) } ?? .float32 } catch {
+            throw invocation.error("--dtype: \(error)")
+        }
+        if doubleQuant && storage.dtype != .nf4 { throw invocation.error("--double-quant quantises nf4's absmax values; use it with --dtype nf4") }
+        let workspace = try ModelWorkspace(reference: ModelReference(text), meta: meta, fromScratch: fromScratch, storage: storage)
         controller.workspace = workspace
         controller.job = nil
         if !controller.unsavedAdapters.isEmpty {
@@ -26,6 +32,7 @@ enum ModelCommands {
         }
         let counts = workspace.model.parameterCounts()
         var note = meta ? " (meta: shapes only, no weights)" : fromScratch ? " (freshly initialised weights)" : ""
+        if storage.dtype != .float32, !meta { note += "; frozen base weights stored as \(storage) (adapters train in float32)" }
         if !workspace.tokenizerSource.isAvailable { note += "; no tokenizer.json, so no text data or generation (pre-tokenised data trains)" }
         controller.say("loaded \(workspace.model.architecture) (\(workspace.model.modelType)) from \(text): \(ModuleTree.grouped(counts.total)) parameters\(note)")
         controller.say(describeSelection(controller))

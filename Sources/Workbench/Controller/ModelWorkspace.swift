@@ -18,15 +18,19 @@ public final class ModelWorkspace {
     /// The adapters, once `adapter new`, `adapter load` or `train` made one.
     public internal(set) var peft: PeftModel?
 
-    init(reference: ModelReference, meta: Bool, fromScratch: Bool, seed: UInt64 = 42) throws {
+    /// How the frozen base weights are kept in memory (`load --dtype`).
+    public let storage: BaseStorage
+
+    init(reference: ModelReference, meta: Bool, fromScratch: Bool, seed: UInt64 = 42, storage: BaseStorage = .float32) throws {
+        self.storage = storage
         self.reference = reference
         isMeta = meta
         isFromScratch = fromScratch
         if fromScratch {
             let config = try ConfigReader(contentsOf: reference.directory.appendingPathComponent("config.json"))
-            model = try ModelLoader.initialize(config: config, seed: seed)
+            model = try ModelLoader.initialize(config: config, seed: seed, storage: storage)
         } else {
-            model = try reference.load(meta: meta).model
+            model = try reference.load(meta: meta, storage: storage).model
         }
         tokenizerSource = TokenizerSource(named: nil, modelDirectory: reference.directory,
                                           howToGiveOne: "copy a tokenizer.json into that folder and load it again")

@@ -17,6 +17,7 @@ public struct TrainingSettings: Equatable, Sendable {
     /// Keys that come from the session rather than `train`.
     static let sessionKeys: [String: String] = [
         "model": "load", "from_scratch": "load --from-scratch", "tokenizer": "load", "adapter": "adapter new / adapter load", "data": "data load",
+        "base_dtype": "load MODEL --dtype", "double_quant": "load MODEL --dtype nf4 --double-quant",
     ]
 
     /// Recipe keys `train` accepts.
