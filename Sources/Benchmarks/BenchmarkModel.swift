@@ -24,6 +24,12 @@ public struct BenchmarkModel: Sendable {
     public var alpha = 32
     /// The PEFT method the adapter uses.
     public var method = PeftMethod.lora
+    /// Key/value heads for grouped-query attention (LLaMA; default: as many as the heads).
+    public var keyValueHeads: Int?
+    /// The adapter on every linear layer but the head (PEFT's `all-linear`) instead of the usual targets.
+    public var allLinear = false
+    /// How the frozen base weights are stored.
+    public var storage = BaseStorage.float32
 
     public init(architecture: Architecture, layers: Int, width: Int, sequence: Int, heads: Int? = nil, intermediate: Int? = nil) {
         self.architecture = architecture
@@ -35,10 +41,17 @@ public struct BenchmarkModel: Sendable {
     }
 
     /// The modules LoRA adapts: GPT-2's `c_attn` and `c_proj`, LLaMA's attention projections.
-    public var targets: [String] { architecture == .gpt2 ? ["c_attn", "c_proj"] : ["q_proj", "k_proj", "v_proj", "o_proj"] }
+    public var targets: [String] {
+        allLinear ? ["all-linear"] : architecture == .gpt2 ? ["c_attn", "c_proj"] : ["q_proj", "k_proj", "v_proj", "o_proj"]
+    }
 
-    /// The base model, weights drawn from `seed`.
+    /// The base model, weights drawn from `seed` and stored as `storage` asks.
     public func build(seed: UInt64 = 0) throws -> any PretrainedModel {
+        try ModelLoader.initialize(config: config(), seed: seed, storage: storage)
+    }
+
+    /// The model's `config.json` values.
+    public func config() -> ConfigReader {
         let heads = self.heads ?? max(1, width / 64)
         let config: [String: Any]
         switch architecture {
@@ -48,11 +61,10 @@ public struct BenchmarkModel: Sendable {
         case .llama:
             let mlp = intermediate ?? ((8 * width / 3 + 63) / 64 * 64)
             config = ["model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": width, "num_hidden_layers": layers,
-                      "num_attention_heads": heads, "num_key_value_heads": heads, "intermediate_size": mlp,
+                      "num_attention_heads": heads, "num_key_value_heads": keyValueHeads ?? heads, "intermediate_size": mlp,
                       "max_position_embeddings": sequence, "vocab_size": vocabulary]
         }
-        return try ModelLoader.build(config: ConfigReader(values: config, path: "benchmark config"),
-                                     factory: ParameterFactory(.initialized(std: 0.02, seed: seed)))
+        return ConfigReader(values: config, path: "benchmark config")
     }
 
     /// The methods a benchmark adapter can use.
@@ -68,7 +80,7 @@ public struct BenchmarkModel: Sendable {
     /// The adapter on the targets: rank `rank`, alpha `alpha` (under the method's key; VB-LoRA has
     /// none and keeps PEFT's bank of 256 vectors of length 256), no dropout.
     public func adapterConfig() throws -> any PeftConfig {
-        var json: [String: Any] = ["peft_type": method.peftType.rawValue, "r": rank, "target_modules": targets]
+        var json: [String: Any] = ["peft_type": method.peftType.rawValue, "r": rank, "target_modules": allLinear ? "all-linear" as Any : targets]
         switch method.peftType {
         case .lora: (json["lora_alpha"], json["lora_dropout"]) = (alpha, 0.0)
         case .vblora: break

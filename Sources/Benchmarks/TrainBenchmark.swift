@@ -16,6 +16,8 @@ public struct TrainBenchmark {
     public var warmup = 2
     /// Whether to time every operation (`OpProfile`) during the timed steps.
     public var profile = false
+    /// Whether decoder blocks are recomputed in the backward pass (`gradient_checkpointing`).
+    public var gradientCheckpointing = false
 
     public init(model: BenchmarkModel, batch: Int, steps: Int) {
         self.model = model
@@ -52,6 +54,7 @@ public struct TrainBenchmark {
             lr: 1e-4
             schedule: constant
             shuffle: false
+            gradient_checkpointing: \(gradientCheckpointing)
             """, source: "benchmark recipe")
         let examples = TrainingExamples(tokenizedIds: model.randomIds(batch: batch), attentionMask: nil, labels: nil)
         let trainer = try Trainer(model: base, parameterGroups: [TrainableGroup(name: "all", parameters: try peft.trainableParameters.map { try $0.parameter.value() })],
@@ -90,6 +93,7 @@ public struct TrainBenchmark {
         let m = b.model
         return """
         \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.batch), vocab \(m.vocabulary), \(m.method.name) r=\(m.rank) on \(m.targets.joined(separator: ","))
+        base weights \(m.storage), gradient checkpointing \(b.gradientCheckpointing ? "on" : "off")
         trainable \(r.trainableParameters) of \(r.totalParameters) parameters
         \(String(format: "%.0f", r.tokensPerSecond)) tokens/s over \(b.steps) steps (after \(b.warmup) warm-up)
         GEMM \(String(format: "%.1f", r.gemmGFlops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gemmGFlops / r.peakGFlops))% of the cblas_sgemm peak measured in this run on the same kernel (\(String(format: "%.1f", r.peakGFlops)) GFLOP/s, \(OpenBLASKernel.coreName))

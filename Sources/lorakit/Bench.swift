@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Models
 import Tensors
 
 /// `lorakit bench`: speed measurements of the engine (release build).
@@ -58,6 +59,14 @@ struct Bench: ParsableCommand {
         var batch = 4
         @Option(help: "LoRA rank (alpha is twice it).")
         var rank = 16
+        @Option(help: "LLaMA key/value heads (default: as many as the heads).")
+        var kvHeads: Int?
+        @Flag(help: "The adapter on every linear layer but the head (all-linear).")
+        var allLinear = false
+        @Option(help: "How frozen base weights are stored: float32, bfloat16, float16 or nf4.")
+        var baseDtype = "float32"
+        @Flag(help: "With nf4, quantise the block absmax values too.")
+        var doubleQuant = false
 
         func model() throws -> BenchmarkModel {
             guard let architecture = BenchmarkModel.Architecture(rawValue: arch) else {
@@ -67,6 +76,12 @@ struct Bench: ParsableCommand {
             model.vocabulary = vocab
             model.rank = rank
             model.alpha = 2 * rank
+            model.keyValueHeads = kvHeads
+            model.allLinear = allLinear
+            do { model.storage = try BaseStorage(parsing: baseDtype, doubleQuantization: doubleQuant) } catch {
+                throw ValidationError("--base-dtype: \(error)")
+            }
+            if doubleQuant, model.storage.dtype != .nf4 { throw ValidationError("--double-quant needs --base-dtype nf4") }
             return model
         }
     }
@@ -79,10 +94,14 @@ struct Bench: ParsableCommand {
         @OptionGroup var shape: ModelShape
         @Option(help: "The adapter's PEFT method: lora, loha, lokr, vblora or randlora.")
         var method = "lora"
-        @Option(help: "Timed steps (after 2 warm-up steps).")
+        @Option(help: "Timed steps (after the warm-up steps).")
         var steps = 10
         @Flag(help: "Also print the time per operation, forward and backward.")
         var profile = false
+        @Flag(help: "Recompute each decoder block in the backward pass instead of keeping its activations.")
+        var gradientCheckpointing = false
+        @Option(help: "Untimed warm-up steps.")
+        var warmup = 2
 
         func run() throws {
             Bench.printKernel()
@@ -90,6 +109,8 @@ struct Bench: ParsableCommand {
             guard model.useMethod(named: method) else { throw ValidationError("--method must be one of \(BenchmarkModel.methods.map(\.name).joined(separator: ", ")), got \(method)") }
             var benchmark = TrainBenchmark(model: model, batch: shape.batch, steps: steps)
             benchmark.profile = profile
+            benchmark.gradientCheckpointing = gradientCheckpointing
+            benchmark.warmup = warmup
             print(TrainBenchmark.format(try benchmark.run(), benchmark))
         }
     }

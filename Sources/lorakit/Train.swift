@@ -37,6 +37,10 @@ struct Train: ParsableCommand {
     /// rank 0 alone prints, and SIGTERM or SIGUSR1 (what `mpirun` passes on) stop like Ctrl-C.
     private func train(dataParallel: DataParallel?) throws {
         let recipe = try Recipe(contentsOf: URL(fileURLWithPath: recipe), overrides: overrides)
+        if dataParallel?.communicator.rank ?? 0 == 0, let machine = MachineMemory.current(),
+           let plan = try? MemoryPlan(recipe: recipe), let warning = plan.warning(machine: machine) {
+            print(warning)
+        }
         let make = { try TrainingRun(recipe: recipe, resumeFrom: resume.map { URL(fileURLWithPath: $0) }, dataParallel: dataParallel) }
         let run = try dataParallel.map { try $0.communicator.agreeOnSetup(make) } ?? make()
         let writes = run.trainer.writesOutput

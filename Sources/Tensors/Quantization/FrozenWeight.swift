@@ -63,6 +63,18 @@ public final class FrozenWeight: @unchecked Sendable {
         }
     }
 
+    /// Bytes `count` values take packed as `format`, without packing them (a memory plan).
+    public static func byteCount(format: FrozenFormat, count: Int, doubleQuantization: Bool = false) -> Int {
+        switch format {
+        case .bfloat16, .float16: return 2 * count
+        case .nf4:
+            let blocks = (count + NF4Tensor.blockSize - 1) / NF4Tensor.blockSize
+            let absmax = doubleQuantization
+                ? blocks + 4 * ((blocks + DoubleQuantizedAbsmax.blockSize - 1) / DoubleQuantizedAbsmax.blockSize) + 4 : 4 * blocks
+            return (count + 1) / 2 + absmax
+        }
+    }
+
     /// Writes the float32 values, row-major, into the first `count` elements of `out`.
     public func dequantize(into out: UnsafeMutableBufferPointer<Float>) {
         switch storage {
