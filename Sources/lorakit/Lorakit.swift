@@ -11,7 +11,7 @@ struct Lorakit: ParsableCommand {
         commandName: "lorakit",
         abstract: "A terminal workbench for LoRA-family fine-tuning.",
         version: "lorakit \(lorakitVersion)\n\(OpenBLASKernel.summary)",
-        subcommands: [Open.self, Repl.self, RunScript.self, Info.self, Forward.self, Generate.self, Merge.self, Train.self, Plan.self, Ranks.self,
+        subcommands: [Open.self, Repl.self, RunScript.self, Info.self, Forward.self, Generate.self, Merge.self, InitAdapter.self, Convert.self, Train.self, Plan.self, Ranks.self,
                       TokenizerCommand.self, Bench.self],
         defaultSubcommand: Open.self)
 
