@@ -11,7 +11,7 @@ public final class LoraEmbedding: Module, TokenLayer, AdapterLayer {
     public var activeAdapters: [String] = []
     public var adaptersDisabled = false
     public private(set) var mergedAdapters: [String] = []
-    private var scalings: [String: Float] = [:]
+    private(set) var scalings: [String: Float] = [:]
     private let base: Embedding
     private static let dictionaryNames = ["lora_embedding_A", "lora_embedding_B"]
 

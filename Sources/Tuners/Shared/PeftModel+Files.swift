@@ -38,19 +38,25 @@ extension PeftModel {
         let selected = selectedAdapters ?? adapterNames
         for name in selected { try requireAdapter(name) }
         for name in selected {
-            let folder = name == AdapterFiles.defaultAdapterName ? directory : directory.appendingPathComponent(name)
-            do {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            } catch {
-                throw TunerError.invalidConfig(path: folder.path, reason: "cannot create the folder: \(FileProblem.writing(folder, error: error))")
-            }
-            let tensors = try savedAdapterTensors(name)
-            try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(AdapterFiles.weightsFileName))
-            var config = configs[name]!
-            config.base.inferenceMode = true
-            config.base.peftVersion = PeftBaseFields.compatiblePeftVersion
-            try config.write(to: folder)
+            try saveAdapter(name, to: name == AdapterFiles.defaultAdapterName ? directory : directory.appendingPathComponent(name))
         }
+    }
+
+    /// Writes the adapter `name` as a PEFT adapter folder at `folder` itself (whatever its name), as
+    /// `save_pretrained` writes the default adapter.
+    public func saveAdapter(_ name: String, to folder: URL) throws {
+        try requireAdapter(name)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw TunerError.invalidConfig(path: folder.path, reason: "cannot create the folder: \(FileProblem.writing(folder, error: error))")
+        }
+        let tensors = try savedAdapterTensors(name)
+        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent(AdapterFiles.weightsFileName))
+        var config = configs[name]!
+        config.base.inferenceMode = true
+        config.base.peftVersion = PeftBaseFields.compatiblePeftVersion
+        try config.write(to: folder)
     }
 
     /// The adapter weights file of a folder, or an error saying what the folder lacks.

@@ -8,13 +8,14 @@ enum AdapterCommands {
     static let all: [CommandSpec] = [adapter, save, merge, unmerge, export]
 
     static let adapter: CommandSpec = CommandSpec(
-        "adapter", usage: "adapter new NAME | adapter use NAME | adapter list | adapter delete NAME | adapter load DIR [NAME]",
-        summary: "create, switch, list, delete and load adapters",
-        subcommands: ["new", "use", "list", "delete", "load"],
+        "adapter", usage: "adapter new NAME | adapter use NAME | adapter list | adapter delete NAME | adapter load DIR [NAME] | "
+            + AdapterArithmeticCommands.combineUsage + " | " + AdapterArithmeticCommands.reduceUsage,
+        summary: "create, switch, list, delete, load, combine and intruder-reduce adapters",
+        subcommands: ["new", "use", "list", "delete", "load", "combine", "reduce-intruders"],
         arguments: ["use": .adapter, "delete": .adapter, "load": .path]
     ) { controller, invocation in
         var invocation = invocation
-        let sub = try invocation.subcommand(["new", "use", "list", "delete", "load"])
+        let sub = try invocation.subcommand(["new", "use", "list", "delete", "load", "combine", "reduce-intruders"])
         let workspace = try controller.requireWorkspace(invocation.command)
         if sub != "list" { try controller.requireIdle(invocation.command) }
         switch sub {
@@ -31,6 +32,7 @@ enum AdapterCommands {
             let peft = try requirePeft(workspace, invocation.command, holding: name)
             try peft.deleteAdapter(name)
             controller.unsavedAdapters.remove(name)
+            controller.adapterRecipes[name] = nil
             if peft.adapterNames.isEmpty {
                 // The last adapter gone, its wrappers come off too, so any method can adapt the model again.
                 try peft.unload()
@@ -39,6 +41,10 @@ enum AdapterCommands {
             } else {
                 controller.say("deleted \(name); active: \(peft.activeAdapters.joined(separator: ", ").ifEmpty("none"))")
             }
+        case "combine":
+            try AdapterArithmeticCommands.combine(&invocation, workspace: workspace, controller: controller)
+        case "reduce-intruders":
+            try AdapterArithmeticCommands.reduceIntruders(&invocation, workspace: workspace, controller: controller)
         case "load":
             let words = try invocation.arguments(1, 2, names: "DIR (a PEFT adapter folder)")
             try workspace.requireWeights(invocation.command)
@@ -63,6 +69,7 @@ enum AdapterCommands {
             controller.say(peft.adapterNames.map { name in
                 let marks = (peft.activeAdapters.contains(name) ? " active" : "") + (merged.contains(name) ? " merged" : "")
                 return "\(peft.activeAdapters.contains(name) ? "*" : " ") \(name)  \(describe(peft.configs[name]!))  \(peft.wrappedModuleNames(of: name).count) modules\(marks)"
+                    + (controller.adapterRecipes[name].map { "  (\($0))" } ?? "")
             }.joined(separator: "\n"))
         }
     }
