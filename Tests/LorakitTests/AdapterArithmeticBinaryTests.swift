@@ -74,7 +74,7 @@ import Testing
         let result = try LorakitBinary.run(["intruders", "--model", base.path, "--adapter", fixture.directory.appendingPathComponent("adapter").path,
                                             "--out", out.path, "--top-k", "\(call["top_k"]!)", "--epsilon", "\(call["threshold_epsilon"]!)",
                                             "--lambda", "\(call["mitigation_lambda"]!)"])
-        #expect(result.status == 0, result.error)
+        #expect(result.status == 0, "\(result.error)")
         let json = try fixture.expectedJSON
         for line in try #require(json["log"] as? [String]) { #expect(result.output.contains(line)) }
         let lines = result.output.split(separator: "\n")

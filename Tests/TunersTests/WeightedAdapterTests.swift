@@ -70,7 +70,9 @@ import Testing
         #expect(svd.rank == 2 && svd.modules.allSatisfy { $0.rank == 2 })
         #expect(svd.modules.contains { $0.relativeError > 1e-3 })
         let again = try peft.addWeightedAdapter(adapters, weights: [0.9, -0.6], adapterName: "svd4", options: .init(combinationType: .svd))
-        #expect(again.modules.filter { $0.name.hasSuffix("q_proj") }.allSatisfy { $0.relativeError < 1e-4 })
+        // Where one rank-4 adapter is alone, rank 4 holds its delta exactly; where both are, it is a truncation.
+        #expect(again.modules.filter { !$0.name.hasSuffix("q_proj") }.allSatisfy { $0.relativeError < 1e-4 })
+        #expect(again.modules.filter { $0.name.hasSuffix("q_proj") }.allSatisfy { $0.relativeError > 1e-3 })
     }
 
     @Test func aSingleNegativeWeightNegatesTheAdapter() throws {
