@@ -54,12 +54,31 @@ struct Forward: ParsableCommand {
     @Flag(help: "Merge the active adapters into the weights before running.")
     var merged = false
 
+    @Option(help: "A LoRA expert folder for Arrow routing (PEFT's create_arrow_model); repeat for each expert.")
+    var arrow: [String] = []
+
+    @Option(help: "A general-knowledge adapter folder subtracted from the Arrow experts (GenKnowSub); repeat for each.")
+    var arrowGeneral: [String] = []
+
+    @Option(help: "How many experts Arrow routes each token to.")
+    var arrowTopK = ArrowConfig().topK
+
+    @Option(help: "The temperature of Arrow's softmax over the chosen experts.")
+    var arrowTemperature = ArrowConfig().routerTemperature
+
     @Flag(help: "Also write hidden_states.0 (the embeddings) to hidden_states.L (the last block, after the final norm), as transformers' output_hidden_states.")
     var hiddenStates = false
 
     func run() throws {
         let (loaded, _) = try ModelReference(model).load()
-        let peft = try adapter.isEmpty ? nil : PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init))
+        guard arrow.isEmpty || adapter.isEmpty else { throw ValidationError("--arrow routes over its experts; give either --arrow or --adapter, not both") }
+        guard arrow.isEmpty || (active == nil && !merged) else { throw ValidationError("an Arrow router cannot be merged or switched: leave out --merged and --active with --arrow") }
+        guard !arrow.isEmpty || arrowGeneral.isEmpty else { throw ValidationError("--arrow-general needs the experts as --arrow DIR") }
+        let peft = try !arrow.isEmpty
+            ? PeftModel.createArrowModel(loaded, taskAdapters: arrow.map { try AdapterFolder.resolve(AdapterReference($0).directory) },
+                                         generalAdapters: arrowGeneral.map { try AdapterFolder.resolve(AdapterReference($0).directory) },
+                                         config: ArrowConfig(topK: arrowTopK, routerTemperature: arrowTemperature, useGks: !arrowGeneral.isEmpty))
+            : adapter.isEmpty ? nil : PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init))
         if peft == nil, active != nil || disableAdapters || merged {
             throw ValidationError("--active, --disable-adapters and --merged need at least one --adapter")
         }

@@ -90,3 +90,22 @@ import Testing
         #expect(written.names.sorted() == peft.names.sorted())
     }
 }
+
+/// `lorakit forward --arrow` on PEFT's Arrow cases.
+@Suite struct ArrowBinaryTests {
+    @Test(arguments: ["arrow_llama", "arrow_gks_llama"])
+    func forwardRoutesOverTheExpertsAsPeft(_ name: String) throws {
+        let fixture = try FixtureCase(name), scratch = try ForwardFixtureTests.Scratch()
+        let arrow = try #require(fixture.caseInfo["arrow_config"] as? [String: Any])
+        func folders(_ key: String) -> [String] {
+            ((fixture.caseInfo[key] as? [String: [String: Any]]) ?? [:]).compactMap { $0.value["folder"] as? String }.sorted()
+        }
+        var extra = ["--arrow-top-k", "\(arrow["top_k"]!)", "--arrow-temperature", "\(arrow["router_temperature"]!)"]
+        for folder in folders("experts") { extra += ["--arrow", fixture.directory.appendingPathComponent(folder).path] }
+        if arrow["use_gks"] as? Bool == true {
+            for folder in folders("general_adapters") { extra += ["--arrow-general", fixture.directory.appendingPathComponent(folder).path] }
+        }
+        let logits = try ForwardFixtureTests().forward(fixture, model: fixture.directory.appendingPathComponent("base"), extra, scratch: scratch)
+        #expect(try fixture.mismatch(logits.tensor(named: "logits"), expectedName: "logits_adapted") == nil)
+    }
+}
