@@ -8,7 +8,7 @@ import Workbench
 
     /// Each shipped script, replayed headless on the small scratch model (its `load` line and
     /// relative output folders pointed into a scratch folder), runs every line.
-    @Test(arguments: ["quickstart", "adalora", "merge", "lycoris"])
+    @Test(arguments: ["quickstart", "adalora", "merge", "lycoris", "combine"])
     func shippedSessionsReplay(_ name: String) throws {
         let session = try TestSession(loaded: false)
         let original = try String(contentsOf: Self.sessions.appendingPathComponent("\(name).lks"), encoding: .utf8)
