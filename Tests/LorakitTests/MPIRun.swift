@@ -12,9 +12,13 @@ enum MPIRun {
     static let unavailableReason: String? = launcher == nil
         ? "mpirun is not installed (scripts/install-deps.sh installs openmpi-bin; CI has it)" : nil
 
-    /// The launcher's arguments for `ranks` ranks of `lorakit arguments...`.
+    /// The launcher's arguments for `ranks` ranks of `lorakit arguments...`. mpirun follows the
+    /// SIGTERM it forwards on Ctrl-C with SIGKILL after `odls_base_sigkill_timeout` seconds (1 by
+    /// default); a loaded test machine can take longer than that to finish a step and write its
+    /// checkpoint, so the tests give the ranks 60.
     static func arguments(ranks: Int, _ arguments: [String]) -> [String] {
-        ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_tcp_if_include", "lo", "-np", String(ranks), LorakitBinary.url.path] + arguments
+        ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_tcp_if_include", "lo", "--mca", "odls_base_sigkill_timeout", "60",
+         "-np", String(ranks), LorakitBinary.url.path] + arguments
     }
 
     /// A started job whose output goes to files, so a test can act on it while it runs.

@@ -20,7 +20,7 @@ import Workbench
         #expect(session.failure("config set lora_alpah 16") == "config set: unknown lora config key \"lora_alpah\"; did you mean lora_alpha?")
         #expect(session.failure("train lrr=1") == "train: unknown recipe key \"lrr\"; did you mean lr?")
         #expect(session.failure("tree model.layers.9").hasPrefix("tree: no module model.layers.9; did you mean"))
-        #expect(session.failure("load") == "load: missing MODEL (a folder with config.json, or builtin:NAME) (usage: load MODEL [--meta] [--from-scratch])")
+        #expect(session.failure("load") == "load: missing MODEL (a folder with config.json, or builtin:NAME) (usage: load MODEL [--meta] [--from-scratch] [--dtype float32|bfloat16|float16|nf4 [--double-quant]])")
     }
 
     @Test func targetRulesFollowPeftMatchingAndCountWhatEachSelects() throws {
