@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS", "CPlatform"], swiftSettings: fastMath),
         .target(name: "Jinja", swiftSettings: checkedButOptimised),
         .target(name: "Tokenizers", dependencies: ["Jinja", "FileAccess"], swiftSettings: fastMath),
-        .target(name: "Models", dependencies: ["Tensors", "Tokenizers", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["Tensors", "Tokenizers", "Jinja", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors", "FileAccess"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Training", "Tuners", "Models", "Tensors", "CBLAS"], swiftSettings: fastMath),
@@ -50,7 +50,7 @@ let package = Package(
 
         // The executable: argument parsing and the choice of front end.
         .executableTarget(name: "lorakit", dependencies: [
-            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tokenizers", "Tensors", "FileAccess",
+            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tokenizers", "Jinja", "Tensors", "FileAccess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -20,7 +20,7 @@ enum JSONDump {
         case let .int(number): out += String(number)
         case let .double(number):
             out += number.isNaN ? "NaN" : number.isInfinite ? (number > 0 ? "Infinity" : "-Infinity") : Value.pythonFloat(number)
-        case let .string(text): out += quoted(text)
+        case let .string(text): out += JSONString.quoted(text)
         case let .array(items):
             guard !items.isEmpty else { out += "[]"; return }
             out += "["
@@ -47,30 +47,10 @@ enum JSONDump {
         out += "{"
         for (index, (key, item)) in members.enumerated() {
             if index > 0 { out += separator }
-            out += (newline ?? "") + quoted(key) + ": "
+            out += (newline ?? "") + JSONString.quoted(key) + ": "
             try write(item, into: &out, indent: indent, level: level + 1, sortKeys: sortKeys)
         }
         out += closing + "}"
     }
 
-    /// A JSON string literal as `json.dumps(ensure_ascii=False)` writes it.
-    private static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

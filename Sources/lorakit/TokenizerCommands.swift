@@ -1,3 +1,4 @@
+import Jinja
 import ArgumentParser
 import FileAccess
 import Foundation

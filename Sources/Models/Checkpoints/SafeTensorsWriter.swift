@@ -1,3 +1,4 @@
+import Jinja
 import Foundation
 import Tensors
 import Tokenizers

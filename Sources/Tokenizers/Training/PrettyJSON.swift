@@ -1,3 +1,4 @@
+import Jinja
 /// A JSON value printed the way both serde_json's pretty printer (which writes `tokenizer.json`)
 /// and Python's `json.dumps(indent=2)` (which writes transformers' configs) print: two-space
 /// indentation, `"key": value`, members in the order given, `{}` and `[]` when empty.
