@@ -12,7 +12,7 @@ struct Lorakit: ParsableCommand {
         abstract: "A terminal workbench for LoRA-family fine-tuning.",
         version: "lorakit \(lorakitVersion)\n\(OpenBLASKernel.summary)",
         subcommands: [Open.self, Repl.self, RunScript.self, Info.self, Forward.self, Generate.self, Merge.self, InitAdapter.self, Convert.self, Train.self, Plan.self, Ranks.self,
-                      TokenizerCommand.self, Bench.self, Combine.self, Intruders.self],
+                      TokenizerCommand.self, Bench.self, Combine.self, Intruders.self, Inspect.self],
         defaultSubcommand: Open.self)
 
     static func main() {

@@ -61,11 +61,8 @@ extension PeftModel {
                                  topK: Int, epsilon: Float, lambda: Float) throws -> IntruderReport.Module {
         guard let weight = try layer.baseLayer.parameter("weight")?.value() else { throw TunerError.invalidState("\(name) has no base weight") }
         let merged = try weight + layer.deltaWeight(of: oldAdapter)
-        let base = try Linalg.svd(weight), mergedSVD = try Linalg.svd(merged)
-        let similarity = try mergedSVD.u.matmul(base.u, transposeSelf: true).scalars
-        let (k, kBase) = (mergedSVD.s.count, base.u.shape[1])
-        let cosines = (0 ..< min(topK, k)).map { i in (0 ..< kBase).map { abs(similarity[i * kBase + $0]) }.max() ?? 0 }
-        let intruders = cosines.indices.filter { cosines[$0] < epsilon }
+        let (scan, mergedSVD) = try IntruderScan.scan(weight: weight, merged: merged, topK: topK, epsilon: epsilon)
+        let (cosines, intruders, k) = (scan.cosines, scan.intruders, mergedSVD.s.count)
         guard !intruders.isEmpty else {
             try new.a.assign(old.a.value().copy(), name: "\(name).lora_A")
             try new.b.assign(old.b.value().copy(), name: "\(name).lora_B")
