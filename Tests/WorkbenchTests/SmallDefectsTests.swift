@@ -19,7 +19,7 @@ import Testing
         #expect(try session.run("help config set").hasPrefix("config "))
         #expect(session.failure("help config sett").contains("did you mean set?"))
         #expect(try session.run("help r").hasPrefix("r (lora config): rank of the update"))
-        #expect(try session.run("help lr").hasPrefix("lr (recipe key): set with `train lr=VALUE`; now 2e-4"))
+        #expect(try session.run("help lr").hasPrefix("lr (recipe key): peak learning rate (after warmup); set with `recipe set lr=VALUE` or `train lr=VALUE`; now 2e-4"))
     }
 
     @Test func rankOneIsShadedAndOnlyRankZeroIsBlank() {

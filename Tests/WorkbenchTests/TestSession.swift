@@ -3,8 +3,8 @@ import Workbench
 
 /// A scratch folder with a small LLaMA (config.json and the built-in tokenizer; weights come from
 /// `load --from-scratch`) and a controller whose runs, history and themes stay inside the checkout
-/// or the folder.
-struct TestSession {
+/// or the folder. The folder is removed when the session goes (a run still going is stopped first).
+final class TestSession {
     let folder: URL
     let controller: Controller
 
@@ -21,6 +21,13 @@ struct TestSession {
             themeDirectories: [Self.repository.appendingPathComponent("themes")],
             historyFile: folder.appendingPathComponent("state/history"), runsDirectory: folder.appendingPathComponent("runs")))
         if loaded { try controller.execute("load \(modelPath) --from-scratch") }
+    }
+
+    deinit {
+        controller.job?.stop()
+        controller.job?.wait()
+        controller.generation?.stop()
+        try? FileManager.default.removeItem(at: folder)
     }
 
     var modelPath: String { folder.appendingPathComponent("model").path }

@@ -7,7 +7,7 @@ extension PeftMethod {
 
 extension AdaLoraConfig {
     /// AdaLoRA's fields as a form shows them: its schedule, then LoRA's (without `r`, which AdaLoRA
-    /// ignores, and DoRA, which it refuses).
+    /// ignores, and DoRA, which it refuses), `rank_pattern` holding the allocator's masks.
     static let fields: [PeftConfigField] = [
         .init("init_r", "rank every module starts with"),
         .init("target_r", "average rank per module once the budget is spent"),
@@ -18,5 +18,7 @@ extension AdaLoraConfig {
         .init("beta1", "EMA factor of the importance (sensitivity)"),
         .init("beta2", "EMA factor of the importance's uncertainty"),
         .init("orth_reg_weight", "weight of the orthogonality regulariser on P and Q"),
-    ] + LoraConfig.fields.filter { $0.key != "r" && $0.key != "use_dora" }
+    ] + LoraConfig.fields.filter { $0.key != "r" && $0.key != "use_dora" }.map {
+        $0.key == "rank_pattern" ? .init("rank_pattern", "ranks the allocator kept: {\"module\": [true, false, ...]}, one per rank; training writes it") : $0
+    }
 }

@@ -3,7 +3,7 @@
 public struct CommandSpec {
     /// What completes an argument of the command.
     public enum ArgumentKind: Sendable, Equatable {
-        case none, path, module, configKey, recipeKey, adapter, theme, command, method, run
+        case none, path, module, configKey, recipeKey, recipeKeyName, adapter, theme, command, method, run
     }
 
     public let name: String
@@ -122,6 +122,6 @@ public struct CommandTable {
     /// The standard table.
     static let standard: CommandTable = CommandTable([
         ModelCommands.all, TargetCommands.all, ConfigCommands.all, AdapterCommands.all,
-        DataCommands.all, TrainingCommands.all, RunCommands.all, SessionCommands.all,
+        DataCommands.all, TrainingCommands.all, RecipeCommands.all, RunCommands.all, SessionCommands.all,
     ])
 }

@@ -53,6 +53,9 @@ public struct Completer {
         case .recipeKey:
             firstOnly = false
             result = TrainingSettings.keys.map { $0 + "=" }
+        case .recipeKeyName:
+            firstOnly = true
+            result = TrainingSettings.keys
         case .adapter:
             firstOnly = true
             result = controller.workspace?.peft?.adapterNames ?? []

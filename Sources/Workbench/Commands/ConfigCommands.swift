@@ -39,7 +39,7 @@ enum ConfigCommands {
         case "set":
             let words = try invocation.arguments(2, names: "KEY and VALUE")
             try set(words[0], words: Array(words.dropFirst()), controller: controller, command: invocation.command)
-            controller.say("\(words[0]) = \(controller.draft.value(of: words[0]))")
+            controller.say("\(words[0]) = \(displayValue(of: words[0], controller: controller))")
         case "unset":
             let key = try invocation.arguments(1, 1, names: "KEY")[0]
             _ = try controller.draft.field(key, command: invocation.command)
@@ -75,22 +75,50 @@ enum ConfigCommands {
         }
     }
 
-    /// Sets a field after validating the draft with it; the target fields set the rules.
-    static func set(_ key: String, words: [String], controller: Controller, command: String) throws {
-        _ = try controller.draft.field(key, command: command)
+    /// What `config set KEY VALUE` changes: a field's JSON text, or (for the target fields) the rules.
+    enum Change: Equatable {
+        case value(String)
+        case rules(TargetRules)
+    }
+
+    /// What `config set key words...` would change, checked as the command checks it: a target field
+    /// takes patterns that each select a module (as `target add` asks), any other field a value PEFT
+    /// accepts (null only where PEFT's default is null). The config form checks what is typed with
+    /// it, so the form and the command agree.
+    static func change(_ key: String, words: [String], controller: Controller, command: String) throws -> Change {
+        let field = try controller.draft.field(key, command: command)
         let text = ConfigDraft.parseValue(words)
         if key == "target_modules" || key == "exclude_modules" {
             let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
             let entries = (parsed as? [String]) ?? (parsed as? String).map { [$0] } ?? []
             guard !entries.isEmpty || parsed is NSNull else { throw CommandError(command, "\(key) takes module names, a regex, or all-linear") }
-            controller.rules = key == "target_modules" ? TargetRules(entries: entries, excluded: controller.rules.excluded)
-                : TargetRules(entries: controller.rules.entries, excluded: entries)
-            return
+            if entries.contains(TargetRules.allLinear), entries.count > 1 {
+                throw CommandError(command, "all-linear cannot be combined with other rules; give it alone")
+            }
+            if let workspace = controller.workspace {
+                for entry in entries {
+                    let (_, problem) = try TargetCommands.select(entry, in: workspace, command: command)
+                    if let problem { throw CommandError(command, "\(entry) selects no module. \(problem)") }
+                }
+            }
+            return .rules(key == "target_modules" ? TargetRules(entries: entries, excluded: controller.rules.excluded)
+                : TargetRules(entries: controller.rules.entries, excluded: entries))
+        }
+        if text == "null", field.defaultValue != "null" {
+            throw CommandError(command, "\(key) needs a value; null is not one (PEFT's default is \(field.defaultValue); `config unset \(key)` restores it)")
         }
         if let problem = controller.draft.problem(setting: key, to: text, rules: controller.rules, totalStep: controller.training.maxSteps) {
             throw CommandError(command, problem)
         }
-        controller.draft.values[key] = text
+        return .value(text)
+    }
+
+    /// Sets a field after checking it (`change`); the target fields set the rules.
+    static func set(_ key: String, words: [String], controller: Controller, command: String) throws {
+        switch try change(key, words: words, controller: controller, command: command) {
+        case let .rules(rules): controller.rules = rules
+        case let .value(text): controller.draft.values[key] = text
+        }
     }
 
     /// Reads an `adapter_config.json` (or the one in a folder) into the draft and the rules.

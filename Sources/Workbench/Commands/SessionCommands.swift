@@ -86,7 +86,8 @@ enum SessionCommands {
                 return
             }
             if TrainingSettings.keys.contains(name), (try? controller.commands.lookup(name)) == nil {
-                controller.say("\(name) (recipe key): set with `train \(name)=VALUE`; now \(controller.training.values[name] ?? "the recipe's default")")
+                let help = TrainingSettings.formFields.first { $0.key == name }.map { "\($0.help); " } ?? ""
+                controller.say("\(name) (recipe key): \(help)set with `recipe set \(name)=VALUE` or `train \(name)=VALUE`; now \(controller.training.values[name] ?? "the recipe's default")")
                 return
             }
             let spec = try controller.commands.lookup(name)

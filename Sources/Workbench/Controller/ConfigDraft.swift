@@ -35,10 +35,11 @@ public struct ConfigDraft: Equatable, Sendable {
         return jsonText(words.count == 1 ? one(words[0]) : words.map(one))
     }
 
-    /// JSON text for a value typed into the config form, split into words like a command line.
-    static func parseTyped(_ text: String) -> String {
-        let words = (try? CommandWords.split(text)) ?? [text]
-        return parseValue(words.isEmpty ? ["null"] : words)
+    /// The words of a value typed into the config form, split as `config set` splits them (`null`
+    /// when empty, as the form sends it).
+    static func words(typed text: String) throws -> [String] {
+        let words = try CommandWords.split(text)
+        return words.isEmpty ? ["null"] : words
     }
 
     /// A Foundation JSON value as compact JSON text.

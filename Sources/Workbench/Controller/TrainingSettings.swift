@@ -5,11 +5,68 @@ import Training
 /// suited to a short interactive run. The model, tokenizer and adapter come from the session, so
 /// those recipe keys are refused here.
 public struct TrainingSettings: Equatable, Sendable {
-    /// Values as YAML text, by recipe key.
-    public internal(set) var values: [String: String] = [
+    /// The workbench's defaults, suited to a short interactive run (YAML text by recipe key).
+    static let defaults: [String: String] = [
         "max_steps": "60", "batch_size": "4", "seq_len": "64", "lr": "2e-4", "warmup": "0.1",
         "eval_split": "0.02", "eval_every": "20", "logging": "1", "seed": "42",
     ]
+
+    /// Values as YAML text, by recipe key.
+    public internal(set) var values: [String: String] = defaults
+
+    /// A recipe key as the settings form shows it, with a line of help.
+    public struct Field: Sendable, Equatable {
+        public let key: String
+        public let help: String
+    }
+
+    /// The settings the form lists, in order; every other recipe key is set with `recipe set`.
+    public static let formFields: [Field] = [
+        Field(key: "lr", help: "peak learning rate (after warmup)"),
+        Field(key: "max_steps", help: "optimizer steps of the run"),
+        Field(key: "batch_size", help: "sequences per step (per rank)"),
+        Field(key: "seq_len", help: "tokens per sequence"),
+        Field(key: "schedule", help: "learning-rate schedule: " + LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", ")),
+        Field(key: "warmup", help: "warmup steps; below 1 a fraction of max_steps"),
+        Field(key: "eval_every", help: "evaluate every N steps (0: at the end)"),
+        Field(key: "save_every", help: "checkpoint every N steps (0: at the end)"),
+        Field(key: "eval_split", help: "fraction of the data held out for evaluation"),
+        Field(key: "grad_accum", help: "batches accumulated per optimizer step"),
+        Field(key: "save_total_limit", help: "keep the newest N checkpoints and the best (empty: all)"),
+        Field(key: "seed", help: "seed of the adapter's initialisation, data order and dropout"),
+    ]
+
+    /// `key`'s value as YAML text, or nil when the recipe's own default applies.
+    public func value(of key: String) -> String? { values[key] }
+
+    /// Refuses settings a run would refuse, with the recipe's reason (the key, its range).
+    func check(command: String) throws {
+        do {
+            _ = try recipe(model: "builtin:tiny-llama", data: DataCommands.defaultSource, outputDirectory: "runs/check")
+        } catch let error as RecipeError {
+            throw CommandError(command, error.message.replacingOccurrences(of: Self.source + ": ", with: ""))
+        }
+    }
+
+    /// Why a run would refuse the settings with `key` set to `value`, or nil when it takes them.
+    public func problem(setting key: String, to value: String) -> String? {
+        var candidate = self
+        do {
+            try candidate.apply([(key, value)], command: "recipe set")
+            try candidate.check(command: "recipe set")
+            return nil
+        } catch let error as CommandError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Takes `key` back to the workbench's default (or the recipe's, when the workbench has none).
+    mutating func unset(_ key: String, command: String) throws {
+        guard Self.keys.contains(key) else { throw CommandError.unknown(command, what: "recipe key", word: key, valid: Self.keys) }
+        values[key] = Self.defaults[key]
+    }
 
     /// `max_steps`, if set.
     public var maxSteps: Int? { values["max_steps"].flatMap { Int($0) } }
@@ -23,14 +80,19 @@ public struct TrainingSettings: Equatable, Sendable {
     /// Recipe keys `train` accepts.
     public static var keys: [String] { Recipe.keys.filter { sessionKeys[$0] == nil } }
 
-    /// Applies `KEY=VALUE` pairs; unknown keys are refused with the closest known one.
+    /// Applies `KEY=VALUE` pairs (an empty value gives the key back to the recipe's default); unknown
+    /// keys are refused with the closest known one.
     mutating func apply(_ pairs: [(key: String, value: String)], command: String) throws {
         for (key, value) in pairs {
             if let source = Self.sessionKeys[key] { throw CommandError(command, "\(key) comes from the session; set it with `\(source)`") }
             guard Self.keys.contains(key) else { throw CommandError.unknown(command, what: "recipe key", word: key, valid: Self.keys) }
-            values[key] = value
+            // `key=` leaves the key to the recipe's default (save_total_limit: keep every checkpoint).
+            values[key] = value.isEmpty ? nil : value
         }
     }
+
+    /// How recipe errors name these settings.
+    static let source = "the training settings"
 
     /// A recipe from these values for `model` and `data`, written to `outputDirectory` unless an
     /// `output_dir` is set; errors are the recipe's (key, range, closest known key).
@@ -39,7 +101,7 @@ public struct TrainingSettings: Equatable, Sendable {
         all["model"] = model
         all["data"] = data
         if all["output_dir"] == nil { all["output_dir"] = outputDirectory }
-        return try Recipe(yaml: "", source: "the training settings", overrides: all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        return try Recipe(yaml: "", source: Self.source, overrides: all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
     }
 }
 

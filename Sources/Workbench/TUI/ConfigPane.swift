@@ -1,37 +1,49 @@
-/// The config form: the current method's fields with their values (`*` where changed from PEFT's
-/// default), editable in place with the validation message shown as you type, and the selected
-/// field's help.
+/// The config form: the current method's fields, then the training settings under a heading, with
+/// their values (`*` where changed from the default), editable in place with the validation message
+/// shown as you type (the same check `config set` and `recipe set` make), and the selected row's help.
 enum ConfigPane {
+    /// The heading between the adapter config and the training settings.
+    static let settingsHeading = "── training · recipe set KEY=VALUE"
+
+    /// Lines the form needs to show every row (the heading included).
+    static func lineCount(_ controller: Controller) -> Int { FormRow.all(controller).count + 1 }
+
     static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
         let draft = controller.draft
-        grid.box(rect, title: "\(draft.method.name) config · Enter edits, u resets", focused: state.focus == .config)
+        grid.box(rect, title: TextWrap.fit("\(draft.method.name) config + training · Enter edits, u resets", width: rect.width - 6), focused: state.focus == .config)
         let inner = rect.inner
-        let fields = draft.method.fields
-        let listHeight = max(1, inner.height - 2)
-        let cursor = min(state.configCursor, fields.count - 1)
-        let top = max(0, min(cursor - listHeight / 2, fields.count - listHeight))
-        let keyWidth = min(20, (fields.map(\.key.count).max() ?? 10) + 1)
-        for row in 0 ..< min(listHeight, fields.count - top) {
-            let field = fields[top + row], y = inner.y + row
-            let changed = draft.values[field.key] != nil || (field.key == "target_modules" && !controller.rules.entries.isEmpty)
-            grid.put((changed ? "*" : " ") + field.key, x: inner.x, y: y, role: changed ? .accent : .text, limit: keyWidth + 1)
-            let value: String
-            if let editing = state.fieldEditor, editing.key == field.key {
-                value = editing.editor.text + "▏"
-            } else {
-                value = ConfigCommands.displayValue(of: field.key, controller: controller)
-            }
-            grid.put(value, x: inner.x + keyWidth + 2, y: y, limit: inner.width - keyWidth - 2)
-            if top + row == cursor && state.focus == .config { grid.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .selection) }
+        let rows = FormRow.all(controller)
+        let configCount = draft.method.fields.count
+        // Display lines: the rows with the heading before the first setting.
+        let lines: [FormRow?] = rows.prefix(configCount).map { $0 } + [nil] + rows.dropFirst(configCount).map { $0 }
+        let cursor = min(state.configCursor, rows.count - 1)
+        // The footer: the check of what is being typed (wrapped, up to 3 rows), or the row's help.
+        let footer: (text: String, role: ThemeRole)
+        if let editing = state.fieldEditor {
+            footer = editing.row.problem(typed: editing.editor.text, controller: controller).map { ("✗ " + $0, .error) } ?? ("✓ valid · Enter sets it, Esc cancels", .target)
+        } else {
+            footer = (rows[cursor].help(controller), .dim)
         }
-        let footer = inner.y + inner.height - 1
-        if let editing = state.fieldEditor,
-           let problem = editing.key.hasSuffix("_modules") ? nil : draft.problem(setting: editing.key, to: ConfigDraft.parseTyped(editing.editor.text), rules: controller.rules, totalStep: controller.training.maxSteps) {
-            grid.put("✗ " + problem, x: inner.x, y: footer, role: .error, limit: inner.width)
-        } else if state.fieldEditor != nil {
-            grid.put("✓ valid · Enter sets it, Esc cancels", x: inner.x, y: footer, role: .target, limit: inner.width)
-        } else if fields.indices.contains(cursor) {
-            grid.put("\(fields[cursor].key): \(fields[cursor].help) (default \(fields[cursor].defaultValue))", x: inner.x, y: footer, role: .dim, limit: inner.width)
+        let footerRows = Array(TextWrap.wrap(footer.text, width: inner.width, indent: "  ").prefix(max(1, min(3, inner.height - 3))))
+        let listHeight = max(1, inner.height - 1 - footerRows.count)
+        let cursorLine = cursor + (cursor >= configCount ? 1 : 0)
+        let top = max(0, min(cursorLine - listHeight / 2, lines.count - listHeight))
+        let keyWidth = min(20, (rows.map(\.key.count).max() ?? 10) + 1)
+        for offset in 0 ..< min(listHeight, lines.count - top) {
+            let y = inner.y + offset
+            guard let row = lines[top + offset] else {
+                grid.put(settingsHeading, x: inner.x, y: y, role: .dim, limit: inner.width)
+                continue
+            }
+            let changed = row.isChanged(controller)
+            grid.put((changed ? "*" : " ") + row.key, x: inner.x, y: y, role: changed ? .accent : .text, limit: keyWidth + 1)
+            var value = row.shown(controller)
+            if let editing = state.fieldEditor, editing.row == row { value = editing.editor.text + "▏" }
+            grid.put(value, x: inner.x + keyWidth + 2, y: y, limit: inner.width - keyWidth - 2)
+            if top + offset == cursorLine && state.focus == .config { grid.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .selection) }
+        }
+        for (offset, text) in footerRows.enumerated() {
+            grid.put(text, x: inner.x, y: inner.maxY - footerRows.count + offset, role: footer.role, limit: inner.width)
         }
     }
 }

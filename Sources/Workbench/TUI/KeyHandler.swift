@@ -241,33 +241,28 @@ public struct KeyHandler {
     }
 
     private func configKey(_ key: Key) {
-        let fields = controller.draft.method.fields
+        let rows = FormRow.all(controller)
+        let row = rows[min(state.configCursor, rows.count - 1)]
         switch key {
         case .up, .character("k"): state.configCursor = max(0, state.configCursor - 1)
-        case .down, .character("j"): state.configCursor = min(fields.count - 1, state.configCursor + 1)
-        case .enter, .character("e"):
-            let field = fields[min(state.configCursor, fields.count - 1)]
-            let current = ConfigCommands.displayValue(of: field.key, controller: controller)
-            let text = field.key == "target_modules" ? controller.rules.entries.joined(separator: " ")
-                : field.key == "exclude_modules" ? controller.rules.excluded.joined(separator: " ") : current
-            state.fieldEditor = (field.key, LineEditor(text: text))
-        case .character("u"): run("config unset \(fields[min(state.configCursor, fields.count - 1)].key)")
+        case .down, .character("j"): state.configCursor = min(rows.count - 1, state.configCursor + 1)
+        case .enter, .character("e"): state.fieldEditor = (row, LineEditor(text: row.editText(controller)))
+        case .character("u"): run(row.unsetCommand)
         default: break
         }
     }
 
     private func fieldKey(_ key: Key) {
-        guard let (fieldKey, editor) = state.fieldEditor else { return }
+        guard let (row, editor) = state.fieldEditor else { return }
         var edited = editor
         switch key {
         case .enter:
             state.fieldEditor = nil
-            let text = edited.text.trimmingCharacters(in: .whitespaces)
-            run("config set \(fieldKey) \(text.isEmpty ? "null" : text)")
+            run(row.setCommand(edited.text))
         case .escape: state.fieldEditor = nil
         default:
             _ = edited.handle(key)
-            state.fieldEditor = (fieldKey, edited)
+            state.fieldEditor = (row, edited)
         }
     }
 

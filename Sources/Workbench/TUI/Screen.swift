@@ -12,7 +12,7 @@ public enum Screen {
             return grid
         }
         guard let layout = ScreenLayout(width: width, height: height, focus: state.focus, treeRows: state.tree.visible.count,
-                                        configRows: controller.draft.method.fields.count) else {
+                                        configRows: ConfigPane.lineCount(controller)) else {
             grid.put("lorakit needs at least \(ScreenLayout.minimumWidth)×\(ScreenLayout.minimumHeight); this terminal is \(width)×\(height)",
                      x: 0, y: 0, role: .error, limit: width)
             return grid

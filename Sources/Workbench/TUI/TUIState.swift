@@ -9,10 +9,10 @@ public final class TUIState {
 
     public var focus = Focus.tree
     public var tree = TreeView()
-    /// The config form's selected field.
+    /// The config form's selected row (`FormRow.all`).
     public var configCursor = 0
-    /// The config field being edited, with its editor.
-    public var fieldEditor: (key: String, editor: LineEditor)?
+    /// The form row being edited, with its editor.
+    public var fieldEditor: (row: FormRow, editor: LineEditor)?
     /// The `:` command line, while open.
     public var commandLine: LineEditor?
     /// The `/` search line, while open.

@@ -20,7 +20,7 @@ enum TrainingPane {
             let settings = controller.training.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             let text = ["no run yet: t trains the active adapter (one is made from the config if needed)",
                         "on \(controller.dataSource ?? DataCommands.defaultSource) with \(settings)",
-                        ":train KEY=VALUE changes the settings"]
+                        "the form under the config (Tab), :recipe set KEY=VALUE or :train KEY=VALUE changes them"]
             let rows = text.flatMap { TextWrap.wrap($0, width: inner.width, indent: "  ") }
             for (offset, line) in rows.prefix(inner.height).enumerated() { grid.put(line, x: inner.x, y: inner.y + offset, role: .dim) }
             return
