@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 
 /// `runs`: every training run in the runs folder, this session's and earlier ones: the list
@@ -7,13 +8,13 @@ enum RunCommands {
     static let all: [CommandSpec] = [runs]
 
     static let runs: CommandSpec = CommandSpec(
-        "runs", usage: "runs [list] | runs show RUN | runs compare RUN... | runs compare clear | runs delete RUN | runs rename RUN NEW",
-        summary: "the training runs kept in the runs folder: list, details, overlay on the loss plot, delete, rename",
-        subcommands: ["list", "show", "compare", "delete", "rename"],
-        arguments: ["show": .run, "compare": .run, "delete": .run, "rename": .run]
+        "runs", usage: "runs [list] | runs show RUN | runs compare RUN... | runs compare clear | runs delete RUN | runs rename RUN NEW | runs export RUN FILE.csv [--overwrite]",
+        summary: "the training runs kept in the runs folder: list, details, overlay on the loss plot, delete, rename, metrics as CSV",
+        subcommands: ["list", "show", "compare", "delete", "rename", "export"],
+        arguments: ["show": .run, "compare": .run, "delete": .run, "rename": .run, "export": .run]
     ) { controller, invocation in
         var invocation = invocation
-        let sub = invocation.words.isEmpty ? "list" : try invocation.subcommand(["list", "show", "compare", "delete", "rename"])
+        let sub = invocation.words.isEmpty ? "list" : try invocation.subcommand(["list", "show", "compare", "delete", "rename", "export"])
         switch sub {
         case "show":
             let record = try find(try invocation.arguments(1, 1, names: "RUN")[0], controller, command: invocation.command)
@@ -56,6 +57,21 @@ enum RunCommands {
             try FileManager.default.moveItem(at: record.folder, to: target)
             controller.comparedRuns = controller.comparedRuns.map { RunRecord.sameFolder($0, record.folder) ? target : $0 }
             controller.say("renamed \(record.name) to \(words[1])")
+        case "export":
+            let overwrite = invocation.flag("--overwrite")
+            try invocation.noUnknownOptions(["--overwrite"])
+            let words = try invocation.arguments(2, 2, names: "RUN FILE.csv")
+            let record = try find(words[0], controller, command: invocation.command)
+            let url = URL(fileURLWithPath: (words[1] as NSString).expandingTildeInPath)
+            if !overwrite, FileManager.default.fileExists(atPath: url.path) {
+                throw invocation.error("\(words[1]) exists; `runs export \(words[0]) \(words[1]) --overwrite` replaces it, or choose another name")
+            }
+            let metrics = record.folder.appendingPathComponent("metrics.jsonl")
+            let text = MetricsCSV.table(metrics: String(decoding: FileManager.default.contents(atPath: metrics.path) ?? Data(), as: UTF8.self))
+            do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
+                throw invocation.error("cannot write \(words[1]): \(FileProblem.writing(url, error: error))")
+            }
+            controller.say("wrote \(words[1]): \(text.split(separator: "\n").count - 1) steps of \(record.name), columns \(text.prefix { $0 != "\n" })")
         default:
             _ = try invocation.arguments(0, 0, names: "")
             let records = list(controller)

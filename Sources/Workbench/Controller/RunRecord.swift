@@ -56,7 +56,8 @@ public struct RunRecord: Sendable {
                   let event = object["event"] as? String, let step = (object["step"] as? NSNumber)?.intValue else { continue }
             switch event {
             case "step":
-                guard let loss = (object["loss"] as? NSNumber)?.doubleValue else { continue }
+                // AdaLoRA's `loss` holds its regulariser; `loss_ce` is what compares with eval and other runs.
+                guard let loss = ((object["loss_ce"] ?? object["loss"]) as? NSNumber)?.doubleValue else { continue }
                 steps.append(Point(step: step, loss: loss))
                 total = (object["total_steps"] as? NSNumber)?.intValue ?? total
                 speed = (object["tokens_per_second"] as? NSNumber)?.doubleValue ?? speed

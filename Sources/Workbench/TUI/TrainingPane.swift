@@ -29,12 +29,15 @@ enum TrainingPane {
         grid.put(TextWrap.fit(headline(progress, width: inner.width), width: inner.width), x: inner.x, y: inner.y, role: .accent)
         let cursor = state.plotCursor.flatMap { step in progress.steps.last { $0.step <= step } }
         if let shown = cursor ?? progress.steps.last {
-            var stats = (cursor != nil ? "at step \(shown.step): " : "") + String(format: "loss %.4f", shown.loss)
+            var stats = (cursor != nil ? "at step \(shown.step): " : "") + String(format: "loss %.4f", shown.crossEntropy)
+            if shown.lossCE != nil { stats += String(format: " (with reg %.4f)", shown.loss) }
             if let eval = progress.evaluations.last(where: { $0.step <= shown.step }) { stats += String(format: "  eval %.4f", eval.loss) }
             stats += String(format: "  lr %.2e  grad %.3f  %.0f tok/s", shown.learningRate, shown.gradNorm, shown.tokensPerSecond)
             grid.put(TextWrap.fit(stats, width: inner.width), x: inner.x, y: inner.y + 1)
         }
-        let plotRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 3)
+        var plotRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 3)
+        let side = sidePlotWidth(plotRect)
+        plotRect.width -= side
         var last = Double(max(progress.totalSteps, progress.firstStep + 2))
         var first = Double(progress.firstStep + 1)
         if !compared.isEmpty {
@@ -42,16 +45,42 @@ enum TrainingPane {
             last = max(last, Double(compared.map { $0.totalSteps ?? $0.lastStep }.max() ?? 0))
         }
         if state.plotZoom, let newest = progress.steps.last?.step { first = max(first, Double(newest - zoomSteps)) }
-        let series = lossSeries(progress.steps.map { (Double($0.step), $0.loss) }, evaluations: progress.evaluations.map { (Double($0.step), $0.loss) },
+        // AdaLoRA's loss holds its orthogonal regulariser; the cross-entropy alone compares with eval.
+        let series = lossSeries(progress.steps.map { (Double($0.step), $0.crossEntropy) }, evaluations: progress.evaluations.map { (Double($0.step), $0.loss) },
                                 smoothing: state.smoothing) + comparedSeries(compared, smoothing: state.smoothing)
         let plot = LinePlot(series: series, xRange: first ... max(last, first + 1), logScale: state.logScale,
                             marker: cursor.map { Double($0.step) })
         if !plot.draw(into: &grid, rect: plotRect) {
             grid.put("waiting for the first step…", x: inner.x, y: inner.y + 2, role: .dim, limit: inner.width)
         }
-        let legend = (state.smoothing > 0 ? "⠂ train  ━ smoothed" : "━ train") + (progress.evaluations.isEmpty ? "" : "  ◆ eval")
+        if side > 0 {
+            drawSidePlots(progress.steps, xRange: first ... max(last, first + 1), marker: cursor.map { Double($0.step) }, into: &grid,
+                          rect: Rect(x: plotRect.x + plotRect.width + 1, y: plotRect.y, width: side - 1, height: plotRect.height))
+        }
+        let train = progress.steps.contains { $0.lossCE != nil } ? "train (cross-entropy)" : "train"
+        let legend = (state.smoothing > 0 ? "⠂ \(train)  ━ smoothed" : "━ \(train)") + (progress.evaluations.isEmpty ? "" : "  ◆ eval")
         let full = legend + comparedLegend(compared) + (state.focus == .training ? "  ←→ cursor  z zoom" : "")
         grid.put(TextWrap.fit(full, width: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
+    }
+
+    /// Columns the small learning-rate and gradient-norm plots take right of the loss plot (0 when
+    /// the pane is too small for them; the stats line still shows both).
+    static func sidePlotWidth(_ plot: Rect) -> Int {
+        plot.width >= 90 && plot.height >= 8 ? min(48, plot.width / 3) : 0
+    }
+
+    /// The learning rate above the gradient norm, each a small plot under its title.
+    private static func drawSidePlots(_ steps: [StepMetrics], xRange: ClosedRange<Double>, marker: Double?, into grid: inout Grid, rect: Rect) {
+        let upper = rect.height / 2
+        let parts: [(title: String, values: [(x: Double, y: Double)], rect: Rect)] = [
+            ("lr", steps.map { (Double($0.step), $0.learningRate) }, Rect(x: rect.x, y: rect.y, width: rect.width, height: upper)),
+            ("grad norm", steps.map { (Double($0.step), $0.gradNorm) }, Rect(x: rect.x, y: rect.y + upper, width: rect.width, height: rect.height - upper)),
+        ]
+        for part in parts {
+            grid.put(part.title, x: part.rect.x, y: part.rect.y, role: .dim, limit: part.rect.width)
+            let plot = LinePlot(series: [LinePlot.Series(points: part.values, role: .train)], xRange: xRange, marker: marker)
+            plot.draw(into: &grid, rect: Rect(x: part.rect.x, y: part.rect.y + 1, width: part.rect.width, height: part.rect.height - 1))
+        }
     }
 
     /// The glyphs that tell overlaid runs apart, and their roles.
@@ -117,4 +146,9 @@ enum TrainingPane {
         let eta = progress.steps.last.map { progress.phase.isActive ? "  ETA \(ProgressPrinter.duration($0.remainingSeconds))" : "  \(ProgressPrinter.duration($0.elapsedSeconds))" } ?? ""
         return "\(phase)  step \(step)/\(progress.totalSteps) \(bar) \(Int(fraction * 100))%\(eta)"
     }
+}
+
+extension StepMetrics {
+    /// The cross-entropy alone: AdaLoRA's `loss` adds its orthogonal regulariser, which eval leaves out.
+    var crossEntropy: Double { lossCE ?? loss }
 }
