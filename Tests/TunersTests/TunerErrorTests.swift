@@ -33,7 +33,7 @@ import Testing
         config.targetModules = .pattern(".*q_proj")
         config.layersToTransform = [0]
         #expect(Self.message { try config.validate() }.contains("cannot be used when `target_modules` is a str"))
-        #expect(Self.message { _ = try LoraConfig(json: .object([("init_lora_weights", .string("loftq"))])) }.contains("not yet supported"))
+        #expect(Self.message { _ = try LoraConfig(json: .object([("init_lora_weights", .string("loftq"))])) }.contains("`loftq_config` must be specified"))
         #expect(Self.message { _ = try LoraConfig(json: .object([("init_lora_weights", .string("pissa_niter_x"))])) }.contains("pissa_niter_[number of iters]"))
         #expect(Self.message { _ = try LoraConfig(json: .object([("eva_config", .object([("rho", .int(2))]))])) }.contains("remove eva_config"))
         #expect(Self.message { _ = try LoraConfig(json: .object([("bias", .string("some"))])) }.contains("bias"))

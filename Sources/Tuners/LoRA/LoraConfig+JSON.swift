@@ -60,7 +60,7 @@ extension LoraConfig {
         }
         self.bias = bias
         useRslora = try reader.bool("use_rslora") ?? false
-        initLoraWeights = try values["init_lora_weights"].map(LoraInitialization.init(json:)) ?? .kaimingUniform
+        initLoraWeights = try values["init_lora_weights"].map { try LoraInitialization(json: $0, config: values) } ?? .kaimingUniform
         rankPattern = try methodKeys.contains("rank_pattern") ? [] : reader.pattern("rank_pattern").map { key, value in
             guard let rank = Int(exactly: value) else { throw TunerError.invalidValue(field: "rank_pattern", reason: "rank for \(key) must be an integer") }
             return (key, rank)

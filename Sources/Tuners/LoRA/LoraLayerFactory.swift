@@ -17,6 +17,7 @@ enum LoraLayerFactory {
         if let embedding {
             if config.useDora { throw TunerError.notYetSupported("DoRA on an Embedding layer (\(key)); leave it out of target_modules or set use_dora=false") }
             if config.loraBias { throw TunerError.invalidValue(field: "lora_bias", reason: "lora_bias=True is not supported for Embedding layers (\(key))") }
+            if case .loftq = config.initLoraWeights { throw TunerError.unsupportedModule(name: key, reason: "init_lora_weights=\"loftq\" is not supported on an Embedding layer (PEFT's Embedding loftq_init fails); leave it out of target_modules") }
             let layer = target as? LoraEmbedding ?? LoraEmbedding(wrapping: embedding, path: key)
             let (a, b) = config.initLoraWeights.embeddingWeights(r: r, count: embedding.count, dimension: embedding.dimension, generator: &generator)
             layer.add(name, a: a, b: b, scaling: scaling, dropout: dropout)

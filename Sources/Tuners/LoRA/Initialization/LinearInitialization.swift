@@ -1,7 +1,7 @@
 import Tensors
 
 /// The start of one LoRA adapter on a Linear/Conv1D layer: `lora_A` `[r, in]`, `lora_B` `[out, r]`,
-/// and, for the inits that change the base (PiSSA, OLoRA), the new base weight `[out, in]`.
+/// and, for the inits that change the base (PiSSA, OLoRA, LoftQ), the new base weight `[out, in]`.
 struct LinearInitialization {
     let a: Tensor
     let b: Tensor
@@ -40,6 +40,8 @@ extension LoraInitialization {
             return try OloraInitialization.weights(input)
         case .orthogonal:
             return try OrthogonalInitialization.weights(input, generator: &generator)
+        case let .loftq(config):
+            return try LoftQInitialization.weights(input, config: config)
         }
     }
 }

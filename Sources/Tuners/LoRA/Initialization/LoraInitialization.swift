@@ -18,11 +18,14 @@ public enum LoraInitialization: Equatable, Sendable {
     /// `"orthogonal"`: A and B built from the two halves of one random orthogonal r × r matrix, so
     /// B·A = 0 (r even).
     case orthogonal
+    /// `"loftq"` with `loftq_config`: the base becomes its NF4-quantised value and A, B the rank-r
+    /// SVD of the quantisation error.
+    case loftq(LoftQConfig)
 
-    /// Whether this init replaces the base weight of the modules it adapts (PiSSA, OLoRA).
+    /// Whether this init replaces the base weight of the modules it adapts (PiSSA, OLoRA, LoftQ).
     public var changesBase: Bool {
         switch self {
-        case .pissa, .olora: return true
+        case .pissa, .olora, .loftq: return true
         case .kaimingUniform, .gaussian, .random, .orthogonal: return false
         }
     }
@@ -37,18 +40,20 @@ public enum LoraInitialization: Equatable, Sendable {
         case let .pissa(niter?): return .string("pissa_niter_\(niter)")
         case .olora: return .string("olora")
         case .orthogonal: return .string("orthogonal")
+        case .loftq: return .string("loftq")
         }
     }
 
     /// The values lorakit has, as a user writes them.
-    static let knownNames = "true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\""
+    static let knownNames = "true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\", \"loftq\""
 
-    /// PEFT's data-driven and quantising inits, which lorakit refuses for now.
-    private static let laterNames: Set<String> = ["eva", "corda", "loftq", "lora_ga"]
+    /// PEFT's data-driven inits, which lorakit refuses for now.
+    private static let laterNames: Set<String> = ["eva", "corda", "lora_ga"]
 
     /// Reads `init_lora_weights` as PEFT's layers dispatch on it (`pissa*` by prefix, `olora` and
-    /// `gaussian` in any case).
-    init(json: JSONValue) throws {
+    /// `gaussian` in any case); `config` holds the other fields of the config, from which `"loftq"`
+    /// reads its `loftq_config`.
+    init(json: JSONValue, config: [String: JSONValue] = [:]) throws {
         switch json {
         case let .bool(value): self = value ? .kaimingUniform : .random
         case let .string(text):
@@ -66,6 +71,8 @@ public enum LoraInitialization: Equatable, Sendable {
                 self = .gaussian
             } else if text == "orthogonal" {
                 self = .orthogonal
+            } else if text == "loftq" {
+                self = .loftq(try LoftQConfig(json: config["loftq_config"]))
             } else if Self.laterNames.contains(text) {
                 throw TunerError.notYetSupported("init_lora_weights=\"\(text)\" (available: \(Self.knownNames))")
             } else {
