@@ -123,19 +123,43 @@ enum AdapterCommands {
     }
 
     static let save: CommandSpec = CommandSpec(
-        "save", usage: "save DIR", summary: "write every adapter as PEFT's save_pretrained does (others in DIR/NAME)",
+        "save", usage: "save DIR [--convert-from INIT_DIR]",
+        summary: "write every adapter as PEFT's save_pretrained does (others in DIR/NAME); --convert-from: a PiSSA/OLoRA/LoRA-GA adapter as a plain rank-2r LoRA for the original base",
         arguments: ["": .path]
     ) { controller, invocation in
+        var invocation = invocation
+        let initial = try invocation.option("--convert-from")
+        try invocation.noUnknownOptions(["--convert-from"])
         let path = try invocation.arguments(1, 1, names: "DIR")[0]
         let workspace = try controller.requireWorkspace("save")
         try controller.requireIdle("save")
         let peft = try requirePeft(workspace, "save")
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
+        if let initial {
+            let name = try saveConverted(peft, to: url, initial: URL(fileURLWithPath: (initial as NSString).expandingTildeInPath), invocation)
+            controller.unsavedAdapters.remove(name)
+            controller.say("saved \(name) to \(path) as a plain LoRA of rank 2r for the original base (converted with the initial adapter \(initial), as save_pretrained(path_initial_model_for_weight_conversion=...) does)")
+            return
+        }
         try peft.savePretrained(directory: url)
         controller.unsavedAdapters.subtract(peft.adapterNames)
         controller.say(peft.adapterNames.map { name in
             "saved \(name) to \(name == AdapterFiles.defaultAdapterName ? path : "\(path)/\(name)")"
         }.joined(separator: "\n") + (peft.adapterNames.count > 1 ? "\n(PEFT's layout: the default adapter at the top, others in a sub-folder of their name; `adapter load \(path)/NAME` loads one)" : ""))
+    }
+
+    /// `save DIR --convert-from INIT_DIR`: the one adapter, saved to a scratch folder and converted
+    /// by `InitialAdapterConversion` (as `lorakit convert`) into `url`. Returns the adapter's name.
+    private static func saveConverted(_ peft: PeftModel, to url: URL, initial: URL, _ invocation: Invocation) throws -> String {
+        guard peft.adapterNames.count == 1, let name = peft.adapterNames.first else {
+            throw invocation.error("--convert-from converts one adapter, and the session has \(peft.adapterNames.joined(separator: ", ")); `adapter delete` the others first")
+        }
+        guard !FileManager.default.fileExists(atPath: url.path) else { throw invocation.error("\(url.path) exists; the converted adapter goes to a new folder") }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-convert-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try peft.saveAdapter(name, to: scratch)
+        try InitialAdapterConversion.convert(initial: initial, trained: scratch, out: url)
+        return name
     }
 
     static let merge: CommandSpec = CommandSpec("merge", usage: "merge", summary: "fold the active adapters into the base weights (undo with unmerge)") { controller, invocation in
