@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["Jinja", "FileAccess"], swiftSettings: fastMath),
         .target(name: "Models", dependencies: ["Tensors", "Tokenizers", "Jinja", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
         .target(name: "Tuners", dependencies: ["Models", "Tensors", "FileAccess"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Jinja", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Training", "Tuners", "Models", "Tensors", "CBLAS"], swiftSettings: fastMath),
         .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "CCurses", "CReadline"]),
 

@@ -23,6 +23,8 @@ public final class TrainingRun {
     private let resumed: Bool
     /// What the user should know before the run starts (printed by `lorakit train`, logged by the workbench).
     public let warnings: [String]
+    /// How the data was made into examples, where that needs saying (chat data: which tokens the loss is on).
+    public let notes: [String]
     /// What the adapter's method does after each step (AdaLoRA's rank allocator), if anything.
     private let methodHook: MethodStepHook?
     /// The run's checkpoints: the best, the limit, the refusal to mix two runs in one folder.
@@ -52,7 +54,8 @@ public final class TrainingRun {
             peft = try PeftModel.fromPretrained(model, directory: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), isTrainable: true)
         }
         try self.init(recipe: recipe, model: model, peft: peft, tokenizer: { try tokenizer.load(for: $0) },
-                      modelDirectory: reference.directory, resumeFrom: checkpoint, dataParallel: dataParallel)
+                      modelDirectory: reference.directory, tokenizerDirectory: tokenizer.directory,
+                      resumeFrom: checkpoint, dataParallel: dataParallel)
     }
 
     /// A run over a model already in memory (the workbench's): with `peft`, its trainable adapter
@@ -62,8 +65,10 @@ public final class TrainingRun {
     /// supplies the config and tokenizer files saved beside full weights. `tokenizer` is called, with
     /// what needs it ("training on notes.txt"), only when the data is text rather than token ids.
     /// With `dataParallel`, this process is one rank of a data-parallel job, and only rank 0 writes.
+    /// Chat data is rendered with the recipe's `chat_template` file or the template of
+    /// `tokenizerDirectory` (by default `modelDirectory`).
     public init(recipe: Recipe, model: any PretrainedModel, peft: PeftModel?, tokenizer: (String) throws -> Tokenizer,
-                modelDirectory: URL, resumeFrom checkpoint: URL? = nil, dataParallel: DataParallel? = nil) throws {
+                modelDirectory: URL, tokenizerDirectory: URL? = nil, resumeFrom checkpoint: URL? = nil, dataParallel: DataParallel? = nil) throws {
         self.recipe = recipe
         self.model = model
         self.peft = peft
@@ -75,10 +80,28 @@ public final class TrainingRun {
             loaded = made
             return made
         }
-        var train = try TrainingExamples(DataRecords(recipe.data), tokenizer: { try load(for: recipe.data) }, seqLen: recipe.seqLen)
+        var template: ChatTemplate?
+        func chatTemplate() throws -> ChatTemplate {
+            if let template { return template }
+            let file = recipe.chatTemplate.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
+            let made: ChatTemplate
+            do {
+                made = try ChatTemplate(directory: tokenizerDirectory ?? modelDirectory, templateFile: file)
+            } catch let error as TokenizerError {
+                throw DataError("chat data (records with \"messages\") is rendered through a chat template: \(error); "
+                    + "set the recipe's chat_template to a Jinja file, or use a tokenizer folder that has a template")
+            }
+            template = made
+            return made
+        }
+        func examples(_ data: String, classNames: [String]? = nil) throws -> TrainingExamples {
+            try TrainingExamples(DataRecords(data), tokenizer: { try load(for: data) }, seqLen: recipe.seqLen, classNames: classNames,
+                                 chatTemplate: chatTemplate, assistantOnlyLoss: recipe.assistantOnlyLoss, name: data)
+        }
+        var train = try examples(recipe.data)
         var evaluation: TrainingExamples?
         if let evalData = recipe.evalData {
-            evaluation = try TrainingExamples(DataRecords(evalData), tokenizer: { try load(for: evalData) }, seqLen: recipe.seqLen, classNames: train.classNames)
+            evaluation = try examples(evalData, classNames: train.classNames)
         } else if recipe.evalSplit > 0 {
             evaluation = try train.holdOut(fraction: recipe.evalSplit)
         }
@@ -97,6 +120,7 @@ public final class TrainingRun {
         self.trainer = trainer
         methodHook = try peft.flatMap { try trainer.attachMethodHook(for: $0, steps: recipe.updateAndAllocate) }
         warnings = [peft.flatMap(trainer.methodHookWarning(for:))].compactMap { $0 }
+        notes = train.notes + (evaluation?.notes ?? []).filter { !train.notes.contains($0) }
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
         checkpoints = try CheckpointKeeper(directory: outputDirectory, limit: recipe.saveTotalLimit, resuming: resumed, overwrite: recipe.overwriteOutputDir)

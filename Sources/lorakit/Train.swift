@@ -47,6 +47,7 @@ struct Train: ParsableCommand {
         let counts = run.model.parameterCounts()
         if writes {
             for warning in run.warnings { print("warning: \(warning)") }
+            for note in run.notes { print("note: \(note)") }
             print("training \(run.model.architecture): \(counts.trainable) of \(counts.total) parameters trainable, steps \(run.trainer.step + 1)-\(run.trainer.totalSteps)")
         }
         if let dataParallel, writes {

@@ -8,6 +8,12 @@ import Tokenizers
 public struct TokenizerSource: Sendable {
     /// The file to read: the named one, or `tokenizer.json` in the model folder.
     public let file: URL
+    /// The folder of the tokenizer, where its `tokenizer_config.json` and chat template are.
+    public var directory: URL {
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder) && isFolder.boolValue ? file : file.deletingLastPathComponent()
+    }
+
     /// Whether the user named the file (rather than it being the model folder's).
     public let isNamed: Bool
     /// How a user gives a tokenizer where this one is missing, e.g. "set the recipe's `tokenizer:` key".

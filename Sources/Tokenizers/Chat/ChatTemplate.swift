@@ -1,3 +1,4 @@
+import FileAccess
 import Foundation
 import Jinja
 
@@ -9,6 +10,8 @@ public struct ChatTemplate {
     /// The template's Jinja source.
     public let source: String
     private let template: Template
+    /// Whether the template has a `{% generation %}` block, which marks the assistant's tokens.
+    public var hasGenerationBlock: Bool { template.hasGenerationBlock }
     /// The special-token variables (`bos_token`, ...) from the tokenizer config.
     public let specialTokens: [String: String]
 
@@ -24,9 +27,11 @@ public struct ChatTemplate {
 
     private static let specialTokenNames = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]
 
-    /// Reads the template of the tokenizer folder `directory`: `chat_template.jinja` if there is
-    /// one (transformers 5 writes it), else `tokenizer_config.json`'s `chat_template`.
-    public init(directory: URL) throws {
+    /// Reads the template of the tokenizer folder `directory`: `templateFile` if given, else
+    /// `chat_template.jinja` if there is one (transformers 5 writes it), else
+    /// `tokenizer_config.json`'s `chat_template`. The special-token strings come from the folder's
+    /// `tokenizer_config.json` either way.
+    public init(directory: URL, templateFile: URL? = nil) throws {
         let configFile = directory.appendingPathComponent("tokenizer_config.json")
         var config: [String: Any] = [:]
         if FileManager.default.fileExists(atPath: configFile.path) {
@@ -41,11 +46,17 @@ public struct ChatTemplate {
             }
             config = object
         }
-        let templateFile = directory.appendingPathComponent("chat_template.jinja")
+        let jinjaFile = templateFile ?? directory.appendingPathComponent("chat_template.jinja")
         let source: String
-        if FileManager.default.fileExists(atPath: templateFile.path) {
-            guard let text = try? String(contentsOf: templateFile, encoding: .utf8) else {
-                throw TokenizerError.unreadableFile(path: templateFile.path, reason: "it is not UTF-8 text")
+        if templateFile != nil || FileManager.default.fileExists(atPath: jinjaFile.path) {
+            let data: Data
+            do {
+                data = try Data(contentsOf: jinjaFile)
+            } catch {
+                throw TokenizerError.unreadableFile(path: jinjaFile.path, reason: FileProblem.reading(jinjaFile, error: error).description)
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw TokenizerError.unreadableFile(path: jinjaFile.path, reason: "it is not UTF-8 text")
             }
             source = text
         } else if let text = config["chat_template"] as? String {
@@ -118,7 +129,7 @@ public struct ChatTemplate {
     /// transformers' mask: for each span, the tokens from the one holding its first character to
     /// the one holding its last (to the end when that token is the first or none); a span whose
     /// first character is in no token stops the marking.
-    static func assistantMasks(spans: [Range<Int>], offsets: [Range<Int>]) -> [Int] {
+    public static func assistantMasks(spans: [Range<Int>], offsets: [Range<Int>]) -> [Int] {
         var masks = [Int](repeating: 0, count: offsets.count)
         func token(at character: Int) -> Int? {
             offsets.firstIndex { $0.lowerBound <= character && character < $0.upperBound }

@@ -4,7 +4,7 @@ import Models
 
 /// The records of a dataset file, before tokenisation, in the forms lorakit reads:
 /// plain text (`.txt`: the whole file is one document), JSONL with `{"text"}`,
-/// `{"prompt", "completion"}` or `{"text", "label"}`, CSV with `text,label` columns, and
+/// `{"prompt", "completion"}`, `{"text", "label"}` or `{"messages"}` (chat), CSV with `text,label` columns, and
 /// pre-tokenised safetensors (`input_ids`, optional `attention_mask` and `labels`, used as given).
 /// A `builtin:NAME` names a dataset that ships with lorakit.
 public enum DataRecords: Equatable {
@@ -14,6 +14,9 @@ public enum DataRecords: Equatable {
     case promptCompletions([(prompt: String, completion: String)])
     /// Texts with a class label (an integer, or a name mapped to its rank among the names).
     case classified([(text: String, label: String)])
+    /// Conversations, rendered through the model's chat template: the loss is on the
+    /// assistant's tokens.
+    case conversations([ChatConversation])
     /// Token ids used as given, `[examples, length]`, with their masks and labels.
     case tokenized(ids: [[Int]], attentionMask: [[Int]]?, labels: [[Int]]?)
 
@@ -22,6 +25,7 @@ public enum DataRecords: Equatable {
         case let (.texts(x), .texts(y)): return x == y
         case let (.promptCompletions(x), .promptCompletions(y)): return x.map { [$0.prompt, $0.completion] } == y.map { [$0.prompt, $0.completion] }
         case let (.classified(x), .classified(y)): return x.map { [$0.text, $0.label] } == y.map { [$0.text, $0.label] }
+        case let (.conversations(x), .conversations(y)): return x == y
         case let (.tokenized(a1, a2, a3), .tokenized(b1, b2, b3)): return a1 == b1 && a2 == b2 && a3 == b3
         default: return false
         }
@@ -47,6 +51,7 @@ public enum DataRecords: Equatable {
         case let .texts(t): return t.count
         case let .promptCompletions(p): return p.count
         case let .classified(c): return c.count
+        case let .conversations(c): return c.count
         case let .tokenized(ids, _, _): return ids.count
         }
     }
@@ -70,14 +75,20 @@ public enum DataRecords: Equatable {
 
     /// JSONL: the form is fixed by the first record's fields, and every line must have them.
     static func jsonl(_ text: String, name: String) throws -> DataRecords {
-        var objects: [(line: Int, object: [String: Any])] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { continue }
+            return trimmed.isEmpty ? nil : (line: index + 1, text: Substring(trimmed))
+        }
+        if let first = lines.first, let object = (try? JSONSerialization.jsonObject(with: Data(first.text.utf8))) as? [String: Any],
+           object["messages"] != nil {
+            return .conversations(try ChatConversation.parse(lines: lines, name: name))
+        }
+        var objects: [(line: Int, object: [String: Any])] = []
+        for (line, trimmed) in lines {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any] else {
-                throw DataError("\(name):\(index + 1): not a JSON object; each line must be like {\"text\": \"...\"}")
+                throw DataError("\(name):\(line): not a JSON object; each line must be like {\"text\": \"...\"}")
             }
-            objects.append((index + 1, object))
+            objects.append((line, object))
         }
         guard let first = objects.first?.object else { throw DataError("\(name) is empty; it holds no records") }
         func string(_ key: String, _ entry: (line: Int, object: [String: Any])) throws -> String {

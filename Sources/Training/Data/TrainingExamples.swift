@@ -28,13 +28,20 @@ public struct TrainingExample: Equatable, Sendable {
 /// - prompt/completion pairs become prompt + completion + end-of-text, labels -100 on the prompt,
 ///   cut to `seqLen`;
 /// - classified texts are tokenised with the tokenizer's special tokens, cut to `seqLen`;
+/// - conversations are rendered through the chat template (`ChatExamples`), cut to `seqLen`;
 /// - pre-tokenised rows are used as given (labels default to the ids where the mask is 1).
 public struct TrainingExamples {
     public private(set) var examples: [TrainingExample]
     /// For classification, the class names in index order.
     public let classNames: [String]?
+    /// What the log should say about how the examples were made (chat data: how the loss is confined).
+    public private(set) var notes: [String] = []
 
-    public init(_ records: DataRecords, tokenizer: () throws -> Tokenizer, seqLen: Int, classNames: [String]? = nil) throws {
+    /// `chatTemplate` is called only for conversations; `assistantOnlyLoss` confines their loss to
+    /// the assistant's tokens.
+    public init(_ records: DataRecords, tokenizer: () throws -> Tokenizer, seqLen: Int, classNames: [String]? = nil,
+                chatTemplate: () throws -> ChatTemplate = { throw DataError("chat data needs the model's chat template") },
+                assistantOnlyLoss: Bool = true, name: String = "the data") throws {
         switch records {
         case let .tokenized(ids, masks, labels):
             self = TrainingExamples(tokenizedIds: ids, attentionMask: masks, labels: labels)
@@ -62,6 +69,12 @@ public struct TrainingExamples {
                 let labels = Array(([Int](repeating: Tensor.ignoreIndex, count: prompt.count) + completion).prefix(seqLen))
                 return TrainingExample(ids: ids, labels: labels)
             }
+            self.classNames = nil
+        case let .conversations(conversations):
+            let made = try ChatExamples(template: chatTemplate(), tokenizer: tokenizer(), assistantOnly: assistantOnlyLoss, name: name)
+                .make(conversations, seqLen: seqLen)
+            examples = made.examples
+            notes = made.notes
             self.classNames = nil
         case let .classified(rows):
             let tokenizer = try tokenizer()

@@ -14,6 +14,12 @@ public struct Recipe: Equatable {
     public var fromScratch = false
     /// A `tokenizer.json`; by default the model directory's.
     public var tokenizer: String?
+    /// A Jinja chat template file for chat data; by default the tokenizer folder's
+    /// (`chat_template.jinja`, or `tokenizer_config.json`'s `chat_template`).
+    public var chatTemplate: String?
+    /// Chat data trains on the assistant's tokens only (TRL's `assistant_only_loss`, on here by
+    /// default); false trains on every token of the rendered conversation.
+    public var assistantOnlyLoss = true
     /// What to train: nil trains every weight of the model; an adapter trains only the adapter.
     public var adapter: AdapterSource?
     /// LoRA+ (`peft.optimizers.create_loraplus_optimizer`): the B matrices and 1-D tensors learn at
@@ -27,7 +33,8 @@ public struct Recipe: Equatable {
     /// Whether AdaLoRA's rank allocator runs after each optimizer step, where PEFT users call
     /// `update_and_allocate`; false trains an AdaLoRA adapter with its ranks as they are.
     public var updateAndAllocate = true
-    /// Training text: a `.txt` or `.jsonl` file, or `builtin:NAME`.
+    /// Training text: a `.txt`, `.jsonl` (text, prompt/completion, label or chat `messages`),
+    /// `.csv` or `.safetensors` file, or `builtin:NAME`.
     public var data: String
     /// Evaluation text, in the same forms; or hold out `evalSplit` of the training blocks.
     public var evalData: String?
@@ -71,7 +78,7 @@ public struct Recipe: Equatable {
 
     /// Every key a recipe may hold.
     public static let keys = [
-        "model", "from_scratch", "tokenizer", "adapter", "loraplus_lr_ratio", "loraplus_lr_embedding", "loraplus_weight_decay",
+        "model", "from_scratch", "tokenizer", "chat_template", "assistant_only_loss", "adapter", "loraplus_lr_ratio", "loraplus_lr_embedding", "loraplus_weight_decay",
         "update_and_allocate", "data", "eval_data", "eval_split", "output_dir", "max_steps", "epochs",
         "batch_size", "grad_accum", "seq_len", "lr", "schedule", "warmup", "weight_decay", "betas", "eps",
         "max_grad_norm", "seed", "shuffle", "optimizer", "momentum", "eval_every", "save_every", "save_total_limit",
@@ -117,6 +124,8 @@ public struct Recipe: Equatable {
         outputDir = try read.string("output_dir")
         fromScratch = try read.bool("from_scratch") ?? fromScratch
         tokenizer = try read.optionalString("tokenizer")
+        chatTemplate = try read.optionalString("chat_template")
+        assistantOnlyLoss = try read.bool("assistant_only_loss") ?? assistantOnlyLoss
         switch values["adapter"] {
         case nil, is NSNull: adapter = nil
         case let path as String: adapter = .directory(path)

@@ -51,11 +51,15 @@ extension PeftModel {
         updateTrainability()
     }
 
-    /// Fills in the default targets (none given) or expands "all-linear" in `config`, then returns the
-    /// modules of `model` it targets, with PEFT's errors when there are none.
+    /// Fills in the default targets (none given) or expands "all-linear" in `config`, condenses a
+    /// long list of names as PEFT does, then returns the modules of `model` it targets, with PEFT's
+    /// errors when there are none.
     static func resolveTargets(_ config: inout TargetingFields, taskType: String?, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
         if config.targetModules == nil { config.targetModules = try DefaultTargetModules.targets(modelType: model.modelType) }
         if config.targetModules == .allLinear { config.targetModules = .names(allLinearNames(in: model, taskType: taskType)) }
+        if case let .names(names)? = config.targetModules {
+            config.targetModules = .names(try MinimalTargetModules.condense(names, moduleNames: model.namedModules().map(\.name)))
+        }
         return try selectTargets(config, in: model)
     }
 

@@ -5,7 +5,8 @@ public enum TargetModules: Equatable, Sendable {
     case names([String])
     case pattern(String)
     /// Every Linear/Conv1D except the output layer; expanded to `.names` of full module names when
-    /// the adapter is injected, and saved that way, as PEFT does.
+    /// the adapter is injected (condensed to suffixes when there are 20 or more), and saved that
+    /// way, as PEFT does.
     case allLinear
 
     /// The JSON form PEFT writes: a list, or a string.

@@ -32,6 +32,7 @@ enum DataCommands {
         case let .texts(texts): shown = texts.prefix(count).map { String($0.prefix(300)) }
         case let .promptCompletions(pairs): shown = pairs.prefix(count).map { "prompt: \($0.prompt)\ncompletion: \($0.completion)" }
         case let .classified(items): shown = items.prefix(count).map { "[\($0.label)] \($0.text)" }
+        case let .conversations(conversations): shown = conversations.prefix(count).map(\.summary)
         case let .tokenized(ids, _, _): shown = ids.prefix(count).map { "\($0.count) tokens: \($0.prefix(16).map(String.init).joined(separator: " "))…" }
         }
         controller.say("\(source): \(records.count) \(kind(records))\n" + shown.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n"))
@@ -42,6 +43,7 @@ enum DataCommands {
         case .texts: return "text records"
         case .promptCompletions: return "prompt/completion pairs"
         case .classified: return "labelled texts"
+        case .conversations: return "conversations"
         case .tokenized: return "tokenised examples"
         }
     }

@@ -61,6 +61,7 @@ enum TrainingCommands {
         controller.job = job
         controller.unsavedAdapters.remove(peft.activeAdapter ?? "")
         for warning in run.warnings { controller.say("warning: \(warning)") }
+        for note in run.notes { controller.say("note: \(note)") }
         // With `logging` above 1 nothing is reported before that step, so say when the first report comes.
         let reports = recipe.logging > 1 ? "; progress every \(recipe.logging) steps (logging=\(recipe.logging)), the first at step \(min(run.trainer.totalSteps, (run.trainer.step / recipe.logging + 1) * recipe.logging))" : ""
         controller.say("training \(peft.activeAdapter ?? "") on \(recipe.data): steps \(run.trainer.step + 1)-\(run.trainer.totalSteps), lr \(recipe.lr), batch \(recipe.batchSize) × \(recipe.seqLen) tokens → \(run.outputDirectory.path)\(reports)")
