@@ -107,17 +107,34 @@ struct Forward: ParsableCommand {
     }
 }
 
-/// `lorakit generate`: continues a prompt with a causal LM.
+/// `lorakit generate`: continues a prompt with a causal LM, or with `--chat` answers as the
+/// assistant through the model's chat template, one turn or a conversation read from stdin.
 struct Generate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Continue a prompt with a causal language model (greedy, or sampled with a seed).")
+    static let configuration = CommandConfiguration(
+        abstract: "Continue a prompt with a causal language model (greedy, or sampled with a seed); with --chat, reply through its chat template.",
+        discussion: """
+            With --chat the prompt is the user's message: the conversation is rendered with the chat template (the tokenizer \
+            folder's chat_template.jinja or tokenizer_config.json's chat_template, or --chat-template FILE) and the generation \
+            prompt, and the reply ends at the template's end-of-turn token. Without --prompt, each line of standard input is a \
+            user message of one conversation, answered in turn until the input ends.
+            """)
 
     @Option(help: "A directory with config.json (and tokenizer.json, unless --tokenizer names one), or builtin:NAME.")
     var model: String
 
-    @Option(help: "The text to continue.")
-    var prompt: String
+    @Option(help: "The text to continue; with --chat, the user's message (leave it out to read messages from stdin).")
+    var prompt: String?
 
-    @Option(help: "How many tokens to add.")
+    @Flag(help: "Reply as the assistant through the model's chat template.")
+    var chat = false
+
+    @Option(help: "With --chat: a system message to start the conversation with.")
+    var system: String?
+
+    @Option(help: "With --chat: a Jinja chat template file to use instead of the tokenizer folder's.")
+    var chatTemplate: String?
+
+    @Option(help: "How many tokens to add (per reply with --chat).")
     var maxNewTokens = 50
 
     @Option(help: "0 picks the most likely token; higher values sample more freely.")
@@ -135,31 +152,55 @@ struct Generate: ParsableCommand {
     @Option(help: "A PEFT adapter folder to apply, DIR or NAME=DIR; repeat for several (the first is active).")
     var adapter: [String] = []
 
-    @Option(help: "A tokenizer.json to use instead of the model folder's.")
+    @Option(help: "A tokenizer.json to use instead of the model folder's (its folder's chat template with --chat).")
     var tokenizer: String?
+
+    func validate() throws {
+        if !chat {
+            guard prompt != nil else { throw ValidationError("give --prompt TEXT to continue, or --chat to converse") }
+            guard system == nil, chatTemplate == nil else { throw ValidationError("--system and --chat-template go with --chat") }
+        }
+    }
 
     func run() throws {
         let reference = try ModelReference(model)
-        let tokenizer = try TokenizerSource(named: tokenizer, modelDirectory: reference.directory, howToGiveOne: "pass --tokenizer FILE")
-            .load(for: "generating text")
+        let source = TokenizerSource(named: tokenizer, modelDirectory: reference.directory, howToGiveOne: "pass --tokenizer FILE")
+        let tokenizer = try source.load(for: "generating text")
+        let template = try chat ? ChatTemplate(directory: source.directory, templateFile: chatTemplate.map { URL(fileURLWithPath: $0) }) : nil
         let (loaded, _) = try reference.load()
         if !adapter.isEmpty { _ = try PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init)) }
         let options = SamplingOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
                                       stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))
-        let promptIds = tokenizer.encode(prompt, addSpecialTokens: false).ids
-        print(prompt, terminator: "")
-        var produced: [Int] = []
-        var shown = ""
-        _ = try TextGenerator(model: loaded).generate(prompt: promptIds, options: options) { token in
-            produced.append(token)
-            let text = tokenizer.decode(produced, skipSpecialTokens: true)
-            if text.hasPrefix(shown), !text.hasSuffix("\u{FFFD}") {
-                print(text.dropFirst(shown.count), terminator: "")
-                fflush(stdout)
-                shown = text
-            }
+        func show(_ piece: String) -> Bool {
+            print(piece, terminator: "")
+            fflush(stdout)
             return true
         }
-        print(tokenizer.decode(produced, skipSpecialTokens: true).dropFirst(shown.count))
+        guard let template else {
+            let promptIds = tokenizer.encode(prompt ?? "", addSpecialTokens: false).ids
+            print(prompt ?? "", terminator: "")
+            var decoder = IncrementalDecoder(tokenizer: tokenizer, prompt: promptIds)
+            _ = try TextGenerator(model: loaded).generate(prompt: promptIds, options: options) { show(decoder.append($0)) }
+            print(decoder.finish())
+            return
+        }
+        var session = try ChatSession(model: loaded, tokenizer: tokenizer, template: template, system: system, options: options)
+        if let prompt {
+            try session.reply(to: prompt, onText: show)
+            print()
+            return
+        }
+        let interactive = isatty(STDIN_FILENO) != 0
+        while true {
+            if interactive { print("> ", terminator: ""); fflush(stdout) }
+            guard let line = readLine() else { break }
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            do {
+                try session.reply(to: line, onText: show)
+                print()
+            } catch where interactive {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+        }
     }
 }

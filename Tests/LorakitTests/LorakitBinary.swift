@@ -12,8 +12,8 @@ enum LorakitBinary {
     }
 
     /// Runs `lorakit arguments...` in `directory` with `environment` added to (or, for nil values,
-    /// removed from) this process's, and waits for it to end.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:]) throws -> Result {
+    /// removed from) this process's, and `input` as its standard input, and waits for it to end.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:], input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -29,7 +29,14 @@ enum LorakitBinary {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardInput = FileHandle.nullDevice
+        let inputFile = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-stdin-\(UUID().uuidString)")
+        if let input {
+            try Data(input.utf8).write(to: inputFile)
+            process.standardInput = try FileHandle(forReadingFrom: inputFile)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        defer { try? FileManager.default.removeItem(at: inputFile) }
         try process.run()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -84,6 +84,27 @@ import Testing
         #expect(peft.wrappedModuleNames == json["wrapped_modules"] as? [String])
         #expect(peft.trainableParameterCounts == fixture.expectedCounts(json["trainable_parameters"]))
         #expect(!peft.wrappedModuleNames.contains("lm_head"))
+        // PEFT saves the expanded names, condensed to minimal suffixes when there are 20 or more.
+        let saved = try LoraConfig(contentsOf: fixture.folder("adapter").appendingPathComponent(AdapterFiles.configFileName))
+        guard case let .names(expected)? = saved.targetModules, case let .names(made)? = peft.configs["default"]?.targeting.targetModules else {
+            Issue.record("\(name): target_modules are not names"); return
+        }
+        #expect(Set(made) == Set(expected) && made.count == expected.count, "\(name): \(made)")
+    }
+
+    @Test func longTargetListsAreCondensedAsPeftCondensesThem() throws {
+        // PEFT's own docstring example of `_find_minimal_target_modules`.
+        let targets = (0 ..< 100).map { "model.decoder.layers.\($0).self_attn.q_proj" } + (0 ..< 100).map { "model.decoder.layers.\($0).self_attn.v_proj" }
+        let others = (0 ..< 100).map { "model.encoder.layers.\($0).self_attn.k_proj" }
+        #expect(Set(try MinimalTargetModules.find(targets, others: others)) == ["q_proj", "v_proj"])
+        // A suffix another module shares is not enough: the next longer one is taken (PEFT 0.21.2 gives these 20, so the
+        // list is kept as it was).
+        let shared = (0 ..< 20).map { "model.decoder.layers.\($0).self_attn.q_proj" }
+        let expected = Set((1 ..< 20).map { "\($0).self_attn.q_proj" } + ["decoder.layers.0.self_attn.q_proj"])
+        #expect(Set(try MinimalTargetModules.find(shared, others: ["model.encoder.layers.0.self_attn.q_proj"])) == expected)
+        #expect(try MinimalTargetModules.condense(shared, moduleNames: ["model.encoder.layers.0.self_attn.q_proj"] + shared) == shared)
+        #expect(try MinimalTargetModules.condense(Array(shared.prefix(19)), moduleNames: []) == Array(shared.prefix(19)))
+        #expect(throws: TunerError.self) { try MinimalTargetModules.find(shared + [""], others: []) }
     }
 
     @Test func phi3HasNoDefaultTargetsAsInPeft() throws {

@@ -6,7 +6,8 @@ import Foundation
 /// temporary file and renamed, so a crash never leaves a half-written checkpoint.
 public enum ModelWriter {
     /// The files besides the weights that make a model folder complete.
-    public static let companionFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
+    public static let companionFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                         "chat_template.jinja"]
 
     public static func save(_ model: any PretrainedModel, companionsFrom source: URL, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
