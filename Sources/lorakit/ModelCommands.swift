@@ -169,8 +169,8 @@ struct Generate: ParsableCommand {
         let template = try chat ? ChatTemplate(directory: source.directory, templateFile: chatTemplate.map { URL(fileURLWithPath: $0) }) : nil
         let (loaded, _) = try reference.load()
         if !adapter.isEmpty { _ = try PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init)) }
-        let options = SamplingOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed,
-                                      stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))
+        let stops = try EndOfSequenceIds.read(modelDirectory: reference.directory).union([tokenizer.eosTokenId].compactMap { $0 })
+        let options = SamplingOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed, stopTokens: stops)
         func show(_ piece: String) -> Bool {
             print(piece, terminator: "")
             fflush(stdout)

@@ -36,7 +36,7 @@ import Tokenizers
     @Test func plainGenerationKeepsTheSpaceAfterThePromptWithAMetaspaceTokenizer() throws {
         let scratch = try Scratch()
         let (folder, model, tokenizer) = try Self.chatModel(scratch)
-        let options = SamplingOptions(maxNewTokens: 6, stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))
+        let options = SamplingOptions(maxNewTokens: 6, stopTokens: try EndOfSequenceIds.read(modelDirectory: folder).union([tokenizer.eosTokenId].compactMap { $0 }))
         // A prompt whose first new token starts with the Metaspace "▁", which a decoder drops from
         // a sequence's first token.
         let prompts = ["The cat", "Hello", "A lighthouse", "We", "Numbers", "It is", "Good morning", "Yes"]
@@ -56,7 +56,7 @@ import Tokenizers
         let (folder, model, tokenizer) = try Self.chatModel(scratch)
         let template = try ChatTemplate(directory: folder)
         #expect(template.endOfTurn == "<end_of_turn>")
-        var session = try ChatSession(model: model, tokenizer: tokenizer, template: template, options: SamplingOptions(maxNewTokens: 8, stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 })))
+        var session = try ChatSession(model: model, tokenizer: tokenizer, template: template, options: SamplingOptions(maxNewTokens: 8, stopTokens: try EndOfSequenceIds.read(modelDirectory: folder).union([tokenizer.eosTokenId].compactMap { $0 })))
         #expect(session.options.stopTokens.contains(try #require(tokenizer.id(forToken: "<end_of_turn>"))))
         let first = try session.reply(to: "Hi there")
         let second = try session.reply(to: "And then?")
