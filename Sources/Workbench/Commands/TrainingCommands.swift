@@ -109,9 +109,12 @@ enum TrainingCommands {
     }
 
     static let generate: CommandSpec = CommandSpec(
-        "generate", usage: "generate PROMPT [max_new_tokens=N temperature=T top_k=K top_p=P seed=S]",
-        summary: "continue PROMPT with the adapted model"
+        "generate", usage: "generate PROMPT [max_new_tokens=N temperature=T top_k=K top_p=P seed=S] [--compare]",
+        summary: "continue PROMPT with the adapted model (--compare: the base model first, then the adapter, same seed)"
     ) { controller, invocation in
+        var invocation = invocation
+        let compare = invocation.flag("--compare")
+        try invocation.noUnknownOptions(["--compare"])
         let words = try invocation.arguments(1, names: "PROMPT (quote it if it has spaces)")
         try controller.requireIdle("generate")
         let workspace = try controller.requireWorkspace("generate")
@@ -130,14 +133,23 @@ enum TrainingCommands {
             }
         }
         do { try options.validate() } catch { throw invocation.error("\(error)") }
-        let generation = GenerationJob(prompt: words[0], tokenizer: tokenizer, generator: try TextGenerator(model: workspace.model), options: options)
+        var passes = [GenerationJob.Pass.plain]
+        if compare {
+            guard let peft = workspace.peft, let active = peft.activeAdapter else {
+                throw invocation.error("--compare sets the adapter's text beside the base model's; there is no adapter yet (`train`, `adapter new` or `adapter load`)")
+            }
+            if peft.adapterLayers.contains(where: { $0.layer.isMerged }) {
+                throw invocation.error("--compare needs the adapter apart from the base weights, and it is merged; `unmerge` first")
+            }
+            passes = [GenerationJob.Pass(label: "base") { body in try peft.withAdaptersDisabled(body) }, GenerationJob.Pass(label: active) { try $0() }]
+        }
+        let generation = GenerationJob(prompt: words[0], tokenizer: tokenizer, generator: try TextGenerator(model: workspace.model), options: options, passes: passes)
         controller.generation = generation
         if controller.generatesInBackground {
             generation.start(log: controller.log)
             return
         }
         let observer = controller.generationObserver
-        observer?(words[0])
         let text = try generation.run(onText: { observer?($0) }, shouldStop: { controller.interruptRequested?() == true })
         controller.log.append(.generated, text)
         if generation.phase == .stopped { controller.say("(stopped)") }

@@ -5,7 +5,9 @@ import Tokenizers
 /// One `generate`: the prompt continued a token at a time, the text so far readable from any
 /// thread while it grows, stoppable between two tokens. The REPL and scripts run it in place
 /// (streaming through a callback, Ctrl-C stops it); the TUI runs it on a thread of its own so the
-/// screen keeps answering, shows the text as it comes and stops it with `x` or Ctrl-C.
+/// screen keeps answering, shows the text as it comes and stops it with `x` or Ctrl-C. With
+/// several passes (`generate --compare`: the base model, then the adapter) each continues the same
+/// prompt with the same seed, under its label, one after the other.
 public final class GenerationJob: @unchecked Sendable {
     /// Where the generation is.
     public enum Phase: Equatable, Sendable {
@@ -13,26 +15,37 @@ public final class GenerationJob: @unchecked Sendable {
         case failed(String)
     }
 
+    /// One continuation of the prompt: its label (nil when it is the only one) and what it runs
+    /// the generation inside (the base pass disables the adapters around it).
+    struct Pass {
+        let label: String?
+        let around: (() throws -> Void) throws -> Void
+
+        static let plain = Pass(label: nil) { try $0() }
+    }
+
     let prompt: String
     private let promptIds: [Int]
     private let tokenizer: Tokenizer
     private let generator: TextGenerator
     private let options: SamplingOptions
+    private let passes: [Pass]
     private let lock = NSLock()
     private var shown: String
     private var state = Phase.running
     private var stopRaised = false
 
-    init(prompt: String, tokenizer: Tokenizer, generator: TextGenerator, options: SamplingOptions) {
+    init(prompt: String, tokenizer: Tokenizer, generator: TextGenerator, options: SamplingOptions, passes: [Pass] = [.plain]) {
         self.prompt = prompt
         promptIds = tokenizer.encode(prompt, addSpecialTokens: false).ids
         self.tokenizer = tokenizer
         self.generator = generator
         self.options = options
-        shown = prompt
+        self.passes = passes
+        shown = (passes.first?.label.map { "\($0): " } ?? "") + prompt
     }
 
-    /// The prompt and what has been generated so far.
+    /// The prompt and what has been generated so far (each pass on its own line after its label).
     public var text: String { lock.withLock { shown } }
     public var phase: Phase { lock.withLock { state } }
     public var isActive: Bool { phase == .running }
@@ -40,36 +53,46 @@ public final class GenerationJob: @unchecked Sendable {
     /// Asks the generation to stop before its next token.
     public func stop() { lock.withLock { stopRaised = true } }
 
-    /// Generates on the calling thread. `onText` gets each new piece of text as it is decoded;
-    /// `shouldStop` is asked after every token. Returns the whole text.
+    /// Generates on the calling thread. `onText` gets each new piece of text as it is decoded (a
+    /// pass's label and prompt first); `shouldStop` is asked after every token. Returns the whole text.
     @discardableResult
     func run(onText: (String) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> String {
-        var produced: [Int] = []
-        var decoded = ""
-        do {
-            try generator.generate(prompt: promptIds, options: options) { token in
-                produced.append(token)
-                let text = tokenizer.decode(produced, skipSpecialTokens: true)
-                // A token may end inside a character; show the text once it extends what was shown.
-                if text.hasPrefix(decoded), text != decoded, !text.hasSuffix("\u{FFFD}") {
-                    onText(String(text.dropFirst(decoded.count)))
-                    decoded = text
-                    lock.withLock { shown = prompt + text }
+        var done = ""
+        for (index, pass) in passes.enumerated() {
+            if lock.withLock({ stopRaised }) { break }
+            let head = (index > 0 ? "\n" : "") + (pass.label.map { "\($0): " } ?? "") + prompt
+            onText(head)
+            let before = done + head
+            lock.withLock { shown = before }
+            var produced: [Int] = []
+            var decoded = ""
+            do {
+                try pass.around {
+                    _ = try generator.generate(prompt: promptIds, options: options) { token in
+                        produced.append(token)
+                        let text = tokenizer.decode(produced, skipSpecialTokens: true)
+                        // A token may end inside a character; show the text once it extends what was shown.
+                        if text.hasPrefix(decoded), text != decoded, !text.hasSuffix("\u{FFFD}") {
+                            onText(String(text.dropFirst(decoded.count)))
+                            decoded = text
+                            lock.withLock { shown = before + text }
+                        }
+                        let stop = shouldStop() || lock.withLock { stopRaised }
+                        if stop { lock.withLock { stopRaised = true } }
+                        return !stop
+                    }
                 }
-                let stop = shouldStop() || lock.withLock { stopRaised }
-                if stop { lock.withLock { stopRaised = true } }
-                return !stop
+            } catch {
+                lock.withLock { state = .failed("\(error)") }
+                throw error
             }
-        } catch {
-            lock.withLock { state = .failed("\(error)") }
-            throw error
+            done = before + tokenizer.decode(produced, skipSpecialTokens: true)
         }
-        let final = prompt + tokenizer.decode(produced, skipSpecialTokens: true)
         lock.withLock {
-            shown = final
+            shown = done
             state = stopRaised ? .stopped : .finished
         }
-        return final
+        return done
     }
 
     /// Generates on a thread of its own; the text goes to `log` when it ends.
