@@ -90,6 +90,41 @@ import Testing
         #expect(screen.contains("EXITED 0"), "\(screen)")
     }
 
+    /// A click (button 1 pressed and released) at a cell, as xterm-256color reports it (SGR
+    /// encoding, 1-based).
+    static func click(_ session: String, x: Int, y: Int) throws {
+        try tmux(["send-keys", "-t", session, "-l", "\u{1B}[<0;\(x + 1);\(y + 1)M\u{1B}[<0;\(x + 1);\(y + 1)m"])
+    }
+
+    @Test func aClickSelectsAModuleAndPreferencesSurviveARestart() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.lorakit.path), "lorakit must be built at \(Self.lorakit.path)")
+        try #require((try? Self.tmux(["-V"]))?.hasPrefix("tmux") == true, "tmux must be installed (scripts/install-deps.sh)")
+        let scratch = try TestSession(loaded: false)
+        let script = scratch.folder.appendingPathComponent("open.lks")
+        try "load \(scratch.modelPath) --from-scratch\n".write(to: script, atomically: true, encoding: .utf8)
+        let session = "lorakit-mouse-\(getpid())"
+        let command = "cd \(scratch.folder.path) && XDG_STATE_HOME=\(scratch.folder.path)/state XDG_CONFIG_HOME=\(scratch.folder.path)/config "
+            + "TERM=xterm-256color \(Self.lorakit.path) --replay \(script.path); echo EXITED $?; sleep 30"
+        func open() throws -> String {
+            try Self.tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "36", command])
+            return try Self.waitFor(session) { $0.contains("replayed") && $0.contains("modules · 4 targeted") }
+        }
+        defer { _ = try? Self.tmux(["kill-session", "-t", session]) }
+        var screen = try open()
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        let row = try #require(lines.firstIndex { $0.contains("o_proj") }, "\(screen)")
+        try Self.click(session, x: 12, y: row)
+        screen = try Self.waitFor(session) { $0.contains("model.layers.0.self_attn.o_proj") }
+        #expect(screen.contains("model.layers.0.self_attn.o_proj"), "the detail pane shows the clicked module: \(screen)")
+        try Self.keys(session, "L", ">", "q")
+        screen = try Self.waitFor(session) { $0.contains("EXITED") }
+        let kept = try String(contentsOfFile: scratch.folder.path + "/config/lorakit/preferences", encoding: .utf8)
+        #expect(kept.contains("log_scale = true") && kept.contains("tree_width = 40"), "\(kept)")
+        _ = try? Self.tmux(["kill-session", "-t", session])
+        screen = try open()
+        #expect(screen.contains("training · L log"), "the log scale is back: \(screen)")
+    }
+
     /// The step counter of the training pane (`step 12/400`).
     static func step(in screen: String) -> Int? {
         guard let range = screen.range(of: #"step (\d+)/400"#, options: .regularExpression) else { return nil }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Where the workbench finds and keeps its files: theme folders, the command history (under the
-/// XDG state directory) and the folder new training runs go to.
+/// XDG state directory), the TUI's preferences (under the XDG config directory) and the folder new
+/// training runs go to.
 public struct WorkbenchEnvironment: Sendable {
     /// Folders searched for `NAME.theme`, first match wins.
     public var themeDirectories: [URL]
@@ -9,16 +10,21 @@ public struct WorkbenchEnvironment: Sendable {
     public var historyFile: URL
     /// Where `train` puts a run when no `output_dir` is given.
     public var runsDirectory: URL
+    /// The TUI's kept preferences (theme, plot options, tree width, mouse).
+    public var preferencesFile: URL
 
-    public init(themeDirectories: [URL], historyFile: URL, runsDirectory: URL) {
+    /// An environment; the preferences default to a `preferences` file beside the history.
+    public init(themeDirectories: [URL], historyFile: URL, runsDirectory: URL, preferencesFile: URL? = nil) {
         self.themeDirectories = themeDirectories
         self.historyFile = historyFile
         self.runsDirectory = runsDirectory
+        self.preferencesFile = preferencesFile ?? historyFile.deletingLastPathComponent().appendingPathComponent("preferences")
     }
 
     /// The environment of a real session: `$LORAKIT_THEMES`, `./themes` and the `themes` folder of
     /// the checkout the executable was built in; history in `$XDG_STATE_HOME/lorakit/history`
-    /// (`~/.local/state/lorakit/history`); runs in `./runs`.
+    /// (`~/.local/state/lorakit/history`); preferences in `$XDG_CONFIG_HOME/lorakit/preferences`
+    /// (`~/.config/lorakit/preferences`); runs in `./runs`.
     public static func standard(executable: String = CommandLine.arguments.first ?? "lorakit") -> WorkbenchEnvironment {
         let environment = ProcessInfo.processInfo.environment
         let current = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -31,7 +37,10 @@ public struct WorkbenchEnvironment: Sendable {
         }
         let state = environment["XDG_STATE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/state")
+        let config = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
         return WorkbenchEnvironment(themeDirectories: themes, historyFile: state.appendingPathComponent("lorakit/history"),
-                                    runsDirectory: current.appendingPathComponent("runs"))
+                                    runsDirectory: current.appendingPathComponent("runs"),
+                                    preferencesFile: config.appendingPathComponent("lorakit/preferences"))
     }
 }

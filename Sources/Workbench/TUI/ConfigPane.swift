@@ -35,6 +35,7 @@ enum ConfigPane {
                 grid.put(settingsHeading, x: inner.x, y: y, role: .dim, limit: inner.width)
                 continue
             }
+            state.hits.formRows[y] = top + offset - (top + offset > configCount ? 1 : 0)
             let changed = row.isChanged(controller)
             grid.put((changed ? "*" : " ") + row.key, x: inner.x, y: y, role: changed ? .accent : .text, limit: keyWidth + 1)
             var value = row.shown(controller)

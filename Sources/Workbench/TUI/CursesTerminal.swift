@@ -29,6 +29,17 @@ final class CursesTerminal {
         }
     }
 
+    // ncurses' mouse masks (function-like macros, not visible to Swift; mouse version 2).
+    private static let button1Pressed: mmask_t = 0o2, button1Clicked: mmask_t = 0o4
+    private static let wheelUp: mmask_t = 0o2 << 15, wheelDown: mmask_t = 0o2 << 20
+
+    /// Reports clicks and the wheel as keys (`on`), or leaves the mouse to the terminal, which then
+    /// selects text as usual.
+    func enableMouse(_ on: Bool) {
+        _ = mousemask(on ? Self.button1Pressed | Self.button1Clicked | Self.wheelUp | Self.wheelDown : 0, nil)
+        _ = mouseinterval(0)
+    }
+
     /// Gives the terminal back.
     func stop() {
         endwin()
@@ -109,6 +120,14 @@ final class CursesTerminal {
             case KEY_DC: return .delete
             case KEY_ENTER: return .enter
             case KEY_RESIZE: return .resize
+            case KEY_MOUSE:
+                var event = MEVENT()
+                guard getmouse(&event) == OK else { return nil }
+                let x = Int(event.x), y = Int(event.y)
+                if event.bstate & Self.wheelUp != 0 { return .mouse(MouseEvent(.wheelUp, x: x, y: y)) }
+                if event.bstate & Self.wheelDown != 0 { return .mouse(MouseEvent(.wheelDown, x: x, y: y)) }
+                if event.bstate & (Self.button1Pressed | Self.button1Clicked) != 0 { return .mouse(MouseEvent(.click, x: x, y: y)) }
+                return nil
             default: return nil
             }
         }

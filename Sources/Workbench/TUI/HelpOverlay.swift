@@ -12,7 +12,7 @@ enum HelpOverlay {
         ("u", "undo the last target or config change (config form: reset the field)"),
         ("t", "train the active adapter (`train`)"),
         ("x", "stop a generation, a replayed script, or the run at the end of its step"),
-        ("L  M", "loss plot: log scale, smoothing"),
+        ("L M  < >  m", "log scale, smoothing; tree width; mouse on/off (all kept for next time)"),
         ("training: ←→  z", "loss plot: cursor over the steps (values shown), zoom to the last 50"),
         ("r  [ ]", "AdaLoRA rank view, scrub through the steps"),
         ("w  R", "save the adapters (`save DIR`); the run list in the log (`runs`)"),

@@ -24,6 +24,11 @@ public struct KeyHandler {
             if key == .escape || key == .character("?") || key == .character("q") { state.showHelp = false }
             return
         }
+        if case let .mouse(event) = key {
+            // The mouse waits while a line is being typed.
+            if state.commandLine == nil, state.searchLine == nil, state.fieldEditor == nil { handleMouse(event) }
+            return
+        }
         if key == .interrupt {
             if state.commandLine != nil || state.searchLine != nil || state.fieldEditor != nil {
                 (state.commandLine, state.searchLine, state.fieldEditor) = (nil, nil, nil)
@@ -63,6 +68,11 @@ public struct KeyHandler {
         case .character("t"): run("train")
         case .character("x"): if state.scripts.isEmpty { run("stop") } else { abortScripts() }
         case .character("L"): state.logScale.toggle()
+        case .character("<"): state.treeWidth = max(Preferences.treeWidths.lowerBound, state.treeWidth - 4)
+        case .character(">"): state.treeWidth = min(Preferences.treeWidths.upperBound, state.treeWidth + 4)
+        case .character("m"):
+            state.mouse.toggle()
+            state.message = state.mouse ? "mouse on: click selects, the wheel scrolls" : "mouse off: the terminal selects text (m turns it on)"
         case .character("M"): state.smoothing = state.smoothing == 0 ? 0.6 : state.smoothing < 0.9 ? 0.9 : 0
         case .character("r"): state.showRanks.toggle()
         case .character("R"):

@@ -4,6 +4,7 @@ public enum Screen {
         state.sync(with: controller)
         var grid = Grid(width: width, height: height)
         if state.log.pager, width >= 20, height >= 4 {
+            state.hits = HitMap()
             state.logGeometry = (width, height - 1)
             LogPane.drawPager(into: &grid, controller: controller, state: state)
             if state.searchLine != nil || state.commandLine != nil {
@@ -12,11 +13,12 @@ public enum Screen {
             return grid
         }
         guard let layout = ScreenLayout(width: width, height: height, focus: state.focus, treeRows: state.tree.visible.count,
-                                        configRows: ConfigPane.lineCount(controller)) else {
+                                        configRows: ConfigPane.lineCount(controller), treePercent: state.treeWidth) else {
             grid.put("lorakit needs at least \(ScreenLayout.minimumWidth)×\(ScreenLayout.minimumHeight); this terminal is \(width)×\(height)",
                      x: 0, y: 0, role: .error, limit: width)
             return grid
         }
+        state.hits = HitMap(layout: layout)
         TreePane.draw(into: &grid, rect: layout.tree, controller: controller, state: state)
         if let detail = layout.detail {
             DetailPane.draw(into: &grid, rect: detail, controller: controller, state: state, showsConfig: layout.config == nil)

@@ -15,11 +15,13 @@ public struct ScreenLayout: Equatable {
     public var status: Rect
 
     /// The layout for `width` × `height`, or nil when the terminal is too small. `treeRows` and
-    /// `configRows` are how many lines the tree and the config form have to show.
-    public init?(width: Int, height: Int, focus: TUIState.Focus, treeRows: Int = .max, configRows: Int = 17) {
+    /// `configRows` are how many lines the tree and the config form have to show; the tree's width
+    /// is scaled by `treePercent` / 36 (36: a third of the width, 34 to 60 columns), leaving 44.
+    public init?(width: Int, height: Int, focus: TUIState.Focus, treeRows: Int = .max, configRows: Int = 17, treePercent: Int = 36) {
         guard width >= Self.minimumWidth, height >= Self.minimumHeight else { return nil }
         let body = height - 2
-        let treeWidth = min(60, max(34, width * 36 / 100))
+        let standard = min(60, max(34, width * 36 / 100))
+        let treeWidth = min(width - 44, max(24, standard * treePercent / 36))
         let right = Rect(x: treeWidth, y: 0, width: width - treeWidth, height: body)
         tree = Rect(x: 0, y: 0, width: treeWidth, height: body)
         commandLine = Rect(x: 0, y: body, width: width, height: 1)

@@ -27,6 +27,16 @@ public final class TUIApp {
         controller.generatesInBackground = true
         defer { controller.generatesInBackground = false }
         defer { controller.scriptQueue = nil }
+        // The kept preferences; the theme only when none was chosen on the command line.
+        let kept = Preferences.load(from: controller.environment.preferencesFile)
+        state.apply(kept.preferences)
+        if let problem = kept.problem { state.message = "✗ \(problem)" }
+        if controller.theme.name == Theme.builtinDefault.name, kept.preferences.theme != controller.theme.name {
+            controller.submit("theme \(kept.preferences.theme)")
+        }
+        var saved = state.preferences(theme: controller.theme.name)
+        var mouse = state.mouse
+        terminal.enableMouse(mouse)
         var theme = controller.theme
         terminal.apply(theme)
         var lastReplayed = Date.distantPast
@@ -46,6 +56,15 @@ public final class TUIApp {
             terminal.draw(Screen.render(controller: controller, state: state, width: size.width, height: size.height))
             if let key = terminal.readKey() {
                 if key != .resize { handler.handle(key) }
+                if state.mouse != mouse {
+                    mouse = state.mouse
+                    terminal.enableMouse(mouse)
+                }
+                let now = state.preferences(theme: controller.theme.name)
+                if now != saved {
+                    saved = now
+                    do { try now.write(to: controller.environment.preferencesFile) } catch { state.message = "✗ \(error)" }
+                }
             } else if terminal.isHungUp {
                 // Nobody is left to answer: stop a run at the end of its step and leave.
                 controller.job?.stop()

@@ -24,6 +24,8 @@ public final class TUIState {
     /// The width and height of the log's rows as last drawn (the pager's when it is open), so keys
     /// scroll by a page.
     var logGeometry = (width: 60, height: 3)
+    /// Where the last frame put its panes and rows (for the mouse).
+    var hits = HitMap()
     public var lastSearch = ""
     public var showHelp = false
     /// The question asked before quitting (a run is going, adapters are not saved), while asked.
@@ -31,6 +33,10 @@ public final class TUIState {
     public var logScale = false
     /// The smoothing factor of the loss curve (0 shows the raw losses only).
     public var smoothing = 0.6
+    /// The tree's share of the screen's width, in percent (`<` `>`).
+    public var treeWidth = 36
+    /// Whether clicks and the wheel come to the TUI (`m`; off, the terminal selects text).
+    public var mouse = true
     /// The step the loss plot's cursor is on (nil: none; the stats show the latest step).
     public var plotCursor: Int?
     /// The loss plot shows the last `TrainingPane.zoomSteps` steps only.
@@ -66,6 +72,18 @@ public final class TUIState {
     }
 
     public init() {}
+
+    /// The preferences as the screen now has them, with the controller's theme.
+    func preferences(theme: String) -> Preferences {
+        var preferences = Preferences()
+        (preferences.theme, preferences.smoothing, preferences.logScale, preferences.treeWidth, preferences.mouse) = (theme, smoothing, logScale, treeWidth, mouse)
+        return preferences
+    }
+
+    /// Takes the kept preferences (not the theme, which the controller holds).
+    func apply(_ preferences: Preferences) {
+        (smoothing, logScale, treeWidth, mouse) = (preferences.smoothing, preferences.logScale, preferences.treeWidth, preferences.mouse)
+    }
 
     /// Rebuilds the tree when the model or its adapter layers changed.
     func sync(with controller: Controller) {

@@ -23,6 +23,7 @@ enum TreePane {
             let mark = targeted ? "●" : adaptable ? "○" : " "
             let label = line.label.isEmpty ? line.typeName : line.label
             let y = inner.y + row
+            state.hits.treeRows[y] = position
             let isCursor = position == tree.cursor
             var x = inner.x + grid.put(String(repeating: " ", count: line.depth) + fold + " ", x: inner.x, y: y, limit: inner.width)
             x += grid.put(mark + " ", x: x, y: y, role: targeted ? .target : .dim, limit: inner.x + inner.width - x)
