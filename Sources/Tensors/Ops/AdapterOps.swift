@@ -84,3 +84,46 @@ extension Tensor {
         return (recorded, indices)
     }
 }
+
+extension Tensor {
+    /// `(a1 · b1) ⊙ (a2 · b2) · scale` (LoHa's ΔW) as one operation: two GEMMs and a fused
+    /// Hadamard-and-scale pass, the two products kept for the backward pass, whose one fused pass
+    /// gives `dP1 = scale · g ⊙ P2` and `dP2 = scale · g ⊙ P1` before the factors' GEMMs.
+    public static func hadamardOfProducts(_ a1: Tensor, _ b1: Tensor, _ a2: Tensor, _ b2: Tensor, scale: Float) throws -> Tensor {
+        let first = try MatMulShape(a1.shape, b1.shape, transposeA: false, transposeB: false)
+        let second = try MatMulShape(a2.shape, b2.shape, transposeA: false, transposeB: false)
+        guard a1.rank == 2, b1.rank == 2, first.outShape == second.outShape else {
+            throw TensorError.shapeMismatch(op: "hadamardOfProducts", shapes: [a1.shape, b1.shape, a2.shape, b2.shape],
+                                            reason: "a1 · b1 and a2 · b2 must be matrices of the same shape")
+        }
+        let p1 = Tensor.zeros(first.outShape), p2 = Tensor.zeros(second.outShape)
+        first.forward(a1, b1, into: p1)
+        second.forward(a2, b2, into: p2)
+        let out = Kernels.scaledProduct(p1, p2, scale)
+        return record(out, op: "hadamard_of_products", inputs: [a1, b1, a2, b2]) { g in
+            let d1 = a1.requiresGrad || b1.requiresGrad ? Kernels.scaledProduct(g, p2, scale) : nil
+            let d2 = a2.requiresGrad || b2.requiresGrad ? Kernels.scaledProduct(g, p1, scale) : nil
+            return (d1.map { first.pullback($0, a1, b1) } ?? [nil, nil]) + (d2.map { second.pullback($0, a2, b2) } ?? [nil, nil])
+        }
+    }
+}
+
+extension Kernels {
+    /// `x ⊙ y · scale` for two tensors of one element count, sixteen lanes at a time, with `y`'s shape.
+    static func scaledProduct(_ x: Tensor, _ y: Tensor, _ scale: Float) -> Tensor {
+        precondition(x.count == y.count, "scaledProduct needs equal element counts")
+        return x.withUnsafeBufferPointer { px in
+            y.withUnsafeBufferPointer { py in
+                Tensor.make(shape: y.shape) { out in
+                    let (a, b, o, count) = (px.baseAddress!, py.baseAddress!, out.baseAddress!, px.count)
+                    Parallel.forEachChunk((count + 15) / 16, costPerItem: 16) { blocks in
+                        for block in blocks {
+                            let i = block * 16, n = Swift.min(16, count - i)
+                            storeLanes(loadLanes(a + i, n) * loadLanes(b + i, n) * scale, o + i, n)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -43,8 +43,7 @@ public final class LoHaLinear: LycorisLayer {
 
     override func update(of adapter: String) throws -> Tensor {
         guard let scaling = settings[adapter]?.scaling else { throw TunerError.unknownAdapter(adapter, available: adapterNames) }
-        let w1 = try factor("hada_w1_a", adapter).matmul(factor("hada_w1_b", adapter))
-        let w2 = try factor("hada_w2_a", adapter).matmul(factor("hada_w2_b", adapter))
-        return try (w1 * w2).scaled(by: scaling)
+        return try Tensor.hadamardOfProducts(factor("hada_w1_a", adapter), factor("hada_w1_b", adapter),
+                                             factor("hada_w2_a", adapter), factor("hada_w2_b", adapter), scale: scaling)
     }
 }

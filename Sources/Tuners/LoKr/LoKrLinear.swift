@@ -35,12 +35,28 @@ public final class LoKrLinear: LycorisLayer {
         return try a.value().matmul(b.value())
     }
 
-    override func update(of adapter: String) throws -> Tensor {
+    /// `w1`, `w2` and the scaling of `adapter`, their shapes checked against the layer's.
+    private func kroneckerFactors(of adapter: String) throws -> (w1: Tensor, w2: Tensor, scaling: Float) {
         guard let scaling = settings[adapter]?.scaling else { throw TunerError.unknownAdapter(adapter, available: adapterNames) }
         let w1 = try kroneckerFactor("w1", adapter), w2 = try kroneckerFactor("w2", adapter)
         guard w1.shape[0] * w2.shape[0] == outFeatures, w1.shape[1] * w2.shape[1] == inFeatures else {
             throw TunerError.adapterMismatch(path: path, reason: "kron(w1 \(w1.shape), w2 \(w2.shape)) is not the layer's [\(outFeatures), \(inFeatures)]")
         }
+        return (w1, w2, scaling)
+    }
+
+    override func update(of adapter: String) throws -> Tensor {
+        let (w1, w2, scaling) = try kroneckerFactors(of: adapter)
         return try Tensor.kron(w1, w2).scaled(by: scaling)
+    }
+
+    /// The Kronecker product applied factor by factor (`Tensor.addKroneckerLinear`), when that is
+    /// cheaper than building ΔW (`KroneckerCost`) and no rank dropout has to zero rows of ΔW.
+    override func directUpdate(of adapter: String, _ x: Tensor) throws -> ((inout Tensor) throws -> Void)? {
+        if isTraining, settings[adapter]?.rankDropout ?? 0 > 0 { return nil }
+        let (w1, w2, scaling) = try kroneckerFactors(of: adapter)
+        let cost = KroneckerCost(rows: x.count / max(inFeatures, 1), p: w1.shape[0], m: w1.shape[1], q: w2.shape[0], n: w2.shape[1])
+        guard cost.factoredIsCheaper else { return nil }
+        return { result in try Tensor.addKroneckerLinear(x, w1, w2, scale: scaling, to: &result) }
     }
 }

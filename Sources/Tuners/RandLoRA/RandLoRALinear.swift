@@ -65,7 +65,7 @@ public final class RandLoRALinear: TunerLayer, TensorLayer {
         }
         let ub = fullB.withUnsafeBufferPointer { src in
             Tensor.make(shape: [maxDim, nb * r]) { dst in
-                for i in 0 ..< maxDim { for b in 0 ..< nb { for k in 0 ..< r { dst[(i * nb + b) * r + k] = src[(i * bBases + b) * r + k] } } }
+                for i in 0 ..< maxDim { (dst.baseAddress! + i * nb * r).update(from: src.baseAddress! + i * bBases * r, count: nb * r) }
             }
         }
         let ua = try (try lambda.value().reshaped([r, nb, 1]) * slicedA * gamma.value().reshaped([1, nb, minDim])).reshaped([r * nb, minDim])
@@ -73,7 +73,8 @@ public final class RandLoRALinear: TunerLayer, TensorLayer {
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {
-        try adaptedForward(base: { try baseForward(x) }) { name, result in
+        if let folded = try foldedForward(x) { return folded }
+        return try adaptedForward(base: { try baseForward(x) }) { name, result in
             guard settings[name] != nil else { return }
             let (ua, ub) = try scaledBases(of: name)
             var input = x
@@ -87,15 +88,32 @@ public final class RandLoRALinear: TunerLayer, TensorLayer {
         }
     }
 
+    /// The forward with every active adapter's update added to the frozen base weight first
+    /// (`foldableBaseWeight`), when none applies dropout to its input: RandLoRA's update has full rank
+    /// (`nb · r ≥ min`), so `x (W + ΔW)ᵀ` replaces two full-size products forward and two backward
+    /// by `UB · UA` and the weight's gradient. Nil when the layer cannot fold.
+    private func foldedForward(_ x: Tensor) throws -> Tensor? {
+        guard let base = foldableBaseWeight,
+              !activeAdapters.contains(where: { isTraining && (settings[$0]?.dropout ?? 0) > 0 }) else { return nil }
+        var folded = base
+        for name in activeAdapters where settings[name] != nil {
+            folded = try folded + update(of: name)
+        }
+        return try x.linear(weight: folded, bias: bias?.value(), layout: layout)
+    }
+
+    /// `adapter`'s update scaled, in the base weight's layout, recorded for λ and γ's gradients.
+    private func update(of adapter: String) throws -> Tensor {
+        let (ua, ub) = try scaledBases(of: adapter)
+        // UB · UA is [max, min]: [out, in] when the input is the smaller side, else [in, out].
+        let product = try ub.scaled(by: settings[adapter]!.scaling).matmul(ua)
+        return (minDim == inFeatures) == (layout == .outIn) ? product : try product.transposed()
+    }
+
     /// PEFT's `get_delta_weight`: the update as an `[out, in]` matrix times the scaling, in the base
     /// weight's layout.
     public override func deltaWeight(of adapter: String) throws -> Tensor {
         try require(adapter)
-        return try GradMode.withoutGradients {
-            let (ua, ub) = try scaledBases(of: adapter)
-            let outIn = minDim == inFeatures ? try ub.matmul(ua) : try ub.matmul(ua).transposed()
-            let delta = outIn.scaled(by: settings[adapter]!.scaling)
-            return layout == .inOut ? try delta.transposed() : delta
-        }
+        return try GradMode.withoutGradients { try update(of: adapter) }
     }
 }

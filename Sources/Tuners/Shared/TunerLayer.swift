@@ -57,6 +57,15 @@ public class TunerLayer: Module, AdapterLayer {
         return try layer.forward(x)
     }
 
+    /// The base weight when a full-rank update can be added to it before the product, `x (W + ΔW)ᵀ`,
+    /// which then runs once forward and once for the input gradient instead of twice each (the same
+    /// values within float32 rounding): a float32 weight (in `layout`) that does not train, with the
+    /// adapters enabled and not merged; nil otherwise.
+    var foldableBaseWeight: Tensor? {
+        guard !adaptersDisabled, !isMerged, let base = weight.tensor, !base.requiresGrad else { return nil }
+        return base
+    }
+
     public func adapterParameters(of adapter: String) -> [(name: String, parameter: Parameter)] {
         containerNames.flatMap { container -> [(name: String, parameter: Parameter)] in
             guard let dict = child(container) else { return [] }

@@ -24,6 +24,10 @@ struct LycorisSettings {
 /// training, `module_dropout` skips an adapter for the whole step and `rank_dropout` zeroes rows of
 /// ΔW (rescaled by the kept fraction when `rescalesRankDropout`), as PEFT does. Merging, deleting
 /// and the adapter parameters come from `TunerLayer`.
+///
+/// Over a frozen float32 base weight the updates are added to the weight before the product
+/// (`foldableBaseWeight`). A method with a cheaper way than ΔW for some shapes (LoKr's
+/// Kronecker factors) adds its update to the output itself (`directUpdate`).
 public class LycorisLayer: TunerLayer, TensorLayer {
     var settings: [String: LycorisSettings] = [:]
 
@@ -36,6 +40,10 @@ public class LycorisLayer: TunerLayer, TensorLayer {
     /// `rank_dropout_scale`).
     func rescalesRankDropout(_ adapter: String) -> Bool { true }
 
+    /// The method's own way to add `adapter`'s update for input `x` to the output, when it is
+    /// cheaper than multiplying by ΔW; nil (the default) to go through `update(of:)`.
+    func directUpdate(of adapter: String, _ x: Tensor) throws -> ((inout Tensor) throws -> Void)? { nil }
+
     /// Adds the adapter `name` with its settings.
     func add(_ name: String, settings: LycorisSettings) {
         addAdapterName(name)
@@ -46,12 +54,39 @@ public class LycorisLayer: TunerLayer, TensorLayer {
         settings[name] = nil
     }
 
+    /// What one adapter adds in a forward pass.
+    private enum Contribution {
+        /// ΔW, rank dropout applied.
+        case weight(Tensor)
+        /// An addition to the output (`directUpdate`).
+        case output((inout Tensor) throws -> Void)
+    }
+
+    /// `name`'s contribution for input `x`, or nil when it has none this step (not this method's
+    /// adapter, or skipped by module dropout).
+    private func contribution(of name: String, _ x: Tensor) throws -> Contribution? {
+        guard settings[name] != nil else { return nil }
+        if isTraining, settings[name]!.moduleDropout > 0, settings[name]!.generator.nextUnitFloat() <= settings[name]!.moduleDropout { return nil }
+        if let direct = try directUpdate(of: name, x) { return .output(direct) }
+        return .weight(try trainingUpdate(of: name))
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
-        try adaptedForward(base: { try baseForward(x) }) { name, result in
-            guard settings[name] != nil else { return }
-            if isTraining, settings[name]!.moduleDropout > 0, settings[name]!.generator.nextUnitFloat() <= settings[name]!.moduleDropout { return }
-            try Tensor.addLinear(x, weight: trainingUpdate(of: name), to: &result)
+        guard layout == .outIn, let base = foldableBaseWeight else {
+            return try adaptedForward(base: { try baseForward(x) }) { name, result in
+                switch try contribution(of: name, x) {
+                case let .weight(delta)?: try Tensor.addLinear(x, weight: delta, to: &result)
+                case let .output(add)?: try add(&result)
+                case nil: break
+                }
+            }
         }
+        let contributions = try activeAdapters.compactMap { try contribution(of: $0, x) }
+        var folded = base
+        for case let .weight(delta) in contributions { folded = try folded + delta }
+        var result = try x.linear(weight: folded, bias: bias?.value())
+        for case let .output(add) in contributions { try add(&result) }
+        return result
     }
 
     /// `update(of:)`, with rank dropout applied while training.

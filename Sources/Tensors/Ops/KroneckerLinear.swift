@@ -1,0 +1,140 @@
+extension Tensor {
+    /// `sum + scale · input · (w1 ⊗ w2)ᵀ` without building the Kronecker product (LoKr's update),
+    /// stored as the new `sum`. With `w1 [p, m]`, `w2 [q, n]` and each input row read as an
+    /// `[m, n]` matrix `X`, the row's update is `vec(w1 · X · w2ᵀ)`: both products are GEMMs over
+    /// all rows at once (`KroneckerProduct`), `2·rows·m·q·(n + p)` multiply-adds instead of the
+    /// `2·rows·p·q·m·n` of multiplying by the materialised `[p·q, m·n]` matrix. Gradients reach
+    /// the input, `w1` and `w2`.
+    public static func addKroneckerLinear(_ input: Tensor, _ w1: Tensor, _ w2: Tensor, scale: Float, to sum: inout Tensor) throws {
+        guard w1.rank == 2, w2.rank == 2, input.rank >= 1, input.shape.last == w1.shape[1] * w2.shape[1],
+              sum.shape == Array(input.shape.dropLast()) + [w1.shape[0] * w2.shape[0]] else {
+            throw TensorError.shapeMismatch(op: "addKroneckerLinear", shapes: [sum.shape, input.shape, w1.shape, w2.shape],
+                                            reason: "expected sum [..., p·q], input [..., m·n], w1 [p, m] and w2 [q, n]")
+        }
+        let product = KroneckerProduct(rows: input.count / Swift.max(input.shape.last!, 1), p: w1.shape[0], m: w1.shape[1],
+                                       q: w2.shape[0], n: w2.shape[1], scale: scale)
+        let target = isKnownUniquelyReferenced(&sum) && sum.ownsAllStorage ? sum : sum.copy()
+        input.withUnsafeBufferPointer { x in
+            w1.withUnsafeBufferPointer { a in
+                w2.withUnsafeBufferPointer { b in
+                    target.withUnsafeMutableBufferPointer { y in product.forward(x.baseAddress!, a.baseAddress!, b.baseAddress!, adding: y.baseAddress!) }
+                }
+            }
+        }
+        let addend = sum
+        sum = Tensor.record(Tensor(shape: target.shape, storage: target.storage, offset: 0), op: "add_kronecker_linear",
+                            inputs: [input, w1, w2, addend]) { g, inputSum in
+            product.pullback(g, input: input, w1: w1, w2: w2, addingInputGradientTo: inputSum) + [g]
+        }
+    }
+}
+
+/// Which way of multiplying `rows` inputs by `(w1 ⊗ w2)ᵀ` (`w1 [p, m]`, `w2 [q, n]`) costs less in a
+/// training step. Factored (`Tensor.addKroneckerLinear`), the forward takes `rows·m·q·(n + p)`
+/// multiply-adds and the backward about three times that. Materialised over a frozen base weight,
+/// ΔW is added to the weight, so the forward and input-gradient products are the base's own and
+/// only ΔW's gradient, `rows·p·q·m·n`, is extra. On LLaMA 8×512's 512×512 projections at r = 16
+/// (`w1 [16, 16]`, `w2 [32, 32]`) factored is 2.7 times less work.
+public struct KroneckerCost: Sendable {
+    public let rows: Int, p: Int, m: Int, q: Int, n: Int
+
+    public init(rows: Int, p: Int, m: Int, q: Int, n: Int) {
+        (self.rows, self.p, self.m, self.q, self.n) = (rows, p, m, q, n)
+    }
+
+    /// Multiply-adds of a factored step (forward and backward).
+    public var factoredWork: Int { 4 * rows * m * q * (n + p) }
+    /// Multiply-adds the materialised ΔW adds to a step over a frozen base: its gradient product and building it.
+    public var materialisedWork: Int { (rows + 1) * p * q * m * n }
+    public var factoredIsCheaper: Bool { factoredWork < materialisedWork }
+}
+
+/// The GEMMs of `y += scale · x (w1 ⊗ w2)ᵀ` over `rows` input rows, with `w1 [p, m]` and `w2 [q, n]`
+/// (`x` rows of `m·n`, `y` rows of `p·q`). Input column `j·n + l` pairs with `w1[:, j]` and
+/// `w2[:, l]`, output column `i·q + k` with `w1[i, :]` and `w2[k, :]`, as `torch.kron` lays them out.
+///
+/// The `n`-side product is one GEMM per `j` on the strided columns `x[:, j, :]`, written as
+/// `T [m, rows·q]` (`T[j, r, k] = Σ_l x[r, j, l] w2[k, l]`), so that the `m`-side product is a
+/// single GEMM `w1 · T` over every row; its `[p, rows·q]` result is added into `y`'s layout. The
+/// backward pass uses the same two layouts the other way round.
+struct KroneckerProduct {
+    let rows: Int, p: Int, m: Int, q: Int, n: Int
+    let scale: Float
+    var inWidth: Int { m * n }
+    var outWidth: Int { p * q }
+
+    /// `T[j] = x[:, j, :] · w2ᵀ` for every `j`, into `t` `[m, rows, q]`.
+    private func rightProducts(_ x: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, into t: UnsafeMutablePointer<Float>) {
+        for j in 0 ..< m {
+            Kernels.gemm(transposeB: true, m: rows, n: q, k: n, a: x + j * n, lda: inWidth, b: w2, ldb: n, c: t + j * rows * q, ldc: q)
+        }
+    }
+
+    func forward(_ x: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, adding y: UnsafeMutablePointer<Float>) {
+        guard rows > 0 else { return }
+        let t = UnsafeMutablePointer<Float>.allocate(capacity: m * rows * q), c = UnsafeMutablePointer<Float>.allocate(capacity: p * rows * q)
+        defer { t.deallocate(); c.deallocate() }
+        rightProducts(x, w2, into: t)
+        Kernels.gemm(m: p, n: rows * q, k: m, alpha: scale, a: w1, b: t, c: c)
+        // y[r, i, k] += c[i, r, k]
+        let (rows, p, q, outWidth) = (rows, p, q, outWidth)
+        Parallel.forEachChunk(rows, costPerItem: outWidth) { range in
+            for r in range { for i in 0 ..< p {
+                let source = c + (i * rows + r) * q, target = y + r * outWidth + i * q
+                for k in 0 ..< q { target[k] += source[k] }
+            } }
+        }
+    }
+
+    /// The gradients of the input, `w1` and `w2` from the output gradient `g` (nil for an operand
+    /// that needs none); the input's is added into `inputSum` when given:
+    /// `S = scale · w1ᵀ G` (`G` the gradient in `[p, rows, q]`), `dx[:, j, :] = S[j] · w2`,
+    /// `dw2 = Σ_j S[j]ᵀ x[:, j, :]`, `dw1 = scale · G Tᵀ` with `T` recomputed as in the forward.
+    func pullback(_ g: Tensor, input: Tensor, w1: Tensor, w2: Tensor, addingInputGradientTo inputSum: Tensor?) -> [Tensor?] {
+        guard rows > 0 else { return [nil, nil, nil] }
+        let (rows, p, q, outWidth) = (rows, p, q, outWidth)
+        let gt = UnsafeMutablePointer<Float>.allocate(capacity: p * rows * q)
+        defer { gt.deallocate() }
+        g.withUnsafeBufferPointer { pg in
+            let g = pg.baseAddress!
+            Parallel.forEachChunk(rows, costPerItem: outWidth) { range in
+                for r in range { for i in 0 ..< p { (gt + (i * rows + r) * q).update(from: g + r * outWidth + i * q, count: q) } }
+            }
+        }
+        var dx: Tensor?, dw1: Tensor?, dw2: Tensor?
+        input.withUnsafeBufferPointer { px in w1.withUnsafeBufferPointer { pa in w2.withUnsafeBufferPointer { pb in
+            let (x, a, b) = (px.baseAddress!, pa.baseAddress!, pb.baseAddress!)
+            if input.requiresGrad || w2.requiresGrad {
+                let s = UnsafeMutablePointer<Float>.allocate(capacity: m * rows * q)
+                defer { s.deallocate() }
+                Kernels.gemm(transposeA: true, m: m, n: rows * q, k: p, alpha: scale, a: a, b: gt, c: s)
+                if input.requiresGrad {
+                    let target = inputSum ?? Tensor.zeros(input.shape)
+                    target.withUnsafeMutableBufferPointer { d in
+                        for j in 0 ..< m {
+                            Kernels.gemm(m: rows, n: n, k: q, a: s + j * rows * q, lda: q, b: b, ldb: n, beta: 1, c: d.baseAddress! + j * n, ldc: inWidth)
+                        }
+                    }
+                    dx = target
+                }
+                if w2.requiresGrad {
+                    dw2 = Tensor.make(shape: w2.shape) { d in
+                        for j in 0 ..< m {
+                            Kernels.gemm(transposeA: true, m: q, n: n, k: rows, a: s + j * rows * q, lda: q, b: x + j * n, ldb: inWidth,
+                                         beta: j == 0 ? 0 : 1, c: d.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+            if w1.requiresGrad {
+                let t = UnsafeMutablePointer<Float>.allocate(capacity: m * rows * q)
+                defer { t.deallocate() }
+                rightProducts(x, b, into: t)
+                dw1 = Tensor.make(shape: w1.shape) { d in
+                    Kernels.gemm(transposeB: true, m: p, n: m, k: rows * q, alpha: scale, a: gt, b: t, c: d.baseAddress!)
+                }
+            }
+        } } }
+        return [dx, dw1, dw2]
+    }
+}
