@@ -125,12 +125,21 @@ final class DecoderLayer: Module, DecoderBlock {
             projected[0] = try attention.layer("q_norm").forward(projected[0])
             projected[1] = try attention.layer("k_norm").forward(projected[1])
         }
-        let (query, key, value) = try (projected[0].permuted([0, 2, 1, 3]).applyingRotary(context.rotary!),
-                                       projected[1].permuted([0, 2, 1, 3]).applyingRotary(context.rotary!),
-                                       projected[2].permuted([0, 2, 1, 3]))
-        let (keys, values) = try context.cache?.extend(layer: layerIndex, key: key, value: value) ?? (key, value)
-        let attended = try Tensor.scaledDotProductAttention(query: query, key: keys, value: values, mask: context.mask, scale: config.attentionScale)
-        var attentionOutput = try attention.layer("o_proj").forward(attended.permuted([0, 2, 1, 3]).reshaped([b, t, config.heads * hd]))
+        let attended: Tensor
+        if let cache = context.cache {
+            let (query, key, value) = try (projected[0].permuted([0, 2, 1, 3]).applyingRotary(context.rotary!),
+                                           projected[1].permuted([0, 2, 1, 3]).applyingRotary(context.rotary!),
+                                           projected[2].permuted([0, 2, 1, 3]))
+            let (keys, values) = try cache.extend(layer: layerIndex, key: key, value: value)
+            attended = try Tensor.scaledDotProductAttention(query: query, key: keys, value: values, mask: context.mask,
+                                                            scale: config.attentionScale).permuted([0, 2, 1, 3]).reshaped([b, t, config.heads * hd])
+        } else {
+            // Heads stay inside each position ([B, T, H, D]): no permutes there and back.
+            attended = try Tensor.scaledDotProductAttention(tokenMajorQuery: projected[0].applyingRotary(context.rotary!, tokenMajor: true),
+                                                            key: projected[1].applyingRotary(context.rotary!, tokenMajor: true),
+                                                            value: projected[2], mask: context.mask, scale: config.attentionScale)
+        }
+        var attentionOutput = try attention.layer("o_proj").forward(attended)
         if family.isGemma { attentionOutput = try layer("post_attention_layernorm").forward(attentionOutput) }
         if family.fusesProjections { attentionOutput = try layer("resid_attn_dropout").forward(attentionOutput) }
         let h = try x + attentionOutput

@@ -35,8 +35,12 @@ extension Tensor {
         }
         let out = Kernels.lanes(SwiGLUValue.self, gate, up)
         return record(out, op: "swiglu", inputs: [gate, up]) { grad in
-            [gate.requiresGrad ? Kernels.lanes(SwiGLUGateGradient.self, grad, gate, up) : nil,
-             up.requiresGrad ? Kernels.lanes(SwiGLUUpGradient.self, grad, gate) : nil]
+            guard gate.requiresGrad, up.requiresGrad else {
+                return [gate.requiresGrad ? Kernels.lanes(SwiGLUGateGradient.self, grad, gate, up) : nil,
+                        up.requiresGrad ? Kernels.lanes(SwiGLUUpGradient.self, grad, gate) : nil]
+            }
+            let (dGate, dUp) = Kernels.swigluGradients(grad, gate, up)
+            return [dGate, dUp]
         }
     }
 
@@ -173,4 +177,30 @@ enum SwiGLUGateGradient: LaneKernel {
 
 enum SwiGLUUpGradient: LaneKernel {
     @inline(__always) static func apply(_ g: Lanes, _ gate: Lanes, _: Lanes) -> Lanes { g * SiLU.value(gate) }
+}
+
+extension Kernels {
+    /// Both SwiGLU input gradients in one pass, the sigmoid of each gate computed once: the values
+    /// of `SwiGLUGateGradient` and `SwiGLUUpGradient`, bit for bit.
+    static func swigluGradients(_ g: Tensor, _ gate: Tensor, _ up: Tensor) -> (gate: Tensor, up: Tensor) {
+        precondition(g.count == gate.count && gate.count == up.count, "swiglu gradients need equal element counts")
+        var dUp: Tensor!
+        let dGate = g.withUnsafeBufferPointer { pg in gate.withUnsafeBufferPointer { px in up.withUnsafeBufferPointer { pu in
+            Tensor.make(shape: gate.shape) { dg in
+                dUp = Tensor.make(shape: up.shape) { du in
+                    let (g, x, u, dg, du, count) = (pg.baseAddress!, px.baseAddress!, pu.baseAddress!, dg.baseAddress!, du.baseAddress!, pg.count)
+                    Parallel.forEachChunk((count + 15) / 16, costPerItem: 16) { blocks in
+                        for block in blocks {
+                            let i = block * 16, n = Swift.min(16, count - i)
+                            let gi = loadLanes(g + i, n), xi = loadLanes(x + i, n)
+                            let s = Sigmoid.value(xi)
+                            storeLanes(gi * loadLanes(u + i, n) * (s * (1 + xi * (1 - s))), dg + i, n)
+                            storeLanes(gi * (xi * s), du + i, n)
+                        }
+                    }
+                }
+            }
+        } } }
+        return (dGate, dUp)
+    }
 }

@@ -28,7 +28,31 @@ extension Tensor {
     /// `softmax(q kᵀ · scale + mask) v` per batch row and head. `scale` defaults to `1 / sqrt(D)`.
     public static func scaledDotProductAttention(query q: Tensor, key k: Tensor, value v: Tensor,
                                                  mask: AttentionMask, scale: Float? = nil) throws -> Tensor {
-        let geometry = try AttentionGeometry(q.shape, k.shape, v.shape, mask: mask)
+        try attention(q, k, v, AttentionGeometry(q.shape, k.shape, v.shape, mask: mask), mask: mask, scale: scale)
+    }
+
+    /// Multi-head attention on projections as the linear layers give them: queries `[B, T, H, D]`,
+    /// keys and values `[B, S, Hkv, D]`, returning `[B, T, H·D]` ready for the output projection. The
+    /// same values as permuting to `[B, H, T, D]`, attending and permuting back, without those copies
+    /// or their gradients' (the GEMMs read and write the heads in place, rows `H·D` apart).
+    public static func scaledDotProductAttention(tokenMajorQuery q: Tensor, key k: Tensor, value v: Tensor,
+                                                 mask: AttentionMask, scale: Float? = nil) throws -> Tensor {
+        guard q.rank == 4, k.rank == 4, v.shape == k.shape else {
+            throw TensorError.shapeMismatch(op: "attention", shapes: [q.shape, k.shape, v.shape],
+                                            reason: "expected query [B, T, H, D] and key = value [B, S, Hkv, D]")
+        }
+        let (b, t, h, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3]), (s, hkv) = (k.shape[1], k.shape[2])
+        let geometry = try AttentionGeometry([b, h, t, d], [b, hkv, s, d], [b, hkv, s, d], mask: mask,
+                                             query: .packed(rows: t, width: h * d, column: 0, d: d),
+                                             key: .packed(rows: s, width: hkv * d, column: 0, d: d),
+                                             value: .packed(rows: s, width: hkv * d, column: 0, d: d),
+                                             output: .packed(rows: t, width: h * d, column: 0, d: d), outputShape: [b, t, h * d])
+        return try attention(q, k, v, geometry, mask: mask, scale: scale)
+    }
+
+    /// Attention of `q`, `k`, `v` laid out as `geometry` says, with its pullback.
+    private static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, _ geometry: AttentionGeometry,
+                                  mask: AttentionMask, scale: Float?) throws -> Tensor {
         let scale = scale ?? 1 / Float(geometry.d).squareRoot()
         let (probabilities, out) = q.withUnsafeBufferPointer { pq in
             k.withUnsafeBufferPointer { pk in

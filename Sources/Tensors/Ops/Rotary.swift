@@ -58,27 +58,33 @@ extension Tensor {
     /// Rotary position embedding of `self` `[..., T, D]` with the table's positions for the `T` rows:
     /// `x · cos + rotate_half(x) · sin` over the first `table.dimension` components of each row
     /// (`rotate_half(x) = [−x₂, x₁]` within them); any further components are copied.
-    public func applyingRotary(_ table: RotaryTable) throws -> Tensor {
-        guard rank >= 2, shape[rank - 1] >= table.dimension, shape[rank - 2] == table.length else {
+    ///
+    /// With `tokenMajor`, `self` is `[..., T, H, D]` (heads inside each position, as a projection
+    /// reshaped to heads gives them) and every head of a position gets that position's angles.
+    public func applyingRotary(_ table: RotaryTable, tokenMajor: Bool = false) throws -> Tensor {
+        let positionAxis = tokenMajor ? rank - 3 : rank - 2
+        guard positionAxis >= 0, shape[rank - 1] >= table.dimension, shape[positionAxis] == table.length else {
             throw TensorError.shapeMismatch(op: "rotary", shapes: [shape, [table.length, table.dimension]],
-                                            reason: "the last two dimensions must be [positions, head dimension ≥ rotated dimension]")
+                                            reason: tokenMajor ? "the last three dimensions must be [positions, heads, head dimension ≥ rotated dimension]"
+                                                               : "the last two dimensions must be [positions, head dimension ≥ rotated dimension]")
         }
-        let out = Kernels.rotate(self, table, inverse: false)
-        return Tensor.record(out, op: "rotary", inputs: [self]) { g in [Kernels.rotate(g, table, inverse: true)] }
+        let rowsPerPosition = tokenMajor ? shape[rank - 2] : 1
+        let out = Kernels.rotate(self, table, rowsPerPosition: rowsPerPosition, inverse: false)
+        return Tensor.record(out, op: "rotary", inputs: [self]) { g in [Kernels.rotate(g, table, rowsPerPosition: rowsPerPosition, inverse: true)] }
     }
 }
 
 extension Kernels {
     /// Rotates each pair `(x[i], x[i + D/2])` of a row's first `D` components by the table's angle,
     /// or by its negative when `inverse` (the transpose of the rotation, which is the backward
-    /// pass), and copies the rest of the row.
-    static func rotate(_ x: Tensor, _ table: RotaryTable, inverse: Bool) -> Tensor {
+    /// pass), and copies the rest of the row. Consecutive runs of `rowsPerPosition` rows share a position.
+    static func rotate(_ x: Tensor, _ table: RotaryTable, rowsPerPosition: Int, inverse: Bool) -> Tensor {
         let width = x.shape[x.rank - 1], d = table.dimension, half = d / 2, positions = table.length
         let sign: Float = inverse ? -1 : 1
         return table.cosines.withUnsafeBufferPointer { cosines in
             table.sines.withUnsafeBufferPointer { sines in
                 Kernels.rowwise(x, width) { row, src, dst in
-                    let base = (row % positions) * half
+                    let base = (row / rowsPerPosition % positions) * half
                     for i in 0 ..< half {
                         let c = cosines[base + i], s = sign * sines[base + i]
                         let x1 = src[i], x2 = src[i + half]
