@@ -5,7 +5,8 @@ import Models
 /// The records of a dataset file, before tokenisation, in the forms lorakit reads:
 /// plain text (`.txt`: the whole file is one document), JSONL with `{"text"}`,
 /// `{"prompt", "completion"}`, `{"text", "label"}` or `{"messages"}` (chat), CSV with `text,label` columns, and
-/// pre-tokenised safetensors (`input_ids`, optional `attention_mask` and `labels`, used as given).
+/// pre-tokenised safetensors (`input_ids`, optional `attention_mask` and `labels`, used as given;
+/// `[examples, length]`, or `[batches, batch, length]` read as its rows in order).
 /// A `builtin:NAME` names a dataset that ships with lorakit.
 public enum DataRecords: Equatable {
     /// Documents for causal-LM training.
@@ -131,14 +132,16 @@ public enum DataRecords: Equatable {
         let file = try SafeTensorsFile(contentsOf: url)
         func rows(_ key: String) throws -> [[Int]]? {
             guard let info = file.info(named: key) else { return nil }
-            guard info.shape.count == 2 else { throw DataError("\(name): \(key) must be [examples, length], is \(info.shape)") }
-            let flat = try file.integers(named: key), length = info.shape[1]
-            return (0 ..< info.shape[0]).map { Array(flat[$0 * length ..< ($0 + 1) * length]) }
+            guard info.shape.count == 2 || info.shape.count == 3, let length = info.shape.last, length > 0 else {
+                throw DataError("\(name): \(key) must be [examples, length] (or [batches, batch, length]), is \(info.shape)")
+            }
+            let flat = try file.integers(named: key)
+            return (0 ..< flat.count / length).map { Array(flat[$0 * length ..< ($0 + 1) * length]) }
         }
         guard let ids = try rows("input_ids") else { throw DataError("\(name) has no input_ids tensor") }
         let mask = try rows("attention_mask"), labels = try rows("labels")
         for (key, other) in [("attention_mask", mask), ("labels", labels)] {
-            if let other, other.count != ids.count || other.first?.count != ids.first?.count {
+            if let other, other.count != ids.count || other.first?.count != ids.first?.count || file.info(named: key)?.shape.count != file.info(named: "input_ids")?.shape.count {
                 throw DataError("\(name): \(key) must have the shape of input_ids")
             }
         }

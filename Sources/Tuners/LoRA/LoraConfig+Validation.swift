@@ -21,9 +21,7 @@ extension LoraConfig {
         }
         if !layerReplication.isNull { throw TunerError.notYetSupported("layer_replication") }
         if !targetParameters.isNull { throw TunerError.notYetSupported("target_parameters (targeting nn.Parameter)") }
-        if let eva = passiveFields.first(where: { $0.key == "eva_config" })?.value, !eva.isNull {
-            throw TunerError.invalidValue(field: "eva_config", reason: "eva_config is only used with init_lora_weights=\"eva\" (which lorakit does not have yet), but init_lora_weights is \(initLoraWeights.json.pythonJSONText()); remove eva_config")
-        }
+        try validateDataDrivenConfigs()
         for (key, value) in passiveFields where !Self.isInert(key: key, value: value) {
             throw TunerError.notYetSupported("\(key) = \(value.pythonJSONText())")
         }

@@ -25,7 +25,7 @@ extension LoraInitialization {
     func linearWeights(_ input: LinearInitializationInput, generator: inout RandomGenerator) throws -> LinearInitialization {
         let (r, inFeatures, outFeatures) = (input.r, input.inFeatures, input.outFeatures)
         switch self {
-        case .kaimingUniform:
+        case .kaimingUniform, .eva:
             return LinearInitialization(a: Tensor.kaimingUniform([r, inFeatures], fanIn: inFeatures, generator: &generator),
                                         b: Tensor.zeros([outFeatures, r]), residual: nil)
         case .gaussian:
@@ -42,6 +42,8 @@ extension LoraInitialization {
             return try OrthogonalInitialization.weights(input, generator: &generator)
         case let .loftq(config):
             return try LoftQInitialization.weights(input, config: config)
+        case .corda:
+            throw TunerError.invalidValue(field: "init_lora_weights", reason: "\"corda\" builds A, B and the residual base of \(input.module) from the covariance of its inputs on calibration data, which this path has none of; run `lorakit init --data FILE`, which writes the residual base with an adapter saved as init_lora_weights: true")
         }
     }
 }

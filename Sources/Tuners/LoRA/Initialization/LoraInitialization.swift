@@ -21,14 +21,32 @@ public enum LoraInitialization: Equatable, Sendable {
     /// `"loftq"` with `loftq_config`: the base becomes its NF4-quantised value and A, B the rank-r
     /// SVD of the quantisation error.
     case loftq(LoftQConfig)
+    /// `"eva"`: A from the principal directions of each layer's inputs on calibration data, ranks
+    /// redistributed by explained variance, B zero (`eva_config`; see `EvaInitialization`). Without
+    /// calibration (loading a saved EVA adapter) A starts as `true` does, to be overwritten.
+    case eva
+    /// `"corda"`: A and B from the SVD of `W · C` with `C` the covariance of the layer's inputs on
+    /// calibration data; the base becomes the residual (`corda_config`; see `CordaInitialization`).
+    case corda
 
-    /// Whether this init replaces the base weight of the modules it adapts (PiSSA, OLoRA, LoftQ).
+    /// Whether this init replaces the base weight of the modules it adapts (PiSSA, OLoRA, LoftQ, CorDA).
     public var changesBase: Bool {
         switch self {
-        case .pissa, .olora, .loftq: return true
-        case .kaimingUniform, .gaussian, .random, .orthogonal: return false
+        case .pissa, .olora, .loftq, .corda: return true
+        case .kaimingUniform, .gaussian, .random, .orthogonal, .eva: return false
         }
     }
+
+    /// Whether this init reads calibration data (`PeftModel.initialized`).
+    public var needsCalibration: Bool {
+        switch self {
+        case .eva, .corda: return true
+        case .kaimingUniform, .gaussian, .random, .pissa, .olora, .orthogonal, .loftq: return false
+        }
+    }
+
+    /// The value as `adapter_config.json` writes it (`true`, `"pissa"`).
+    public var configText: String { json.pythonJSONText() }
 
     /// The JSON value PEFT writes.
     var json: JSONValue {
@@ -41,14 +59,16 @@ public enum LoraInitialization: Equatable, Sendable {
         case .olora: return .string("olora")
         case .orthogonal: return .string("orthogonal")
         case .loftq: return .string("loftq")
+        case .eva: return .string("eva")
+        case .corda: return .string("corda")
         }
     }
 
     /// The values lorakit has, as a user writes them.
-    static let knownNames = "true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\", \"loftq\""
+    static let knownNames = "true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\", \"loftq\", \"eva\", \"corda\""
 
-    /// PEFT's data-driven inits, which lorakit refuses for now.
-    private static let laterNames: Set<String> = ["eva", "corda", "lora_ga"]
+    /// PEFT's inits lorakit refuses for now.
+    private static let laterNames: Set<String> = ["lora_ga"]
 
     /// Reads `init_lora_weights` as PEFT's layers dispatch on it (`pissa*` by prefix, `olora` and
     /// `gaussian` in any case); `config` holds the other fields of the config, from which `"loftq"`
@@ -73,6 +93,10 @@ public enum LoraInitialization: Equatable, Sendable {
                 self = .orthogonal
             } else if text == "loftq" {
                 self = .loftq(try LoftQConfig(json: config["loftq_config"]))
+            } else if text == "eva" {
+                self = .eva
+            } else if text == "corda" {
+                self = .corda
             } else if Self.laterNames.contains(text) {
                 throw TunerError.notYetSupported("init_lora_weights=\"\(text)\" (available: \(Self.knownNames))")
             } else {
