@@ -177,10 +177,4 @@ import Testing
         }
         #expect("\(unprepared)".contains("lorakit init --data"), "\(unprepared)")
     }
-
-    @Test func minimalTargetModulesAreSuffixesThatSelectOnlyTheTargets() {
-        let targets = (0 ..< 12).flatMap { ["model.layers.\($0).self_attn.q_proj", "model.layers.\($0).self_attn.v_proj"] }
-        let others = (0 ..< 12).map { "model.layers.\($0).self_attn.k_proj" } + ["model.layers.3.mlp.q_proj"]
-        #expect(EvaInitialization.minimalTargetModules(targets, others: others) == ["self_attn.q_proj", "v_proj"])
-    }
 }
