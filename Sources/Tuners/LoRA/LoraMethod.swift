@@ -15,7 +15,7 @@ extension LoraConfig {
         .init("bias", "which biases train: none, all or lora_only"),
         .init("use_rslora", "rank-stabilised LoRA: scale by lora_alpha / √r"),
         .init("use_dora", "DoRA: learn a magnitude vector beside the low-rank direction update"),
-        .init("init_lora_weights", "true: Kaiming A and zero B (no change at start); false: both random; \"gaussian\"; \"pissa\", \"pissa_niter_N\", \"olora\" (the base becomes the residual); \"orthogonal\"; \"loftq\" (with loftq_config; the base becomes NF4)"),
+        .init("init_lora_weights", "true: Kaiming A and zero B (no change at start); false: both random; \"gaussian\"; \"pissa\", \"pissa_niter_N\", \"olora\" (the base becomes the residual); \"orthogonal\"; \"loftq\" (with loftq_config; the base becomes NF4); \"lora_ga\" (with lora_ga_config and calibration data; the base becomes the residual)"),
         .init("fan_in_fan_out", "true when the layer stores its weight as in × out (GPT-2's Conv1D)"),
         .modulesToSave, .layersToTransform, .layersPattern,
         .init("rank_pattern", "per-module ranks: {\"regex\": r}, first match wins"),

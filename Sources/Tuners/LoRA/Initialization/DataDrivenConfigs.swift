@@ -114,6 +114,7 @@ extension LoraConfig {
     func validateDataDrivenConfigs() throws {
         _ = try evaConfig()
         _ = try cordaConfig()
+        _ = try loraGAConfig()
         if !passive("eva_config").isNull, initLoraWeights != .eva {
             throw TunerError.invalidValue(field: "eva_config", reason: "eva_config is only used with init_lora_weights=\"eva\", but init_lora_weights is \(initLoraWeights.configText); remove eva_config or set init_lora_weights to \"eva\"")
         }
@@ -126,6 +127,7 @@ extension LoraConfig {
         switch initLoraWeights {
         case .eva: (key, value) = ("eva_config", try evaConfig().json)
         case .corda: (key, value) = ("corda_config", try cordaConfig().json)
+        case .loraGA: (key, value) = ("lora_ga_config", try loraGAConfig()?.json ?? .null)
         default: return
         }
         passiveFields = passiveFields.map { $0.key == key ? (key, value) : $0 }

@@ -3,7 +3,8 @@ import Models
 extension PeftModel {
     /// `get_peft_model(model, config)` followed by the calibration its init needs, as PEFT's
     /// documented flows run it: EVA's `initialize_lora_eva_weights` on the new model, CorDA's
-    /// `preprocess_corda` on the base before the adapter is made. Other inits ignore `calibration`.
+    /// `preprocess_corda` and LoRA-GA's `preprocess_loraga` on the base before the adapter is made.
+    /// Other inits ignore `calibration`.
     /// CorDA needs no calibration when its `cache_file` or `covariance_file` already exists.
     /// - Throws: when the init needs calibration and none (or an empty one) was given, or
     ///   `CalibrationStopped` when the pass was asked to stop (the model is then unchanged).
@@ -20,6 +21,7 @@ extension PeftModel {
         switch lora.initLoraWeights {
         case .eva: return try EvaInitialization.model(model, config: lora, calibration: calibration, seed: seed)
         case .corda: return try CordaInitialization.model(model, config: lora, calibration: calibration, seed: seed)
+        case .loraGA: return try LoraGAInitialization.model(model, config: lora, calibration: calibration, seed: seed)
         case .kaimingUniform, .gaussian, .random, .pissa, .olora, .orthogonal, .loftq:
             return try PeftModel(model: model, config: lora, seed: seed)
         }

@@ -25,7 +25,7 @@ extension LoraInitialization {
     func linearWeights(_ input: LinearInitializationInput, generator: inout RandomGenerator) throws -> LinearInitialization {
         let (r, inFeatures, outFeatures) = (input.r, input.inFeatures, input.outFeatures)
         switch self {
-        case .kaimingUniform, .eva:
+        case .kaimingUniform, .eva, .loraGA:
             return LinearInitialization(a: Tensor.kaimingUniform([r, inFeatures], fanIn: inFeatures, generator: &generator),
                                         b: Tensor.zeros([outFeatures, r]), residual: nil)
         case .gaussian:

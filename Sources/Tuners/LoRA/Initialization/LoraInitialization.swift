@@ -28,11 +28,16 @@ public enum LoraInitialization: Equatable, Sendable {
     /// `"corda"`: A and B from the SVD of `W · C` with `C` the covariance of the layer's inputs on
     /// calibration data; the base becomes the residual (`corda_config`; see `CordaInitialization`).
     case corda
+    /// `"lora_ga"`: A and B from the SVD of each layer's weight gradient on calibration data; the
+    /// base becomes the residual (`lora_ga_config`; see `LoraGAInitialization`). Without calibration
+    /// (loading a saved LoRA-GA adapter) A starts as `true` does, to be overwritten, as in PEFT.
+    case loraGA
 
-    /// Whether this init replaces the base weight of the modules it adapts (PiSSA, OLoRA, LoftQ, CorDA).
+    /// Whether this init replaces the base weight of the modules it adapts (PiSSA, OLoRA, LoftQ,
+    /// CorDA, LoRA-GA).
     public var changesBase: Bool {
         switch self {
-        case .pissa, .olora, .loftq, .corda: return true
+        case .pissa, .olora, .loftq, .corda, .loraGA: return true
         case .kaimingUniform, .gaussian, .random, .orthogonal, .eva: return false
         }
     }
@@ -40,7 +45,7 @@ public enum LoraInitialization: Equatable, Sendable {
     /// Whether this init reads calibration data (`PeftModel.initialized`).
     public var needsCalibration: Bool {
         switch self {
-        case .eva, .corda: return true
+        case .eva, .corda, .loraGA: return true
         case .kaimingUniform, .gaussian, .random, .pissa, .olora, .orthogonal, .loftq: return false
         }
     }
@@ -61,14 +66,12 @@ public enum LoraInitialization: Equatable, Sendable {
         case .loftq: return .string("loftq")
         case .eva: return .string("eva")
         case .corda: return .string("corda")
+        case .loraGA: return .string("lora_ga")
         }
     }
 
     /// The values lorakit has, as a user writes them.
-    static let knownNames = "true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\", \"loftq\", \"eva\", \"corda\""
-
-    /// PEFT's inits lorakit refuses for now.
-    private static let laterNames: Set<String> = ["lora_ga"]
+    static let knownNames = "true, false, \"gaussian\", \"pissa\", \"pissa_niter_N\", \"olora\", \"orthogonal\", \"loftq\", \"eva\", \"corda\", \"lora_ga\""
 
     /// Reads `init_lora_weights` as PEFT's layers dispatch on it (`pissa*` by prefix, `olora` and
     /// `gaussian` in any case); `config` holds the other fields of the config, from which `"loftq"`
@@ -97,8 +100,8 @@ public enum LoraInitialization: Equatable, Sendable {
                 self = .eva
             } else if text == "corda" {
                 self = .corda
-            } else if Self.laterNames.contains(text) {
-                throw TunerError.notYetSupported("init_lora_weights=\"\(text)\" (available: \(Self.knownNames))")
+            } else if text == "lora_ga" {
+                self = .loraGA
             } else {
                 throw TunerError.invalidValue(field: "init_lora_weights", reason: "unknown initialisation \"\(text)\"; use one of \(Self.knownNames)")
             }
