@@ -2,14 +2,16 @@ import Foundation
 import Testing
 @testable import Tuners
 
-/// Damaged `eva_config` and `corda_config` objects, a few hundred each with fixed seeds: each is
+/// Damaged `eva_config`, `corda_config`, `lora_ga_config` and `loftq_config` objects, a few hundred each with fixed seeds: each is
 /// read or refused with a `TunerError`, never a crash or a hang.
 @Suite struct DataDrivenConfigFuzzTests {
-    static let replacements: [Any] = [NSNull(), "x", "ipm", "kpm", "", true, false, -1, 0, 1, 2, 0.5, 1.5, -100, 1e30, Int.max, Int.min,
+    static let replacements: [Any] = [NSNull(), "x", "ipm", "kpm", "ArB2r", "A2rBr", "weight_svd", 4, 8, 16, "", true, false, -1, 0, 1, 2, 0.5, 1.5, -100, 1e30, Int.max, Int.min,
                                       [Any](), ["a"], [String: Any](), ["rho": 2]]
 
     @Test(arguments: [("eva", "eva_config", ["rho", "tau", "use_label_mask", "label_mask_value", "whiten", "adjust_scaling_factors"]),
-                      ("corda", "corda_config", ["cache_file", "covariance_file", "corda_method", "verbose", "use_float16_for_covariance", "prune_temporary_fields"])])
+                      ("corda", "corda_config", ["cache_file", "covariance_file", "corda_method", "verbose", "use_float16_for_covariance", "prune_temporary_fields"]),
+                      ("lora_ga", "lora_ga_config", ["direction", "scale", "stable_gamma"]),
+                      ("loftq", "loftq_config", ["loftq_bits", "loftq_iter"])])
     func damagedSubConfigsAreReadOrRefused(_ initName: String, _ field: String, _ keys: [String]) throws {
         var state = UInt64(field.utf8.count)
         func next(_ bound: Int) -> Int {
@@ -29,6 +31,7 @@ import Testing
                 let config = try LoraConfig(jsonData: JSONSerialization.data(withJSONObject: json), source: "config")
                 _ = try config.evaConfig()
                 _ = try config.cordaConfig()
+                _ = try config.loraGAConfig()
                 read += 1
             } catch is TunerError {
                 refused += 1
