@@ -65,4 +65,30 @@ import Testing
         }
         #expect(try (peft.configs["default"] as? LoraConfig)?.initLoraWeights == .loraGA)
     }
+
+    /// `direction: random` (no fixture: PEFT draws from torch's global generator): the same r of the
+    /// first 2r triplets for A and B, so each pair keeps its SVD sign and the product is sign-free;
+    /// the output is unchanged at init and A's rows are orthonormal.
+    @Test func randomDirectionKeepsTheOutputAndPairsTheTriplets() throws {
+        let fixture = try FixtureCase(Self.cases[0])
+        var config = try Self.config(fixture)
+        config.passiveFields = config.passiveFields.map { $0.key == "lora_ga_config" ? ($0.key, .object([("direction", .string("random"))])) : $0 }
+        let model = try fixture.loadBase()
+        let gradients = try LoraGAGradients.estimate(model, targets: LinearTarget.all(of: config, in: model), calibration: Self.calibration(fixture))
+        let peft = try PeftModel.initialized(model: fixture.loadBase(), config: config, calibration: Self.calibration(fixture), seed: 5)
+        #expect(try fixture.mismatch(fixture.output(of: peft), expectedName: "logits_adapted") == nil)
+        for (name, layer) in peft.adapterLayers {
+            let layer = try #require(layer as? LoraLinear), adapter = try #require(layer.adapter("default"))
+            let (a, b) = (try adapter.a.weight.value(), try adapter.b.weight.value())
+            let r = a.shape[0]
+            let gram = try a.matmul(a, transposeOther: true).scalars
+            #expect((0 ..< r * r).allSatisfy { abs(gram[$0] - ($0 % (r + 1) == 0 ? 1 : 0)) < 1e-4 }, "\(name)")
+            // Each pair is one triplet: Bᵢ Aᵢ = c · σᵢ uᵢ vᵢᵀ, so G · Aᵢᵀ = σᵢ uᵢ ∝ Bᵢ (same sign).
+            let projected = try #require(gradients[name]).matmul(a, transposeOther: true).scalars, bValues = b.scalars
+            for i in 0 ..< r {
+                let dot = (0 ..< b.shape[0]).reduce(Float(0)) { $0 + projected[$1 * r + i] * bValues[$1 * r + i] }
+                #expect(dot > 0, "\(name) pair \(i)")
+            }
+        }
+    }
 }
