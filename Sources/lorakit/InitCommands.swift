@@ -60,10 +60,10 @@ struct InitAdapter: ParsableCommand {
     }
 }
 
-/// `lorakit convert`: a PiSSA/OLoRA-trained adapter as a plain rank-2r LoRA for the original base.
+/// `lorakit convert`: a PiSSA/OLoRA/CorDA/LoRA-GA-trained adapter as a plain rank-2r LoRA for the original base.
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Convert an adapter trained from a PiSSA/OLoRA start into a plain LoRA (rank 2r) for the original base.")
+        abstract: "Convert an adapter trained from a PiSSA/OLoRA/CorDA/LoRA-GA start into a plain LoRA (rank 2r) for the original base.")
 
     @Option(help: "The initial adapter folder (as lorakit init wrote it).")
     var initial: String
