@@ -2,7 +2,8 @@ import Foundation
 import Tensors
 
 /// `lorakit bench ops`: forward and forward+backward time of each fused op at the sizes of a
-/// GPT-2-small-like training batch (4 × 256 tokens, width 768, 12 heads, vocabulary 8192).
+/// GPT-2-small-like training batch (4 × 256 tokens, width 768, 12 heads, vocabulary 8192), and
+/// LoKr's two ways (factored and materialised) on a projection of the LLaMA 8×512 benchmark.
 public struct OpsBenchmark {
     /// One op's timings, in milliseconds (best of several runs).
     public struct Row: Sendable {
@@ -39,6 +40,11 @@ public struct OpsBenchmark {
         let ids = (0 ..< tokens).map { $0 * 7919 % vocabulary }
         let logits = parameter([tokens, vocabulary], std: 1)
         let causal = AttentionMask(causal: true)
+        // LoKr on a projection of LLaMA 8×512's benchmark (8 × 256 tokens, 512 × 512, r = 16):
+        // factorization(512) = (16, 32), so w1 [16, 16] and w2 [32, 32].
+        let lokrInput = parameter([8 * sequence, 512], std: 1), lokrBase = Tensor.normal([512, 512], std: 0.02, generator: &g)
+        let w1 = parameter([16, 16]), w2 = parameter([32, 32])
+        let lokrShape = "[\(8 * sequence),512]·(W + [16,16]⊗[32,32])ᵀ"
 
         let cases: [(String, String, () throws -> Tensor)] = [
             ("linear (trainable W)", "[\(tokens),\(width)]·[\(3 * width),\(width)]ᵀ+b", { try x.linear(weight: weight, bias: bias) }),
@@ -55,6 +61,12 @@ public struct OpsBenchmark {
                 try Tensor.scaledDotProductAttention(query: q, key: kv, value: kv, mask: causal) }),
             ("rotary", "[\(batch),\(heads),\(sequence),\(headDim)]", { try q.applyingRotary(table) }),
             ("embedding lookup", "\(tokens) ids of [\(vocabulary),\(width)]", { try embeddings.indexSelect(rows: ids) }),
+            ("LoKr factored", lokrShape, {
+                var y = try lokrInput.linear(weight: lokrBase)
+                try Tensor.addKroneckerLinear(lokrInput, w1, w2, scale: 2, to: &y)
+                return y
+            }),
+            ("LoKr materialised", lokrShape, { try lokrInput.linear(weight: lokrBase + Tensor.kron(w1, w2).scaled(by: 2)) }),
             ("softmax", "[\(tokens),\(vocabulary)]", { try logits.softmax() }),
             ("cross-entropy", "[\(tokens),\(vocabulary)]", { try logits.crossEntropy(targets: ids) }),
         ]

@@ -1,8 +1,8 @@
 import Testing
 @testable import Tensors
 
-/// The factored Kronecker product (`addKroneckerLinear`) and LoHa's fused ΔW
-/// (`hadamardOfProducts`) against the materialised operations they replace.
+/// The factored Kronecker product (`addKroneckerLinear`), LoHa's fused ΔW (`hadamardOfProducts`)
+/// and RandLoRA's scaled bases (`scaledBasisRows`) against the composed operations they replace.
 @Suite struct KroneckerLinearTests {
     typealias P = GradientCheck
 
@@ -62,6 +62,15 @@ import Testing
         let composed = try (a1.matmul(b1) * a2.matmul(b2)).scaled(by: 0.5)
         #expect(fused.scalars == composed.scalars)
         let mismatches = try GradientCheck.mismatches([a1, b1, a2, b2]) { t in try Tensor.hadamardOfProducts(t[0], t[1], t[2], t[3], scale: 0.5) }
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+    }
+
+    @Test func scaledBasisRowsEqualsBroadcastProducts() throws {
+        let lambda = P.parameter([3, 2], seed: 70), basis = P.parameter([3, 5], seed: 71).detached(), gamma = P.parameter([2, 5], seed: 72)
+        let fused = try Tensor.scaledBasisRows(lambda: lambda, basis: basis, gamma: gamma)
+        let composed = try (lambda.reshaped([3, 2, 1]) * basis.reshaped([3, 1, 5]) * gamma.reshaped([1, 2, 5])).reshaped([6, 5])
+        #expect(fused.scalars == composed.scalars)
+        let mismatches = try GradientCheck.mismatches([lambda, gamma]) { t in try Tensor.scaledBasisRows(lambda: t[0], basis: basis, gamma: t[1]) }
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
     }
 }

@@ -127,3 +127,47 @@ extension Kernels {
         }
     }
 }
+
+extension Tensor {
+    /// `out[k, b, j] = lambda[k, b] · basis[k, j] · gamma[b, j]` for `lambda [r, nb]`, `basis [r, n]`
+    /// and `gamma [nb, n]`, as `[r·nb, n]` (RandLoRA's scaled bases, `λ ⊙ A ⊙ γ` broadcast): one pass
+    /// forward and one backward instead of two broadcast products and their reductions. `basis` gets
+    /// no gradient (RandLoRA's bases are frozen); `lambda` and `gamma` do.
+    public static func scaledBasisRows(lambda: Tensor, basis: Tensor, gamma: Tensor) throws -> Tensor {
+        guard lambda.rank == 2, basis.rank == 2, gamma.rank == 2, lambda.shape[0] == basis.shape[0],
+              lambda.shape[1] == gamma.shape[0], basis.shape[1] == gamma.shape[1] else {
+            throw TensorError.shapeMismatch(op: "scaledBasisRows", shapes: [lambda.shape, basis.shape, gamma.shape],
+                                            reason: "expected lambda [r, nb], basis [r, n] and gamma [nb, n]")
+        }
+        let (r, nb, n) = (lambda.shape[0], lambda.shape[1], basis.shape[1])
+        let out = lambda.withUnsafeBufferPointer { l in basis.withUnsafeBufferPointer { a in gamma.withUnsafeBufferPointer { c in
+            Tensor.make(shape: [r * nb, n]) { o in
+                for k in 0 ..< r { for b in 0 ..< nb {
+                    let scale = l[k * nb + b], row = o.baseAddress! + (k * nb + b) * n, ak = a.baseAddress! + k * n, cb = c.baseAddress! + b * n
+                    for j in 0 ..< n { row[j] = scale * ak[j] * cb[j] }
+                } }
+            }
+        } } }
+        return record(out, op: "scaled_basis_rows", inputs: [lambda, basis, gamma]) { g in
+            let dLambda = lambda.requiresGrad ? Tensor.zeros(lambda.shape) : nil, dGamma = gamma.requiresGrad ? Tensor.zeros(gamma.shape) : nil
+            g.withUnsafeBufferPointer { pg in lambda.withUnsafeBufferPointer { l in basis.withUnsafeBufferPointer { a in gamma.withUnsafeBufferPointer { c in
+                for k in 0 ..< r { for b in 0 ..< nb {
+                    let gRow = pg.baseAddress! + (k * nb + b) * n, ak = a.baseAddress! + k * n, cb = c.baseAddress! + b * n
+                    if let dLambda {
+                        var sum: Float = 0
+                        for j in 0 ..< n { sum += gRow[j] * cb[j] * ak[j] }
+                        dLambda.withUnsafeMutableBufferPointer { $0[k * nb + b] = sum }
+                    }
+                    if let dGamma {
+                        let scale = l[k * nb + b]
+                        dGamma.withUnsafeMutableBufferPointer { d in
+                            let row = d.baseAddress! + b * n
+                            for j in 0 ..< n { row[j] += gRow[j] * (scale * ak[j]) }
+                        }
+                    }
+                } }
+            } } } }
+            return [dLambda, nil, dGamma]
+        }
+    }
+}

@@ -56,17 +56,23 @@ public struct KroneckerCost: Sendable {
 /// The `n`-side product is one GEMM per `j` on the strided columns `x[:, j, :]`, written as
 /// `T [m, rows·q]` (`T[j, r, k] = Σ_l x[r, j, l] w2[k, l]`), so that the `m`-side product is a
 /// single GEMM `w1 · T` over every row; its `[p, rows·q]` result is added into `y`'s layout. The
-/// backward pass uses the same two layouts the other way round.
+/// backward pass uses the same two layouts the other way round. The per-`j` GEMMs are handed out
+/// whole to the cores (one parallel loop, each GEMM on one thread) rather than each split in two.
 struct KroneckerProduct {
     let rows: Int, p: Int, m: Int, q: Int, n: Int
     let scale: Float
     var inWidth: Int { m * n }
     var outWidth: Int { p * q }
 
+    /// `body(j)` for every `j < m`, the `j`s spread over the cores.
+    private func forEachJ(_ body: (Int) -> Void) {
+        Parallel.forEachChunk(m, costPerItem: rows * q * Swift.max(n, p)) { js in for j in js { body(j) } }
+    }
+
     /// `T[j] = x[:, j, :] · w2ᵀ` for every `j`, into `t` `[m, rows, q]`.
     private func rightProducts(_ x: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, into t: UnsafeMutablePointer<Float>) {
-        for j in 0 ..< m {
-            Kernels.gemm(transposeB: true, m: rows, n: q, k: n, a: x + j * n, lda: inWidth, b: w2, ldb: n, c: t + j * rows * q, ldc: q)
+        forEachJ { j in
+            Kernels.gemm(transposeB: true, m: rows, n: q, k: n, a: x + j * n, lda: inWidth, b: w2, ldb: n, c: t + j * rows * q, ldc: q, serial: true)
         }
     }
 
@@ -92,7 +98,7 @@ struct KroneckerProduct {
     /// `dw2 = Σ_j S[j]ᵀ x[:, j, :]`, `dw1 = scale · G Tᵀ` with `T` recomputed as in the forward.
     func pullback(_ g: Tensor, input: Tensor, w1: Tensor, w2: Tensor, addingInputGradientTo inputSum: Tensor?) -> [Tensor?] {
         guard rows > 0 else { return [nil, nil, nil] }
-        let (rows, p, q, outWidth) = (rows, p, q, outWidth)
+        let (rows, p, m, q, n, inWidth, outWidth) = (rows, p, m, q, n, inWidth, outWidth)
         let gt = UnsafeMutablePointer<Float>.allocate(capacity: p * rows * q)
         defer { gt.deallocate() }
         g.withUnsafeBufferPointer { pg in
@@ -106,23 +112,33 @@ struct KroneckerProduct {
             let (x, a, b) = (px.baseAddress!, pa.baseAddress!, pb.baseAddress!)
             if input.requiresGrad || w2.requiresGrad {
                 let s = UnsafeMutablePointer<Float>.allocate(capacity: m * rows * q)
-                defer { s.deallocate() }
+                // One [q, n] partial sum of dw2 per j, added up after the parallel loop.
+                let partials = UnsafeMutablePointer<Float>.allocate(capacity: m * q * n)
+                defer { s.deallocate(); partials.deallocate() }
                 Kernels.gemm(transposeA: true, m: m, n: rows * q, k: p, alpha: scale, a: a, b: gt, c: s)
-                if input.requiresGrad {
-                    let target = inputSum ?? Tensor.zeros(input.shape)
-                    target.withUnsafeMutableBufferPointer { d in
-                        for j in 0 ..< m {
-                            Kernels.gemm(m: rows, n: n, k: q, a: s + j * rows * q, lda: q, b: b, ldb: n, beta: 1, c: d.baseAddress! + j * n, ldc: inWidth)
+                let wantsW2 = w2.requiresGrad
+                func products(addingInputGradientTo d: UnsafeMutablePointer<Float>?) {
+                    forEachJ { j in
+                        if let d {
+                            Kernels.gemm(m: rows, n: n, k: q, a: s + j * rows * q, lda: q, b: b, ldb: n, beta: 1, c: d + j * n, ldc: inWidth, serial: true)
+                        }
+                        if wantsW2 {
+                            Kernels.gemm(transposeA: true, m: q, n: n, k: rows, a: s + j * rows * q, lda: q, b: x + j * n, ldb: inWidth,
+                                         c: partials + j * q * n, ldc: n, serial: true)
                         }
                     }
+                }
+                if input.requiresGrad {
+                    let target = inputSum ?? Tensor.zeros(input.shape)
+                    target.withUnsafeMutableBufferPointer { products(addingInputGradientTo: $0.baseAddress!) }
                     dx = target
+                } else {
+                    products(addingInputGradientTo: nil)
                 }
                 if w2.requiresGrad {
                     dw2 = Tensor.make(shape: w2.shape) { d in
-                        for j in 0 ..< m {
-                            Kernels.gemm(transposeA: true, m: q, n: n, k: rows, a: s + j * rows * q, lda: q, b: x + j * n, ldb: inWidth,
-                                         beta: j == 0 ? 0 : 1, c: d.baseAddress!, ldc: n)
-                        }
+                        d.update(repeating: 0)
+                        for j in 0 ..< m { for e in 0 ..< q * n { d[e] += partials[j * q * n + e] } }
                     }
                 }
             }

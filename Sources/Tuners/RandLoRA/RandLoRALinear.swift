@@ -59,7 +59,7 @@ public final class RandLoRALinear: TunerLayer, TensorLayer {
         let fullA = try s.bases.a.value(), fullB = try s.bases.b.value()
         let (aWidth, bBases) = (fullA.shape[2], fullB.shape[1])
         let slicedA = fullA.withUnsafeBufferPointer { src in
-            Tensor.make(shape: [r, 1, minDim]) { dst in
+            Tensor.make(shape: [r, minDim]) { dst in
                 for k in 0 ..< r { for j in 0 ..< minDim { dst[k * minDim + j] = src[k * aWidth + j] } }
             }
         }
@@ -68,7 +68,7 @@ public final class RandLoRALinear: TunerLayer, TensorLayer {
                 for i in 0 ..< maxDim { (dst.baseAddress! + i * nb * r).update(from: src.baseAddress! + i * bBases * r, count: nb * r) }
             }
         }
-        let ua = try (try lambda.value().reshaped([r, nb, 1]) * slicedA * gamma.value().reshaped([1, nb, minDim])).reshaped([r * nb, minDim])
+        let ua = try Tensor.scaledBasisRows(lambda: lambda.value(), basis: slicedA, gamma: gamma.value())
         return (ua, ub)
     }
 
