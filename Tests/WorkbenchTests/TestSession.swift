@@ -19,7 +19,8 @@ final class TestSession {
         try Self.writeModel(to: folder.appendingPathComponent("model"))
         controller = Controller(environment: WorkbenchEnvironment(
             themeDirectories: [Self.repository.appendingPathComponent("themes")],
-            historyFile: folder.appendingPathComponent("state/history"), runsDirectory: folder.appendingPathComponent("runs")))
+            historyFile: folder.appendingPathComponent("state/history"), runsDirectory: folder.appendingPathComponent("runs"),
+            lorakitExecutable: TmuxEndToEndTests.lorakit))
         if loaded { try controller.execute("load \(modelPath) --from-scratch") }
     }
 

@@ -8,8 +8,8 @@ enum TrainingCommands {
     static let all: [CommandSpec] = [train, stop, resume, eval, generate, ranks, params]
 
     static let train: CommandSpec = CommandSpec(
-        "train", usage: "train [KEY=VALUE ...]",
-        summary: "train the active adapter in the background (recipe keys: max_steps=100 lr=1e-4 ...; remembered)",
+        "train", usage: "train [KEY=VALUE ...] [ranks=N]",
+        summary: "train the active adapter in the background (recipe keys: max_steps=100 lr=1e-4 ...; remembered; ranks=N: N processes under mpirun)",
         arguments: ["": .recipeKey]
     ) { controller, invocation in
         try start(controller, invocation: invocation, resumeFrom: nil)
@@ -35,7 +35,17 @@ enum TrainingCommands {
         let workspace = try controller.requireWorkspace(command)
         try workspace.requireWeights(command)
         var settings = controller.training
-        try settings.apply(try invocation.keyValues(invocation.words), command: command)
+        var pairs = try invocation.keyValues(invocation.words)
+        let ranks = try pairs.first { $0.key == "ranks" }.map { pair -> Int in
+            guard let n = Int(pair.value), n >= 1 else { throw invocation.error("ranks must be a whole number ≥ 1, got \(pair.value)") }
+            return n
+        }
+        pairs.removeAll { $0.key == "ranks" }
+        try settings.apply(pairs, command: command)
+        if let ranks, ranks > 1 {
+            guard checkpoint == nil else { throw invocation.error("ranks=N starts a fresh data-parallel job; resume one with `mpirun -np N lorakit train RECIPE --resume DIR`") }
+            return try launch(controller, ranks: ranks, settings: settings, command: command)
+        }
         if let peft = workspace.peft, peft.adapterLayers.contains(where: { $0.layer.isMerged }) {
             throw CommandError(command, "an adapter is merged; `unmerge` before training")
         }
@@ -66,6 +76,28 @@ enum TrainingCommands {
         let reports = recipe.logging > 1 ? "; progress every \(recipe.logging) steps (logging=\(recipe.logging)), the first at step \(min(run.trainer.totalSteps, (run.trainer.step / recipe.logging + 1) * recipe.logging))" : ""
         controller.say("training \(peft.activeAdapter ?? "") on \(recipe.data): steps \(run.trainer.step + 1)-\(run.trainer.totalSteps), lr \(recipe.lr), batch \(recipe.batchSize) × \(recipe.seqLen) tokens → \(run.outputDirectory.path)\(reports)")
         job.start()
+    }
+
+    /// `train ranks=N`: the session written as a recipe beside a new run folder, trained by
+    /// `mpirun -np N lorakit train` in N processes and followed like any run. The session's adapter
+    /// is left as it is; the job writes its own to the run folder.
+    static func launch(_ controller: Controller, ranks: Int, settings: TrainingSettings, command: String) throws {
+        guard let launcher = MPILaunch.findLauncher() else {
+            throw CommandError(command, "ranks=\(ranks) starts mpirun, which is not installed (Debian: openmpi-bin); ranks=1 trains here")
+        }
+        try settings.check(command: command)
+        controller.training = settings
+        let folder = newRunDirectory(controller, adapter: "ranks\(ranks)")
+        let recipe = folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + ".recipe.yaml")
+        let (text, _) = try RecipeExport.yaml(controller, command: command, outputDirectory: folder)
+        try FileManager.default.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: recipe, options: .atomic)
+        let job = MPILaunch(launcher: launcher, lorakit: controller.environment.lorakitExecutable, ranks: ranks, recipe: recipe, outputDirectory: folder)
+        let total = (try? settings.recipe(model: "builtin:tiny-llama", data: DataCommands.defaultSource, outputDirectory: folder.path).maxSteps) ?? nil
+        controller.job = TrainingJob(launch: job, totalSteps: total ?? 0, log: controller.log, observer: controller.trainingObserver)
+        controller.say("training on \(ranks) ranks: mpirun -np \(ranks) lorakit train \(recipe.path) → \(folder.path) (its output in \(job.outputFile.path)); "
+            + "batch_size \(settings.value(of: "batch_size") ?? "8") per rank; the session's adapter stays as it is, `adapter load \(folder.path)` loads the result")
+        controller.job?.start()
     }
 
     /// `runs/ADAPTER-N`, the first that does not exist.

@@ -5,10 +5,12 @@ import Foundation
 /// `adapter_config.json` keys) and the training settings.
 enum RecipeExport {
     /// The recipe's text, and what the user should know about it (a trained adapter is not in it).
-    static func yaml(_ controller: Controller, command: String) throws -> (text: String, notes: [String]) {
+    /// The run writes to `outputDirectory`, else to the settings' `output_dir`, else to a new run folder.
+    static func yaml(_ controller: Controller, command: String, outputDirectory: URL? = nil) throws -> (text: String, notes: [String]) {
         let workspace = try controller.requireWorkspace(command)
         let reference = workspace.reference.description.hasPrefix("builtin:") ? workspace.reference.description : workspace.reference.directory.standardizedFileURL.path
         var training = controller.training
+        if let outputDirectory { training.values["output_dir"] = outputDirectory.path }
         if training.values["output_dir"] == nil { training.values["output_dir"] = TrainingCommands.newRunDirectory(controller, adapter: "recipe").path }
         // The recipe must be one a run takes, as `train` checks it.
         _ = try training.recipe(model: reference, data: controller.dataSource ?? DataCommands.defaultSource, outputDirectory: "")

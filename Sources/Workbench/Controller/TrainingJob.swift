@@ -23,9 +23,15 @@ public final class TrainingJob: @unchecked Sendable {
         public var firstStep: Int
     }
 
-    public let run: TrainingRun
     /// The run's output folder (metrics.jsonl, checkpoints, the adapter).
-    public var outputDirectory: URL { run.outputDirectory }
+    public let outputDirectory: URL
+    /// What trains: a run in this process, or a data-parallel job that `mpirun` launched.
+    private enum Work {
+        case inProcess(TrainingRun)
+        case launched(MPILaunch)
+    }
+
+    private let work: Work
     private let stopRequest = StopRequest()
     private let lock = NSLock()
     private var state: Progress
@@ -35,10 +41,20 @@ public final class TrainingJob: @unchecked Sendable {
     private var ending = Phase.completed
 
     init(run: TrainingRun, log: SessionLog, observer: ((TrainingEvent) -> Void)?) {
-        self.run = run
+        work = .inProcess(run)
+        outputDirectory = run.outputDirectory
         self.log = log
         self.observer = observer
         state = Progress(totalSteps: run.trainer.totalSteps, firstStep: run.trainer.step)
+    }
+
+    /// A job that `launch` starts and reports through its `metrics.jsonl`.
+    init(launch: MPILaunch, totalSteps: Int, log: SessionLog, observer: ((TrainingEvent) -> Void)?) {
+        work = .launched(launch)
+        outputDirectory = launch.outputDirectory
+        self.log = log
+        self.observer = observer
+        state = Progress(totalSteps: totalSteps, firstStep: 0)
     }
 
     /// A copy of the progress, safe to read from any thread.
@@ -50,11 +66,15 @@ public final class TrainingJob: @unchecked Sendable {
             let reporter = ProgressPrinter(isTerminal: false) { [log] text in
                 log.append(.training, text.trimmingCharacters(in: .newlines))
             }
+            let listener = { [self] (event: TrainingEvent) in
+                record(event)
+                if case .step = event {} else { reporter.show(event) }
+                observer?(event)
+            }
             do {
-                try run.run(shouldStop: { [stopRequest] in stopRequest.isRaised }) { event in
-                    record(event)
-                    if case .step = event {} else { reporter.show(event) }
-                    observer?(event)
+                switch work {
+                case let .inProcess(run): try run.run(shouldStop: { [stopRequest] in stopRequest.isRaised }, listener: listener)
+                case let .launched(launch): try launch.run(shouldStop: { [stopRequest] in stopRequest.isRaised }, log: log, listener: listener)
                 }
                 lock.withLock { state.phase = ending }
             } catch {

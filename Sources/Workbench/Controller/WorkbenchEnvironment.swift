@@ -12,13 +12,17 @@ public struct WorkbenchEnvironment: Sendable {
     public var runsDirectory: URL
     /// The TUI's kept preferences (theme, plot options, tree width, mouse).
     public var preferencesFile: URL
+    /// The `lorakit` binary `train ranks=N` starts under mpirun (this one).
+    public var lorakitExecutable: URL
 
     /// An environment; the preferences default to a `preferences` file beside the history.
-    public init(themeDirectories: [URL], historyFile: URL, runsDirectory: URL, preferencesFile: URL? = nil) {
+    public init(themeDirectories: [URL], historyFile: URL, runsDirectory: URL, preferencesFile: URL? = nil,
+                lorakitExecutable: URL = URL(fileURLWithPath: CommandLine.arguments.first ?? "lorakit").resolvingSymlinksInPath()) {
         self.themeDirectories = themeDirectories
         self.historyFile = historyFile
         self.runsDirectory = runsDirectory
         self.preferencesFile = preferencesFile ?? historyFile.deletingLastPathComponent().appendingPathComponent("preferences")
+        self.lorakitExecutable = lorakitExecutable
     }
 
     /// The environment of a real session: `$LORAKIT_THEMES`, `./themes` and the `themes` folder of
@@ -41,6 +45,7 @@ public struct WorkbenchEnvironment: Sendable {
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
         return WorkbenchEnvironment(themeDirectories: themes, historyFile: state.appendingPathComponent("lorakit/history"),
                                     runsDirectory: current.appendingPathComponent("runs"),
-                                    preferencesFile: config.appendingPathComponent("lorakit/preferences"))
+                                    preferencesFile: config.appendingPathComponent("lorakit/preferences"),
+                                    lorakitExecutable: URL(fileURLWithPath: executable).resolvingSymlinksInPath())
     }
 }
