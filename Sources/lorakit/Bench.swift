@@ -2,12 +2,13 @@ import ArgumentParser
 import Benchmarks
 import Models
 import Tensors
+import Tuners
 
 /// `lorakit bench`: speed measurements of the engine (release build).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed.",
-        subcommands: [Gemm.self, Ops.self, TrainSpeed.self, Lora.self])
+        subcommands: [Gemm.self, Ops.self, TrainSpeed.self, Lora.self, Combine.self])
 
     /// The first line of every benchmark's output: the BLAS kernel and threads it measures, and the CPU.
     static func printKernel() {
@@ -126,6 +127,24 @@ struct Bench: ParsableCommand {
             Bench.printKernel()
             let benchmark = LoraBenchmark(model: try shape.model(), batch: shape.batch)
             print(LoraBenchmark.format(try benchmark.run(), benchmark))
+        }
+    }
+
+    /// `lorakit bench combine`.
+    struct Combine: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time of add_weighted_adapter over two random LoRA adapters (compare with scripts/bench-combine-peft.py).")
+
+        @OptionGroup var shape: ModelShape
+        @Option(help: "The combination type (svd, linear, cat, ties, ...).")
+        var type = CombinationType.svd.rawValue
+        @Option(help: "Timed calls (after one untimed warm-up).")
+        var repeats = 3
+
+        func run() throws {
+            Bench.printKernel()
+            let benchmark = CombineBenchmark(model: try shape.model(), combinationType: try CombinationType(named: type), repeats: repeats)
+            print(CombineBenchmark.format(try benchmark.run(), benchmark))
         }
     }
 }

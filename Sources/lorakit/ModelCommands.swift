@@ -54,31 +54,16 @@ struct Forward: ParsableCommand {
     @Flag(help: "Merge the active adapters into the weights before running.")
     var merged = false
 
-    @Option(help: "A LoRA expert folder for Arrow routing (PEFT's create_arrow_model); repeat for each expert.")
-    var arrow: [String] = []
-
-    @Option(help: "A general-knowledge adapter folder subtracted from the Arrow experts (GenKnowSub); repeat for each.")
-    var arrowGeneral: [String] = []
-
-    @Option(help: "How many experts Arrow routes each token to.")
-    var arrowTopK = ArrowConfig().topK
-
-    @Option(help: "The temperature of Arrow's softmax over the chosen experts.")
-    var arrowTemperature = ArrowConfig().routerTemperature
+    @OptionGroup var arrow: ArrowOptions
 
     @Flag(help: "Also write hidden_states.0 (the embeddings) to hidden_states.L (the last block, after the final norm), as transformers' output_hidden_states.")
     var hiddenStates = false
 
     func run() throws {
         let (loaded, _) = try ModelReference(model).load()
-        guard arrow.isEmpty || adapter.isEmpty else { throw ValidationError("--arrow routes over its experts; give either --arrow or --adapter, not both") }
-        guard arrow.isEmpty || (active == nil && !merged) else { throw ValidationError("an Arrow router cannot be merged or switched: leave out --merged and --active with --arrow") }
-        guard !arrow.isEmpty || arrowGeneral.isEmpty else { throw ValidationError("--arrow-general needs the experts as --arrow DIR") }
-        let peft = try !arrow.isEmpty
-            ? PeftModel.createArrowModel(loaded, taskAdapters: arrow.map { try AdapterFolder.resolve(AdapterReference($0).directory) },
-                                         generalAdapters: arrowGeneral.map { try AdapterFolder.resolve(AdapterReference($0).directory) },
-                                         config: ArrowConfig(topK: arrowTopK, routerTemperature: arrowTemperature, useGks: !arrowGeneral.isEmpty))
-            : adapter.isEmpty ? nil : PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init))
+        guard arrow.experts.isEmpty || (active == nil && !merged) else { throw ValidationError("an Arrow router cannot be merged or switched: leave out --merged and --active with --arrow") }
+        let peft = try arrow.routedModel(loaded, adapters: adapter)
+            ?? (adapter.isEmpty ? nil : PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init)))
         if peft == nil, active != nil || disableAdapters || merged {
             throw ValidationError("--active, --disable-adapters and --merged need at least one --adapter")
         }
@@ -155,6 +140,8 @@ struct Generate: ParsableCommand {
     @Option(help: "A tokenizer.json to use instead of the model folder's (its folder's chat template with --chat).")
     var tokenizer: String?
 
+    @OptionGroup var arrow: ArrowOptions
+
     func validate() throws {
         if !chat {
             guard prompt != nil else { throw ValidationError("give --prompt TEXT to continue, or --chat to converse") }
@@ -168,7 +155,7 @@ struct Generate: ParsableCommand {
         let tokenizer = try source.load(for: "generating text")
         let template = try chat ? ChatTemplate(directory: source.directory, templateFile: chatTemplate.map { URL(fileURLWithPath: $0) }) : nil
         let (loaded, _) = try reference.load()
-        if !adapter.isEmpty { _ = try PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init)) }
+        if try arrow.routedModel(loaded, adapters: adapter) == nil, !adapter.isEmpty { _ = try PeftModel.loading(loaded, adapters: adapter.map(AdapterReference.init)) }
         let stops = try EndOfSequenceIds.read(modelDirectory: reference.directory).union([tokenizer.eosTokenId].compactMap { $0 })
         let options = SamplingOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed, stopTokens: stops)
         func show(_ piece: String) -> Bool {

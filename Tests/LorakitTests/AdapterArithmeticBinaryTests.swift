@@ -109,3 +109,38 @@ import Testing
         #expect(try fixture.mismatch(logits.tensor(named: "logits"), expectedName: "logits_adapted") == nil)
     }
 }
+
+/// `lorakit generate --arrow`: generation through the routed model, with a word-level tokenizer
+/// whose word `tN` is token N so the case's ids can be typed as a prompt.
+@Suite struct ArrowGenerateBinaryTests {
+    @Test func generateContinuesWithPeftsRoutedPrediction() throws {
+        let fixture = try FixtureCase("arrow_llama"), scratch = try ForwardFixtureTests.Scratch()
+        let base = fixture.directory.appendingPathComponent("base")
+        let vocabulary = try #require(try AdapterArithmeticBinaryTests.json(base.appendingPathComponent("config.json"))["vocab_size"] as? Int)
+        let vocab = Dictionary(uniqueKeysWithValues: (0 ..< vocabulary).map { ("t\($0)", $0) })
+        let tokenizer: [String: Any] = ["version": "1.0", "added_tokens": [], "normalizer": NSNull(), "pre_tokenizer": ["type": "Whitespace"],
+                                        "post_processor": NSNull(), "decoder": ["type": "WordPiece", "prefix": "##", "cleanup": true],
+                                        "model": ["type": "WordPiece", "unk_token": "t0", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100, "vocab": vocab]]
+        let tokenizerFile = scratch.url.appendingPathComponent("tokenizer.json")
+        try JSONSerialization.data(withJSONObject: tokenizer).write(to: tokenizerFile)
+        let inputs = try SafeTensorsFile(contentsOf: fixture.directory.appendingPathComponent("inputs.safetensors"))
+        let length = try #require(inputs.info(named: "input_ids")?.shape[1])
+        let prompt = try inputs.integers(named: "input_ids").prefix(length)
+        #expect(try inputs.integers(named: "attention_mask").prefix(length).allSatisfy { $0 == 1 })
+        let logits = try fixture.expected.tensor(named: "logits_adapted")
+        let last = Array(logits.scalars[(length - 1) * vocabulary ..< length * vocabulary])
+        let expected = try #require(last.indices.max { last[$0] < last[$1] })
+        let text = prompt.map { "t\($0)" }.joined(separator: " ")
+        var arguments = ["generate", "--model", base.path, "--tokenizer", tokenizerFile.path, "--prompt", text, "--max-new-tokens", "3",
+                         "--arrow-top-k", "\((fixture.caseInfo["arrow_config"] as? [String: Any])?["top_k"] ?? 0)"]
+        for expert in ["adapter_task_0", "adapter_task_1", "adapter_task_2", "adapter_task_3"] {
+            arguments += ["--arrow", fixture.directory.appendingPathComponent(expert).path]
+        }
+        let result = try LorakitBinary.run(arguments)
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.hasPrefix(text), "\(result.output)")
+        #expect(result.output.dropFirst(text.count).split(whereSeparator: \.isWhitespace).first == "t\(expected)", "\(result.output)")
+        let both = try LorakitBinary.run(arguments + ["--adapter", fixture.directory.appendingPathComponent("adapter_task_0").path])
+        #expect(both.status != 0 && both.error.contains("not both"))
+    }
+}

@@ -17,6 +17,8 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
     public var adaptersDisabled = false
     public private(set) var mergedAdapters: [String] = []
     private var adapters: [String: LoraAdapter] = [:]
+    /// Arrow adapters (PEFT's `lora_arrow`): routers over other adapters of this layer, by name.
+    public internal(set) var arrowRouters: [String: ArrowRouter] = [:]
     /// DoRA's weight norms at merge time, needed to unmerge exactly.
     private var normsAtMerge: [String: Tensor] = [:]
     private let weight: Parameter
@@ -67,6 +69,7 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
 
     public func deleteAdapter(_ name: String) {
         activeAdapters.removeAll { $0 == name }
+        arrowRouters[name] = nil
         guard adapters.removeValue(forKey: name) != nil else { return }
         adapterNames.removeAll { $0 == name }
         removeEntries(of: name, from: Self.containerNames)
@@ -76,6 +79,10 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
 
     public func forward(_ x: Tensor) throws -> Tensor {
         try adaptedForward(base: { try (baseLayer as! any TensorLayer).forward(x) }) { name, result in
+            if let router = arrowRouters[name] {
+                result = try result + router.delta(x, in: self)
+                return
+            }
             guard let adapter = adapters[name] else { return }
             let dropped = try adapter.dropout.forward(x)
             if let magnitude = adapter.magnitude {

@@ -31,11 +31,11 @@ extension PeftModel {
         }
     }
 
-    /// PEFT's `save_pretrained(directory)`: per adapter (default: all), `adapter_config.json` and
+    /// PEFT's `save_pretrained(directory)`: per adapter (default: all but Arrow routers, which have no weights), `adapter_config.json` and
     /// `adapter_model.safetensors`; the default adapter at the top of `directory`, others in a
     /// sub-folder named after them. Each file is written to a temporary name and renamed into place.
     public func savePretrained(directory: URL, selectedAdapters: [String]? = nil) throws {
-        let selected = selectedAdapters ?? adapterNames
+        let selected = selectedAdapters ?? adapterNames.filter { !isArrowRouter($0) }
         for name in selected { try requireAdapter(name) }
         for name in selected {
             try saveAdapter(name, to: name == AdapterFiles.defaultAdapterName ? directory : directory.appendingPathComponent(name))

@@ -1,12 +1,14 @@
 import Foundation
 import Tuners
 
-/// `adapter combine` and `adapter reduce-intruders`: PEFT's `add_weighted_adapter` and
-/// `reduce_intruder_dimension` on the loaded adapters. The new adapter becomes the active one and
-/// trains further like any other; the log shows what each module got.
+/// `adapter combine`, `adapter reduce-intruders` and `adapter arrow`: PEFT's `add_weighted_adapter`,
+/// `reduce_intruder_dimension` and Arrow routing on the loaded adapters. The new adapter becomes the
+/// active one (a combined or reduced one trains further like any other); the log shows what each
+/// module got.
 enum AdapterArithmeticCommands {
     static let combineUsage = "adapter combine NEW A:WEIGHT B:WEIGHT ... [--type TYPE] [--density D] [--svd-rank N] [--svd-clamp Q] [--majority-sign total|frequency] [--seed S]"
     static let reduceUsage = "adapter reduce-intruders NEW [--from NAME] [--top-k K] [--epsilon E] [--lambda L]"
+    static let arrowUsage = "adapter arrow NAME EXPERT... [--general ADAPTER[,ADAPTER...]] [--top-k K] [--temperature T]"
 
     /// `adapter combine NEW A:W B:W ...`.
     static func combine(_ invocation: inout Invocation, workspace: ModelWorkspace, controller: Controller) throws {
@@ -39,7 +41,8 @@ enum AdapterArithmeticCommands {
         try peft.setAdapter(report.adapterName)
         controller.unsavedAdapters.insert(report.adapterName)
         let recipe = zip(sources, weights).map { "\($0):\(String(format: "%g", $1))" }.joined(separator: " ")
-        controller.adapterRecipes[report.adapterName] = "\(report.combinationType.rawValue) of \(recipe)"
+        controller.adapterRecipes[report.adapterName] = AdapterRecipe(summary: "\(report.combinationType.rawValue) of \(recipe)",
+                                                                     sources: zip(sources, weights).map { ($0, $1) })
         let worst = report.modules.map(\.relativeError).max() ?? 0
         var lines = ["adapter \(report.adapterName) (active) = \(report.combinationType.rawValue) of \(recipe): r=\(report.rank) on \(report.modules.count) modules, worst relative error \(String(format: "%.3e", worst))"]
         lines += report.modules.map { "  \($0.name)  rank \($0.rank)  relative error \(String(format: "%.3e", $0.relativeError))" }
@@ -59,8 +62,34 @@ enum AdapterArithmeticCommands {
         guard let old = from ?? peft.activeAdapter else { throw invocation.error("no adapter is active; say which with --from NAME") }
         let report = try peft.reduceIntruderDimension(oldAdapter: old, newAdapter: name, topK: topK, thresholdEpsilon: epsilon, mitigationLambda: lambda)
         controller.unsavedAdapters.insert(name)
-        controller.adapterRecipes[name] = "\(old) with intruders reduced (top-k \(topK), epsilon \(epsilon), lambda \(lambda))"
+        controller.adapterRecipes[name] = AdapterRecipe(summary: "\(old) with intruders reduced (top-k \(topK), epsilon \(epsilon), lambda \(lambda))",
+                                                        sources: [(old, 1)])
         controller.say((report.log + [peft.trainableParametersSummary]).joined(separator: "\n"))
+    }
+
+    /// `adapter arrow NAME EXPERT... [--general G,...]`: PEFT's Arrow router over loaded LoRA adapters.
+    static func arrow(_ invocation: inout Invocation, workspace: ModelWorkspace, controller: Controller) throws {
+        var general: [String] = []
+        while let names = try invocation.option("--general") { general += names.split(separator: ",").map(String.init) }
+        let topK = try number(&invocation, "--top-k") { Int($0) }
+        let temperature = try number(&invocation, "--temperature") { Double($0) } ?? ArrowConfig().routerTemperature
+        try invocation.noUnknownOptions(["--general", "--top-k", "--temperature"])
+        let words = try invocation.arguments(2, names: "NAME and at least one EXPERT adapter")
+        let peft = try AdapterCommands.requirePeft(workspace, invocation.command)
+        let experts = Array(words.dropFirst())
+        for adapter in experts + general where !peft.adapterNames.contains(adapter) {
+            throw CommandError.unknown(invocation.command, what: "adapter", word: adapter, valid: peft.adapterNames)
+        }
+        let config = ArrowConfig(topK: topK ?? min(ArrowConfig().topK, experts.count), routerTemperature: temperature, useGks: !general.isEmpty)
+        try peft.addArrowRouter(words[0], experts: experts, general: general, config: config)
+        try peft.setAdapter(words[0])
+        if !general.isEmpty { controller.unsavedAdapters.formUnion(experts) }
+        let settings = "top-k \(config.topK), temperature \(String(format: "%g", temperature))"
+            + (general.isEmpty ? "" : ", GenKnowSub minus the mean of \(general.joined(separator: ", "))")
+        controller.adapterRecipes[words[0]] = AdapterRecipe(summary: "arrow over \(experts.joined(separator: " ")) (\(settings))", sources: [])
+        let modules = peft.adapterLayers.filter { ($0.layer as? LoraLinear)?.arrowRouters[words[0]] != nil }.count
+        controller.say("adapter \(words[0]) (active) routes each token to \(config.topK) of \(experts.joined(separator: ", ")) on \(modules) modules (\(settings))"
+            + (general.isEmpty ? "" : "\nthe experts changed in place (not saved yet): GenKnowSub, as PEFT's create_arrow_model"))
     }
 
     /// Removes `--name VALUE` and parses VALUE with `parse`, or says what was expected.

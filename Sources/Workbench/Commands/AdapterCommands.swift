@@ -5,17 +5,17 @@ import Tuners
 /// `adapter new|use|list|delete|load`, `save`, `merge`, `unmerge`, `export`: the adapters on the
 /// loaded model, through `PeftModel`.
 enum AdapterCommands {
-    static let all: [CommandSpec] = [adapter, save, merge, unmerge, export]
+    static let all: [CommandSpec] = [adapter, save, merge, unmerge, export, InspectCommands.inspect]
 
     static let adapter: CommandSpec = CommandSpec(
         "adapter", usage: "adapter new NAME | adapter use NAME | adapter list | adapter delete NAME | adapter load DIR [NAME] | "
-            + AdapterArithmeticCommands.combineUsage + " | " + AdapterArithmeticCommands.reduceUsage,
-        summary: "create, switch, list, delete, load, combine and intruder-reduce adapters",
-        subcommands: ["new", "use", "list", "delete", "load", "combine", "reduce-intruders"],
-        arguments: ["use": .adapter, "delete": .adapter, "load": .path]
+            + AdapterArithmeticCommands.combineUsage + " | " + AdapterArithmeticCommands.reduceUsage + " | " + AdapterArithmeticCommands.arrowUsage,
+        summary: "create, switch, list, delete, load, combine, intruder-reduce and Arrow-route adapters",
+        subcommands: ["new", "use", "list", "delete", "load", "combine", "reduce-intruders", "arrow"],
+        arguments: ["use": .adapter, "delete": .adapter, "load": .path, "arrow": .adapter]
     ) { controller, invocation in
         var invocation = invocation
-        let sub = try invocation.subcommand(["new", "use", "list", "delete", "load", "combine", "reduce-intruders"])
+        let sub = try invocation.subcommand(["new", "use", "list", "delete", "load", "combine", "reduce-intruders", "arrow"])
         let workspace = try controller.requireWorkspace(invocation.command)
         if sub != "list" { try controller.requireIdle(invocation.command) }
         switch sub {
@@ -45,6 +45,8 @@ enum AdapterCommands {
             try AdapterArithmeticCommands.combine(&invocation, workspace: workspace, controller: controller)
         case "reduce-intruders":
             try AdapterArithmeticCommands.reduceIntruders(&invocation, workspace: workspace, controller: controller)
+        case "arrow":
+            try AdapterArithmeticCommands.arrow(&invocation, workspace: workspace, controller: controller)
         case "load":
             let words = try invocation.arguments(1, 2, names: "DIR (a PEFT adapter folder)")
             try workspace.requireWeights(invocation.command)
@@ -68,7 +70,8 @@ enum AdapterCommands {
             let merged = Set(peft.adapterLayers.flatMap(\.layer.mergedAdapters))
             controller.say(peft.adapterNames.map { name in
                 let marks = (peft.activeAdapters.contains(name) ? " active" : "") + (merged.contains(name) ? " merged" : "")
-                return "\(peft.activeAdapters.contains(name) ? "*" : " ") \(name)  \(describe(peft.configs[name]!))  \(peft.wrappedModuleNames(of: name).count) modules\(marks)"
+                let place = peft.isArrowRouter(name) ? "Arrow router" : "\(peft.wrappedModuleNames(of: name).count) modules"
+                return "\(peft.activeAdapters.contains(name) ? "*" : " ") \(name)  \(describe(peft.configs[name]!))  \(place)\(marks)"
                     + (controller.adapterRecipes[name].map { "  (\($0))" } ?? "")
             }.joined(separator: "\n"))
         }
@@ -142,10 +145,11 @@ enum AdapterCommands {
             return
         }
         try peft.savePretrained(directory: url)
-        controller.unsavedAdapters.subtract(peft.adapterNames)
-        controller.say(peft.adapterNames.map { name in
+        let saved = peft.adapterNames.filter { !peft.isArrowRouter($0) }
+        controller.unsavedAdapters.subtract(saved)
+        controller.say(saved.map { name in
             "saved \(name) to \(name == AdapterFiles.defaultAdapterName ? path : "\(path)/\(name)")"
-        }.joined(separator: "\n") + (peft.adapterNames.count > 1 ? "\n(PEFT's layout: the default adapter at the top, others in a sub-folder of their name; `adapter load \(path)/NAME` loads one)" : ""))
+        }.joined(separator: "\n") + (saved.count > 1 ? "\n(PEFT's layout: the default adapter at the top, others in a sub-folder of their name; `adapter load \(path)/NAME` loads one)" : ""))
     }
 
     /// `save DIR --convert-from INIT_DIR`: the one adapter, saved to a scratch folder and converted

@@ -32,7 +32,7 @@ public final class Controller {
     /// Adapters made in this session and not written anywhere yet (`save`, or a run's folder).
     public internal(set) var unsavedAdapters: Set<String> = []
     /// How each combined or reduced adapter was made (`svd of a:0.7 b:0.3`), for `adapter list`.
-    public internal(set) var adapterRecipes: [String: String] = [:]
+    public internal(set) var adapterRecipes: [String: AdapterRecipe] = [:]
     /// Set by `quit`; front ends end when they see it.
     public internal(set) var quitRequested = false
     /// Counts state changes, so screens can tell when to rebuild what they derive from the state.

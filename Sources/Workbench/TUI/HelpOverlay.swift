@@ -15,6 +15,7 @@ enum HelpOverlay {
         ("L M  < >  m", "log scale, smoothing; tree width; mouse on/off (all kept for next time)"),
         ("training: ←→  z", "loss plot: cursor over the steps (values shown), zoom to the last 50"),
         ("r  [ ]", "AdaLoRA rank view, scrub through the steps"),
+        ("i", "adapter inspector of the module under the cursor (`inspect`)"),
         ("w  R", "save the adapters (`save DIR`); the run list in the log (`runs`)"),
         (":", "command line: every command, Tab completes, ↑ history"),
         ("?  Esc  q", "this help, close; q quits (asks first: a run going, adapters not saved)"),

@@ -74,7 +74,8 @@ public struct KeyHandler {
             state.mouse.toggle()
             state.message = state.mouse ? "mouse on: click selects, the wheel scrolls" : "mouse off: the terminal selects text (m turns it on)"
         case .character("M"): state.smoothing = state.smoothing == 0 ? 0.6 : state.smoothing < 0.9 ? 0.9 : 0
-        case .character("r"): state.showRanks.toggle()
+        case .character("r"): (state.showRanks, state.inspector.isShown) = (!state.showRanks, false)
+        case .character("i"): (state.inspector.isShown, state.inspector.pinnedModule, state.showRanks) = (!state.inspector.isShown, nil, false)
         case .character("R"):
             run("runs")
             state.focus = .log
@@ -181,6 +182,7 @@ public struct KeyHandler {
             state.history.append(line)
             onCommandEntered(line)
             run(line)
+            if state.message == nil { InspectorPane.follow(line, state: state) }
         case .escape: state.commandLine = nil
         default:
             _ = editor.handle(key, completer: Completer(controller: controller).candidates(for:))

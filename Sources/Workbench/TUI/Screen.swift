@@ -26,6 +26,8 @@ public enum Screen {
         if let config = layout.config { ConfigPane.draw(into: &grid, rect: config, controller: controller, state: state) }
         if layout.training.height < 3 {
             // The focused log has the space.
+        } else if state.inspector.isShown {
+            InspectorPane.draw(into: &grid, rect: layout.training, controller: controller, state: state)
         } else if state.showRanks {
             RanksPane.draw(into: &grid, rect: layout.training, controller: controller, state: state)
         } else {

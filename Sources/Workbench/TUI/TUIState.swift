@@ -43,6 +43,8 @@ public final class TUIState {
     public var plotZoom = false
     /// The rank view replaces the training pane.
     public var showRanks = false
+    /// The adapter inspector (`i`), shown in the training pane's place.
+    public var inspector = InspectorViewState()
     /// The allocation the rank scrubber is on (nil: the latest).
     public var rankIndex: Int?
     /// A one-line message for the command-line row (the last error, a hint).
