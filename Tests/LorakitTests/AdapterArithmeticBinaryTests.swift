@@ -133,9 +133,9 @@ import Testing
         let text = prompt.map { "t\($0)" }.joined(separator: " ")
         var arguments = ["generate", "--model", base.path, "--tokenizer", tokenizerFile.path, "--prompt", text, "--max-new-tokens", "3",
                          "--arrow-top-k", "\((fixture.caseInfo["arrow_config"] as? [String: Any])?["top_k"] ?? 0)"]
-        for expert in ["adapter_task_0", "adapter_task_1", "adapter_task_2", "adapter_task_3"] {
-            arguments += ["--arrow", fixture.directory.appendingPathComponent(expert).path]
-        }
+        let experts = ((fixture.caseInfo["experts"] as? [String: [String: Any]]) ?? [:]).compactMap { $0.value["folder"] as? String }.sorted()
+        #expect(!experts.isEmpty)
+        for expert in experts { arguments += ["--arrow", fixture.directory.appendingPathComponent(expert).path] }
         let result = try LorakitBinary.run(arguments)
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.hasPrefix(text), "\(result.output)")

@@ -22,8 +22,8 @@ enum InspectorPane {
         let inner = rect.inner
         func message(_ title: String, _ lines: [String]) {
             grid.box(rect, title: title, focused: state.focus == .training)
-            for (offset, line) in lines.prefix(inner.height).enumerated() {
-                grid.put(TextWrap.fit(line, width: inner.width), x: inner.x, y: inner.y + offset, role: .dim)
+            for (offset, line) in lines.flatMap({ TextWrap.wrap($0, width: inner.width) }).prefix(inner.height).enumerated() {
+                grid.put(line, x: inner.x, y: inner.y + offset, role: .dim)
             }
         }
         guard let workspace = controller.workspace, let peft = workspace.peft else {
@@ -32,9 +32,9 @@ enum InspectorPane {
         let path = state.inspector.pinnedModule ?? state.tree.currentIndex.map { state.tree.lines[$0].path } ?? ""
         guard let layer = workspace.model.module(at: path) as? any AdapterLayer,
               let adapter = layer.activeAdapters.first(where: layer.adapterNames.contains) ?? layer.adapterNames.first else {
-            return message("inspector · i closes", ["move the tree's cursor to a module with an adapter,", "or `:inspect MODULE` (`adapter list` names the adapters)"])
+            return message("inspector · i closes", ["select a module with an adapter in the tree, or `:inspect MODULE` (`adapter list` names the adapters)"])
         }
-        let title = "inspector · \(path) · \(adapter) · i closes"
+        let title = "inspect \(adapter) · \(path.hasPrefix("model.") ? String(path.dropFirst(6)) : path)"
         guard !controller.isBusy else { return message(title, ["the adapter is training or generating; its figures show when that ends (x stops it)"]) }
         let key = "\(controller.revision) \(path) \(adapter) \(peft.adapterNames)"
         if state.inspector.cache?.key != key {
@@ -65,36 +65,18 @@ enum InspectorPane {
         if let scaling = m.scaling { header += " scaling \(short(scaling))" }
         header += " · \(m.parameterCount) params" + (recipe.map { " · \($0)" } ?? "")
         var norms = "|dW| \(short(m.spectrum.frobeniusNorm))"
-        if let base = m.baseNorm, let ratio = m.relativeNorm { norms += " vs |W| \(short(base)) (\(short(ratio)))" }
-        norms += " · eff.rank \(String(format: "%.2f", m.spectrum.effectiveRank))"
-        if let before = m.before { norms += " · change \(short(before.relativeChange)) of before" }
+        if let base = m.baseNorm, let ratio = m.relativeNorm { norms += " / |W| \(short(base)) = \(short(ratio))" }
+        norms += " · erank \(String(format: "%.2f", m.spectrum.effectiveRank))"
+        if let before = m.before { norms += " · change \(short(before.relativeChange))" }
         var rows: [[(String, ThemeRole)]] = [[(TextWrap.fit(header, width: width), .accent)], [(TextWrap.fit(norms, width: width), .text)]]
-
-        var scan: [[(String, ThemeRole)]] = []
-        if let intruders = m.intruders {
-            let count = intruders.intruders.count
-            scan.append([(TextWrap.fit("top \(intruders.topK) |cos| of W+dW with W, ! intruder (< \(short(intruders.epsilon))): \(count == 0 ? "none" : "\(count)")"
-                + (m.before?.intruders.map { ", before \($0.intruders.count)" } ?? ""), width: width), count == 0 ? .dim : .error)])
-            var line: [(String, ThemeRole)] = [], used = 0
-            for (index, cosine) in intruders.cosines.enumerated() {
-                let isIntruder = intruders.intruders.contains(index)
-                let text = (isIntruder ? "!" : " ") + String(format: "%.2f", cosine) + " "
-                if used + text.count > width {
-                    scan.append(line)
-                    (line, used) = ([], 0)
-                }
-                line.append((text, isIntruder ? .error : .text))
-                used += text.count
-            }
-            if !line.isEmpty { scan.append(line) }
-        }
+        let scan = m.intruders.map { cosineRows($0, before: m.before?.intruders, width: width, compact: height < 10) } ?? []
         let values = m.spectrum.singularValues, before = m.before?.spectrum.singularValues
-        let room = max(1, height - rows.count - min(scan.count, max(0, height - rows.count - 2)))
-        let shown = min(values.count, before == nil ? room : room - 1)
-        if before != nil, shown > 0 { rows.append([(String(repeating: " ", count: 4), .dim), ("singular values now │ before (what it was made from)", .dim)]) }
+        let room = height - rows.count - scan.count - (before == nil ? 0 : 1)
+        let shown = values.count <= room ? values.count : max(0, room - 1)
+        if before != nil, shown > 0 { rows.append([(String(repeating: " ", count: 4), .dim), ("singular values: now │ before", .dim)]) }
         let top = max(values.first ?? 0, before?.first ?? 0)
-        let barWidth = max(1, (before == nil ? width - 14 : (width - 26) / 2))
-        for i in 0 ..< max(0, shown) {
+        let barWidth = max(1, (before == nil ? width - 14 : (width - 27) / 2))
+        for i in 0 ..< shown {
             var row: [(String, ThemeRole)] = [("σ\(i + 1)".padding(toLength: 4, withPad: " ", startingAt: 0), .dim),
                                                (bar(values[i], top: top, width: barWidth), .train), (" " + short(values[i]).leftPadded(to: 9), .text)]
             if let before {
@@ -104,8 +86,34 @@ enum InspectorPane {
             }
             rows.append(row)
         }
-        if shown < values.count, rows.count < height - scan.count { rows.append([("    … \(values.count - shown) more (`inspect MODULE` lists them)", .dim)]) }
+        if shown < values.count, room > 0 { rows.append([(TextWrap.fit("    … \(values.count - shown) more: `inspect MODULE` lists them", width: width), .dim)]) }
         return Array((rows + scan).prefix(height))
+    }
+
+    /// The intruder scan: a title, then each cosine (`!` marks an intruder) over as many rows as it
+    /// takes; `compact`, one row cut to `width`.
+    static func cosineRows(_ scan: IntruderScan, before: IntruderScan?, width: Int, compact: Bool) -> [[(String, ThemeRole)]] {
+        let count = scan.intruders.count
+        let role: ThemeRole = count == 0 ? .dim : .error
+        let summary = "intruders \(count)" + (before.map { " (before \($0.intruders.count))" } ?? "")
+        var rows: [[(String, ThemeRole)]] = compact ? [] : [[(TextWrap.fit(summary + " · max |cos| of W+dW's top \(scan.topK) with W, ! < \(short(scan.epsilon))", width: width), role)]]
+        var line: [(String, ThemeRole)] = compact ? [(summary + ": ", role)] : [], used = compact ? summary.count + 2 : 0
+        for (index, cosine) in scan.cosines.enumerated() {
+            let isIntruder = scan.intruders.contains(index)
+            let text = (isIntruder ? "!" : "") + String(format: "%.2f", cosine) + " "
+            if used + text.count > width {
+                if compact {
+                    line.append(("…", .dim))
+                    break
+                }
+                rows.append(line)
+                (line, used) = ([], 0)
+            }
+            line.append((text, isIntruder ? .error : .text))
+            used += text.count
+        }
+        if !line.isEmpty { rows.append(line) }
+        return rows
     }
 
     /// `value` as a bar of eighths out of `top` over `width` cells.
