@@ -3,9 +3,11 @@
 """PEFT's side of `lorakit bench combine`: the time of LoraModel.add_weighted_adapter over two random
 LoRA adapters of one rank on a random-init LLaMA, on the CPU.
 
-Run both on a quiet machine with the same threads, e.g.
-    OPENBLAS_NUM_THREADS=2 .build/release/lorakit bench combine --arch llama --layers 8 --width 512 --rank 16 --all-linear
+Run both on a quiet machine with the same threads (lorakit's LORAKIT_THREADS, torch's --threads), e.g.
+    LORAKIT_THREADS=2 .build/release/lorakit bench combine --arch llama --layers 8 --width 512 --rank 16 --all-linear
     python3 scripts/bench-combine-peft.py --layers 8 --width 512 --rank 16 --threads 2
+
+Needs torch, transformers and peft (`pip install torch peft transformers`); not part of the build.
 """
 import argparse
 import statistics
