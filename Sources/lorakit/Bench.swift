@@ -142,8 +142,8 @@ struct Bench: ParsableCommand {
         var repeats = 3
 
         func run() throws {
-            Bench.printKernel()
             let benchmark = CombineBenchmark(model: try shape.model(), combinationType: try CombinationType(named: type), repeats: repeats)
+            Bench.printKernel()
             print(CombineBenchmark.format(try benchmark.run(), benchmark))
         }
     }
