@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tokenizers
 import Training
 import Tuners
 
@@ -141,18 +142,21 @@ enum TrainingCommands {
     }
 
     static let generate: CommandSpec = CommandSpec(
-        "generate", usage: "generate PROMPT [max_new_tokens=N temperature=T top_k=K top_p=P seed=S] [--compare]",
-        summary: "continue PROMPT with the adapted model (--compare: the base model first, then the adapter, same seed)"
+        "generate", usage: "generate PROMPT [max_new_tokens=N temperature=T top_k=K top_p=P seed=S] [--compare] [--chat]",
+        summary: "continue PROMPT with the adapted model (--compare: the base model first, then the adapter, same seed; --chat: reply to PROMPT through the chat template)"
     ) { controller, invocation in
         var invocation = invocation
         let compare = invocation.flag("--compare")
-        try invocation.noUnknownOptions(["--compare"])
+        let chat = invocation.flag("--chat")
+        try invocation.noUnknownOptions(["--compare", "--chat"])
         let words = try invocation.arguments(1, names: "PROMPT (quote it if it has spaces)")
         try controller.requireIdle("generate")
         let workspace = try controller.requireWorkspace("generate")
         try workspace.requireWeights("generate")
         let tokenizer = try workspace.requireTokenizer("generate")
-        var options = SamplingOptions(maxNewTokens: 40, stopTokens: Set([tokenizer.eosTokenId].compactMap { $0 }))
+        let template = try chat ? ChatTemplate(directory: workspace.tokenizerSource.directory) : nil
+        let stops = try EndOfSequenceIds.read(modelDirectory: workspace.reference.directory).union([tokenizer.eosTokenId].compactMap { $0 })
+        var options = SamplingOptions(maxNewTokens: 40, stopTokens: stops)
         for (key, value) in try invocation.keyValues(Array(words.dropFirst())) {
             let bad = invocation.error("\(key) needs a number, got \(value)")
             switch key {
@@ -175,7 +179,7 @@ enum TrainingCommands {
             }
             passes = [GenerationJob.Pass(label: "base") { body in try peft.withAdaptersDisabled(body) }, GenerationJob.Pass(label: active) { try $0() }]
         }
-        let generation = GenerationJob(prompt: words[0], tokenizer: tokenizer, generator: try TextGenerator(model: workspace.model), options: options, passes: passes)
+        let generation = GenerationJob(prompt: words[0], tokenizer: tokenizer, model: workspace.model, template: template, options: options, passes: passes)
         controller.generation = generation
         if controller.generatesInBackground {
             generation.start(log: controller.log)

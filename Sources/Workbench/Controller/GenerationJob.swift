@@ -7,7 +7,9 @@ import Tokenizers
 /// (streaming through a callback, Ctrl-C stops it); the TUI runs it on a thread of its own so the
 /// screen keeps answering, shows the text as it comes and stops it with `x` or Ctrl-C. With
 /// several passes (`generate --compare`: the base model, then the adapter) each continues the same
-/// prompt with the same seed, under its label, one after the other.
+/// prompt with the same seed, under its label, one after the other. With a chat template
+/// (`generate --chat`) the prompt is the user's message and each pass is the assistant's reply
+/// through the template, as `lorakit generate --chat` gives it.
 public final class GenerationJob: @unchecked Sendable {
     /// Where the generation is.
     public enum Phase: Equatable, Sendable {
@@ -24,10 +26,14 @@ public final class GenerationJob: @unchecked Sendable {
         static let plain = Pass(label: nil) { try $0() }
     }
 
+    /// The prompt (with a template, the user's message).
     let prompt: String
+    /// What each pass shows before its text: the prompt, on a line of its own with a template.
+    private let head: String
     private let promptIds: [Int]
     private let tokenizer: Tokenizer
-    private let generator: TextGenerator
+    private let model: any PretrainedModel
+    private let template: ChatTemplate?
     private let options: SamplingOptions
     private let passes: [Pass]
     private let lock = NSLock()
@@ -35,14 +41,16 @@ public final class GenerationJob: @unchecked Sendable {
     private var state = Phase.running
     private var stopRaised = false
 
-    init(prompt: String, tokenizer: Tokenizer, generator: TextGenerator, options: SamplingOptions, passes: [Pass] = [.plain]) {
+    init(prompt: String, tokenizer: Tokenizer, model: any PretrainedModel, template: ChatTemplate? = nil, options: SamplingOptions, passes: [Pass] = [.plain]) {
         self.prompt = prompt
+        head = template == nil ? prompt : prompt + "\n"
         promptIds = tokenizer.encode(prompt, addSpecialTokens: false).ids
         self.tokenizer = tokenizer
-        self.generator = generator
+        self.model = model
+        self.template = template
         self.options = options
         self.passes = passes
-        shown = (passes.first?.label.map { "\($0): " } ?? "") + prompt
+        shown = (passes.first?.label.map { "\($0): " } ?? "") + head
     }
 
     /// The prompt and what has been generated so far (each pass on its own line after its label).
@@ -60,33 +68,38 @@ public final class GenerationJob: @unchecked Sendable {
         var done = ""
         for (index, pass) in passes.enumerated() {
             if lock.withLock({ stopRaised }) { break }
-            let head = (index > 0 ? "\n" : "") + (pass.label.map { "\($0): " } ?? "") + prompt
-            onText(head)
-            let before = done + head
+            let heading = (index > 0 ? "\n" : "") + (pass.label.map { "\($0): " } ?? "") + head
+            onText(heading)
+            let before = done + heading
             lock.withLock { shown = before }
-            var produced: [Int] = []
             var decoded = ""
+            // Passes each piece of text on; false once the generation is to stop.
+            func emit(_ piece: String) -> Bool {
+                if !piece.isEmpty {
+                    onText(piece)
+                    decoded += piece
+                    lock.withLock { shown = before + decoded }
+                }
+                let stop = shouldStop() || lock.withLock { stopRaised }
+                if stop { lock.withLock { stopRaised = true } }
+                return !stop
+            }
             do {
                 try pass.around {
-                    _ = try generator.generate(prompt: promptIds, options: options) { token in
-                        produced.append(token)
-                        let text = tokenizer.decode(produced, skipSpecialTokens: true)
-                        // A token may end inside a character; show the text once it extends what was shown.
-                        if text.hasPrefix(decoded), text != decoded, !text.hasSuffix("\u{FFFD}") {
-                            onText(String(text.dropFirst(decoded.count)))
-                            decoded = text
-                            lock.withLock { shown = before + text }
-                        }
-                        let stop = shouldStop() || lock.withLock { stopRaised }
-                        if stop { lock.withLock { stopRaised = true } }
-                        return !stop
+                    if let template {
+                        var session = try ChatSession(model: model, tokenizer: tokenizer, template: template, options: options)
+                        try session.reply(to: prompt, onText: emit)
+                    } else {
+                        var decoder = IncrementalDecoder(tokenizer: tokenizer, prompt: promptIds)
+                        _ = try TextGenerator(model: model).generate(prompt: promptIds, options: options) { emit(decoder.append($0)) }
+                        _ = emit(decoder.finish())
                     }
                 }
             } catch {
                 lock.withLock { state = .failed("\(error)") }
                 throw error
             }
-            done = before + tokenizer.decode(produced, skipSpecialTokens: true)
+            done = before + decoded
         }
         lock.withLock {
             shown = done
