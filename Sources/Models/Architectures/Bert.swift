@@ -94,7 +94,7 @@ public final class BertModel: Module, PretrainedModel {
                                        rotary: nil, cache: nil)
         var hidden: [Tensor] = collectHiddenStates ? [x] : []
         for (_, layer) in root.child("encoder")!.child("layer")!.children {
-            x = try (layer as! BertLayer).forward(x, context: context)
+            x = try GradientCheckpointing.run(layer, x) { try (layer as! BertLayer).forward($0, context: context) }
             if collectHiddenStates { hidden.append(x) }
         }
         var logits: Tensor?

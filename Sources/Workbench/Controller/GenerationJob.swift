@@ -67,7 +67,8 @@ public final class GenerationJob: @unchecked Sendable {
     func run(onText: (String) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> String {
         var done = ""
         for (index, pass) in passes.enumerated() {
-            if lock.withLock({ stopRaised }) { break }
+            // A stop asked for before the first pass began still shows the prompt.
+            if index > 0, lock.withLock({ stopRaised }) { break }
             let heading = (index > 0 ? "\n" : "") + (pass.label.map { "\($0): " } ?? "") + head
             onText(heading)
             let before = done + heading
