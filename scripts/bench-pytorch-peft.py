@@ -45,12 +45,16 @@ def main():
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--method", choices=["lora", "loha", "lokr", "vblora", "randlora"], default="lora")
+    parser.add_argument("--dora", action="store_true", help="LoRA with use_dora=True (lorakit bench train --dora)")
     args = parser.parse_args()
+    if args.dora and args.method != "lora":
+        parser.error("--dora needs --method lora")
 
     torch.manual_seed(0)
     model, targets = build(args)
     if args.method == "lora":
-        config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets, fan_in_fan_out=args.arch == "gpt2")
+        config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets, fan_in_fan_out=args.arch == "gpt2",
+                            use_dora=args.dora)
     elif args.method == "vblora":
         config = VBLoRAConfig(r=16, target_modules=targets)
     elif args.method == "randlora":
@@ -70,7 +74,7 @@ def main():
         optimizer.step()
         optimizer.zero_grad()
     seconds = time.perf_counter() - start
-    print(f"{args.arch}: {args.layers} layers, width {args.width}, seq {args.seq}, batch {args.batch}, {args.method} r=16, torch {torch.__version__}, "
+    print(f"{args.arch}: {args.layers} layers, width {args.width}, seq {args.seq}, batch {args.batch}, {args.method}{' (DoRA)' if args.dora else ''} r=16, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")
     print(f"{args.steps * args.batch * args.seq / seconds:.0f} tokens/s over {args.steps} steps (after {warmup} warm-up)")
 

@@ -30,6 +30,8 @@ public struct BenchmarkModel: Sendable {
     public var allLinear = false
     /// How the frozen base weights are stored.
     public var storage = BaseStorage.float32
+    /// LoRA with DoRA's magnitude vector (`use_dora`); LoRA only.
+    public var useDora = false
 
     public init(architecture: Architecture, layers: Int, width: Int, sequence: Int, heads: Int? = nil, intermediate: Int? = nil) {
         self.architecture = architecture
@@ -82,7 +84,7 @@ public struct BenchmarkModel: Sendable {
     public func adapterConfig() throws -> any PeftConfig {
         var json: [String: Any] = ["peft_type": method.peftType.rawValue, "r": rank, "target_modules": allLinear ? "all-linear" as Any : targets]
         switch method.peftType {
-        case .lora: (json["lora_alpha"], json["lora_dropout"]) = (alpha, 0.0)
+        case .lora: (json["lora_alpha"], json["lora_dropout"], json["use_dora"]) = (alpha, 0.0, useDora)
         case .vblora: break
         case .randlora: json["randlora_alpha"] = alpha
         default: json["alpha"] = alpha

@@ -92,7 +92,7 @@ public struct TrainBenchmark {
     public static func format(_ r: Result, _ b: TrainBenchmark) -> String {
         let m = b.model
         return """
-        \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.batch), vocab \(m.vocabulary), \(m.method.name) r=\(m.rank) on \(m.targets.joined(separator: ","))
+        \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.batch), vocab \(m.vocabulary), \(m.method.name)\(m.useDora ? " (DoRA)" : "") r=\(m.rank) on \(m.targets.joined(separator: ","))
         base weights \(m.storage), gradient checkpointing \(b.gradientCheckpointing ? "on" : "off")
         trainable \(r.trainableParameters) of \(r.totalParameters) parameters
         \(String(format: "%.0f", r.tokensPerSecond)) tokens/s over \(b.steps) steps (after \(b.warmup) warm-up)

@@ -95,6 +95,8 @@ struct Bench: ParsableCommand {
         @OptionGroup var shape: ModelShape
         @Option(help: "The adapter's PEFT method: lora, loha, lokr, vblora or randlora.")
         var method = "lora"
+        @Flag(help: "LoRA with DoRA (use_dora), to compare its cost with plain LoRA's.")
+        var dora = false
         @Option(help: "Timed steps (after the warm-up steps).")
         var steps = 10
         @Flag(help: "Also print the time per operation, forward and backward.")
@@ -108,6 +110,8 @@ struct Bench: ParsableCommand {
             Bench.printKernel()
             var model = try shape.model()
             guard model.useMethod(named: method) else { throw ValidationError("--method must be one of \(BenchmarkModel.methods.map(\.name).joined(separator: ", ")), got \(method)") }
+            if dora, model.method != .lora { throw ValidationError("--dora needs --method lora, got \(method)") }
+            model.useDora = dora
             var benchmark = TrainBenchmark(model: model, batch: shape.batch, steps: steps)
             benchmark.profile = profile
             benchmark.gradientCheckpointing = gradientCheckpointing
