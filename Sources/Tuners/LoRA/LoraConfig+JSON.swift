@@ -6,14 +6,15 @@ extension LoraConfig {
         ("alora_invocation_tokens", .null), ("arrow_config", .null), ("corda_config", .null),
         ("ensure_weight_tying", .bool(false)), ("eva_config", .null), ("kasa_config", .null), ("loftq_config", .object([])),
         ("lora_ga_config", .null), ("megatron_config", .null), ("megatron_core", .string("megatron.core")),
-        ("monteclora_config", .null), ("qalora_group_size", .int(16)), ("trainable_token_indices", .null),
+        ("monteclora_config", .null), ("qalora_group_size", .int(16)),
         ("use_bdlora", .null), ("use_qalora", .bool(false)), ("velora_config", .null),
     ]
 
     /// LoRA's own keys, which lorakit interprets.
     static let ownKeys: Set<String> = [
         "r", "lora_alpha", "lora_dropout", "fan_in_fan_out", "bias", "use_rslora", "init_lora_weights", "rank_pattern",
-        "alpha_pattern", "use_dora", "lora_bias", "layer_replication", "target_parameters",
+        "alpha_pattern", "use_dora", "lora_bias", "layer_replication", "target_parameters", "trainable_token_indices",
+        "runtime_config",
     ]
 
     /// The keys lorakit interprets: the base and targeting fields and LoRA's own.
@@ -68,8 +69,13 @@ extension LoraConfig {
         alphaPattern = try reader.pattern("alpha_pattern")
         useDora = try reader.bool("use_dora") ?? false
         loraBias = try reader.bool("lora_bias") ?? false
-        layerReplication = values["layer_replication"] ?? .null
-        targetParameters = values["target_parameters"] ?? .null
+        layerReplication = try LayerReplication(json: values["layer_replication"] ?? .null)
+        if let value = values["target_parameters"], case .string = value {
+            throw TunerError.invalidValue(field: "target_parameters", reason: "`target_parameters` must be a list of strings or None.")
+        }
+        targetParameters = try reader.strings("target_parameters")
+        trainableTokenIndices = try TrainableTokenIndices(json: values["trainable_token_indices"] ?? .null)
+        runtimeConfig = try values["runtime_config"].flatMap { $0.isNull ? nil : try LoraRuntimeConfig(json: $0) }
         try validate()
     }
 
@@ -88,9 +94,11 @@ extension LoraConfig {
             ("alpha_pattern", .object(alphaPattern.map { ($0.key, .number($0.value)) })),
             ("use_dora", .bool(useDora)),
             ("lora_bias", .bool(loraBias)),
-            ("layer_replication", layerReplication),
-            ("target_parameters", targetParameters),
+            ("layer_replication", layerReplication?.json ?? .null),
+            ("target_parameters", targetParameters.map { .strings($0) } ?? .null),
+            ("trainable_token_indices", trainableTokenIndices?.json ?? .null),
         ]
+        if let runtimeConfig { members.append(("runtime_config", runtimeConfig.json)) }
         members += passiveFields
         members += unknownFields
         return .object(members)

@@ -10,6 +10,7 @@ extension LoraConfig {
     public func corrections(from original: any PeftConfig) -> [String] {
         let before = (original as? LoraConfig)?.fanInFanOut ?? (original as? AdaLoraConfig)?.lora.fanInFanOut ?? fanInFanOut
         return Self.fanInFanOutCorrection(before: before, after: fanInFanOut)
+            + (runtimeConfig?.ephemeralGpuOffload == true ? [LoraRuntimeConfig.cpuNote] : [])
     }
 
     public func moduleSummary(for name: String) throws -> String {

@@ -19,18 +19,37 @@ extension LoraConfig {
                 throw TunerError.invalidValue(field: "lora_bias", reason: "lora_bias=True is not supported for DoRA, please pass use_dora=False")
             }
         }
-        if !layerReplication.isNull { throw TunerError.notYetSupported("layer_replication") }
-        if !targetParameters.isNull { throw TunerError.notYetSupported("target_parameters (targeting nn.Parameter)") }
+        try validateModelFeatures()
+        if let megatron = passiveFields.first(where: { $0.key == "megatron_config" })?.value, !megatron.isNull {
+            throw TunerError.invalidValue(field: "megatron_config", reason: "Megatron's tensor-parallel layers (megatron_config, megatron_core) need Megatron-LM on a GPU cluster, which lorakit's CPU engine does not have; set megatron_config to null to train plain LoRA layers")
+        }
         try validateDataDrivenConfigs()
         for (key, value) in passiveFields where !Self.isInert(key: key, value: value) {
             throw TunerError.notYetSupported("\(key) = \(value.pythonJSONText())")
         }
     }
 
+    /// The checks of `target_parameters` (PEFT's `lora.ParamWrapper` refusals), and the refusal of
+    /// the model-changing fields for LoRA's relatives, which lorakit has for LoRA only.
+    private func validateModelFeatures() throws {
+        if peftType != .lora {
+            for (key, used) in [("layer_replication", layerReplication != nil), ("target_parameters", targetParameters?.isEmpty == false),
+                                ("trainable_token_indices", trainableTokenIndices != nil)] where used {
+                throw TunerError.notYetSupported("\(key) with \(peftType.rawValue) (lorakit has it for LORA adapters)")
+            }
+        }
+        if layerReplication != nil { throw TunerError.notYetSupported("layer_replication") }
+        if trainableTokenIndices != nil { throw TunerError.notYetSupported("trainable_token_indices") }
+        guard targetParameters?.isEmpty == false else { return }
+        for (refused, setting) in [(loraDropout != 0, "lora_dropout != 0"), (fanInFanOut, "fan_in_fan_out"), (loraBias, "lora_bias=True"), (useDora, "use_dora=True")] where refused {
+            throw TunerError.invalidValue(field: "target_parameters", reason: "lora.ParamWrapper does not work with \(setting); remove target_parameters (use target_modules) or change that setting")
+        }
+    }
+
     /// Whether a passive field's value leaves LoRA's computation unchanged (so lorakit may ignore it).
     private static func isInert(key: String, value: JSONValue) -> Bool {
         switch key {
-        case "megatron_core", "qalora_group_size", "loftq_config", "eva_config", "corda_config", "lora_ga_config":
+        case "megatron_core", "megatron_config", "qalora_group_size", "loftq_config", "eva_config", "corda_config", "lora_ga_config":
             return true
         case "use_qalora", "ensure_weight_tying":
             if case .bool(false) = value { return true }

@@ -21,9 +21,15 @@ public struct LoraConfig: TargetingConfig, PeftConfig {
     public var alphaPattern: [(key: String, value: Double)] = []
     public var useDora = false
     public var loraBias = false
-    /// `layer_replication`, `target_parameters`: not supported yet; must be null.
-    public var layerReplication: JSONValue = .null
-    public var targetParameters: JSONValue = .null
+    /// `layer_replication`: the decoder layers are expanded before the adapter is injected.
+    public var layerReplication: LayerReplication?
+    /// `target_parameters`: parameter names (suffixes such as `self_attn.q_proj.weight`) whose
+    /// owning Linear gets LoRA as PEFT's `lora.ParamWrapper`.
+    public var targetParameters: [String]?
+    /// `trainable_token_indices`: embedding rows trained beside LoRA (PEFT's TrainableTokens).
+    public var trainableTokenIndices: TrainableTokenIndices?
+    /// `runtime_config`, when the file has it (PEFT does not save it).
+    public var runtimeConfig: LoraRuntimeConfig?
 
     /// PEFT fields lorakit keeps but does not interpret, with their values (PEFT's defaults unless read).
     public var passiveFields: [(key: String, value: JSONValue)] = LoraConfig.passiveDefaults

@@ -23,7 +23,8 @@ enum LoraLayerFactory {
             layer.add(name, a: a, b: b, scaling: scaling, dropout: dropout)
             return layer === target ? nil : layer
         }
-        let layer = try target as? LoraLinear ?? LoraLinear(wrapping: target, path: key)
+        let typeName = config.wrapsParameter(ofModule: key) ? LoraConfig.parameterWrapperTypeName : "lora.Linear"
+        let layer = try target as? LoraLinear ?? LoraLinear(wrapping: target, path: key, typeName: typeName)
         config.fanInFanOut = layer.layout == .inOut
         let start = try config.initLoraWeights.linearWeights(
             LinearInitializationInput(module: key, r: r, scaling: scaling, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures,

@@ -25,8 +25,9 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
     private let bias: Parameter?
     private static let containerNames = ["lora_dropout", "lora_A", "lora_B", "lora_magnitude_vector"]
 
-    /// Wraps `base`, a `Linear` or `Conv1D`, with no adapter yet.
-    init(wrapping base: Module, path: String) throws {
+    /// Wraps `base`, a `Linear` or `Conv1D`, with no adapter yet; `typeName` is PEFT's class
+    /// (`lora.ParamWrapper` for a layer made for `target_parameters`).
+    init(wrapping base: Module, path: String, typeName: String = "lora.Linear") throws {
         switch base {
         case let linear as Linear:
             (layout, inFeatures, outFeatures, weight, bias) = (.outIn, linear.inFeatures, linear.outFeatures, linear.weight, linear.bias)
@@ -37,7 +38,7 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
         }
         baseLayer = base
         self.path = path
-        super.init(kind: base.kind, typeName: "lora.Linear")
+        super.init(kind: base.kind, typeName: typeName)
         register(base, as: "base_layer")
         for container in Self.containerNames { register(AdapterModuleDict(), as: container) }
     }

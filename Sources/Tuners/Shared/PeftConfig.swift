@@ -24,6 +24,15 @@ public protocol PeftConfig {
     mutating func addAdapter(_ name: String, to target: Module, key: String, generator: inout RandomGenerator) throws -> (any AdapterLayer)?
     /// What PEFT warns about after `addAdapter` corrected fields of `original` (the config before).
     func corrections(from original: any PeftConfig) -> [String]
+    /// PEFT's `_prepare_model`: changes the model before the targets are matched (LoRA's
+    /// `layer_replication`). Returns what undoes the change, if it made one.
+    func prepareModel(_ model: any PretrainedModel) throws -> (() throws -> Void)?
+    /// PEFT's `target_parameters`: the modules wrapped because the config names one of their
+    /// parameters, found in `model` before any module of this adapter is wrapped; `moduleTargets`
+    /// are the modules `target_modules` selected.
+    func parameterTargets(in model: any PretrainedModel, besides moduleTargets: [String]) throws -> [(key: String, module: Module)]
+    /// PEFT's `trainable_token_indices`: embedding rows that train beside the adapter.
+    var trainableTokenIndices: TrainableTokenIndices? { get }
     /// PEFT's `_pre_injection_hook`: makes the adapter-level tensors every layer of the adapter
     /// shares (`sharedTensors`) for the modules about to be wrapped, before `addAdapter` runs.
     mutating func prepareSharedTensors(for targets: [(key: String, module: Module)], generator: inout RandomGenerator) throws
@@ -58,6 +67,12 @@ extension PeftConfig {
     public func corrections(from original: any PeftConfig) -> [String] { [] }
 
     public mutating func prepareSharedTensors(for targets: [(key: String, module: Module)], generator: inout RandomGenerator) throws {}
+
+    public func prepareModel(_ model: any PretrainedModel) throws -> (() throws -> Void)? { nil }
+
+    public func parameterTargets(in model: any PretrainedModel, besides moduleTargets: [String]) throws -> [(key: String, module: Module)] { [] }
+
+    public var trainableTokenIndices: TrainableTokenIndices? { nil }
 
     public var sharedTensors: [SharedAdapterTensor] { [] }
 

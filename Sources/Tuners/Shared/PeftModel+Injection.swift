@@ -18,7 +18,16 @@ extension PeftModel {
         if config.base.taskType == ModelTask.sequenceClassification.rawValue {
             config.targeting.modulesToSave = (config.targeting.modulesToSave ?? []) + ["classifier", "score"]
         }
-        let targets = try Self.resolveTargets(&config.targeting, taskType: config.base.taskType, in: model)
+        let restoreModel = try config.prepareModel(model)
+        let moduleTargets: [(key: String, module: Module)], targets: [(key: String, module: Module)]
+        do {
+            moduleTargets = try Self.resolveTargets(&config.targeting, taskType: config.base.taskType, in: model, allowingNone: true)
+            targets = try moduleTargets + config.parameterTargets(in: model, besides: moduleTargets.map(\.key))
+            if targets.isEmpty { _ = try Self.resolveTargets(&config.targeting, taskType: config.base.taskType, in: model) }
+        } catch {
+            try restoreModel?()
+            throw error
+        }
         try config.prepareSharedTensors(for: targets, generator: &generator)
         let beforeAdding = config
         var created: [(key: String, layer: any AdapterLayer)] = []
@@ -34,6 +43,7 @@ extension PeftModel {
             for (key, layer) in created { try model.replaceModule(at: key, with: layer) }
         } catch {
             for (_, module) in targets { (module as? any AdapterLayer)?.deleteAdapter(name) }
+            try restoreModel?()
             throw error
         }
         for correction in config.corrections(from: beforeAdding) { note(correction) }
@@ -42,7 +52,7 @@ extension PeftModel {
         }
         configs[name] = config
         adapterNames.append(name)
-        for (key, _) in targets where !targetedModuleNames.contains(key) { targetedModuleNames.append(key) }
+        for (key, _) in moduleTargets where !targetedModuleNames.contains(key) { targetedModuleNames.append(key) }
         trainableAdapters.insert(name)
         if config.base.inferenceMode { trainableAdapters.remove(name) }
         if activate { activeAdapters = [name] }
@@ -53,18 +63,20 @@ extension PeftModel {
 
     /// Fills in the default targets (none given) or expands "all-linear" in `config`, condenses a
     /// long list of names as PEFT does, then returns the modules of `model` it targets, with PEFT's
-    /// errors when there are none.
-    static func resolveTargets(_ config: inout TargetingFields, taskType: String?, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
+    /// errors when there are none. With `allowingNone`, selecting nothing is no error (parameters
+    /// may be targeted instead).
+    static func resolveTargets(_ config: inout TargetingFields, taskType: String?, in model: any PretrainedModel,
+                               allowingNone: Bool = false) throws -> [(key: String, module: Module)] {
         if config.targetModules == nil { config.targetModules = try DefaultTargetModules.targets(modelType: model.modelType) }
         if config.targetModules == .allLinear { config.targetModules = .names(allLinearNames(in: model, taskType: taskType)) }
         if case let .names(names)? = config.targetModules {
             config.targetModules = .names(try MinimalTargetModules.condense(names, moduleNames: model.namedModules().map(\.name)))
         }
-        return try selectTargets(config, in: model)
+        return try selectTargets(config, in: model, allowingNone: allowingNone)
     }
 
-    /// The modules `config` targets, with PEFT's errors when there are none.
-    private static func selectTargets(_ config: TargetingFields, in model: any PretrainedModel) throws -> [(key: String, module: Module)] {
+    /// The modules `config` targets, with PEFT's errors when there are none (unless `allowingNone`).
+    private static func selectTargets(_ config: TargetingFields, in model: any PretrainedModel, allowingNone: Bool) throws -> [(key: String, module: Module)] {
         let matcher = try TargetMatcher(config)
         let modules = model.namedModules()
         let adapterPrefixes = modules.filter { $0.module is any AdapterLayer }.map { $0.name + "." }
@@ -76,12 +88,15 @@ extension PeftModel {
             case .unmatched: unmatched += 1
             }
         }
-        guard targets.isEmpty else { return targets }
+        guard targets.isEmpty, !allowingNone else { return targets }
         var note = ""
         if let layers = config.layersToTransform { note += " Note: You specified 'layers_to_transform': \(layers)." }
         if let pattern = config.layersPattern { note += " You also specified 'layers_pattern': \(pattern)." }
         if excluded > 0 && unmatched == 0 {
             throw TunerError.noMatchingModules("All modules were excluded. This is likely unintended. Check your `target_modules`, `exclude_modules` and `modules_to_save` configuration.")
+        }
+        if excluded == 0, case let .names(names)? = config.targetModules, names.isEmpty {
+            throw TunerError.noMatchingModules("No `target_modules` passed but also no `target_parameters` found. Please check the values for these arguments.")
         }
         if excluded == 0 {
             throw TunerError.noMatchingModules("Target modules \(Self.describe(config.targetModules)) not found in the base model. Please check the target modules and try again." + note + closeNames(to: config.targetModules, among: modules.map(\.name)))

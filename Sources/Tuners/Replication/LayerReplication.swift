@@ -1,0 +1,56 @@
+/// PEFT's `layer_replication`: `[[start, end], ...]`, each a half-open range of the original
+/// decoder layers; the model's layer list becomes the concatenation of these ranges (`[[0, 2], [1, 2]]`
+/// turns layers 0, 1 into 0, 1, 1). Copies share the base weights and get their own adapters.
+public struct LayerReplication: Sendable, Equatable {
+    /// One `[start, end)` range of original layer indices.
+    public struct Range: Sendable, Equatable {
+        public var start: Int
+        public var end: Int
+
+        public init(start: Int, end: Int) {
+            self.start = start
+            self.end = end
+        }
+    }
+
+    public var ranges: [Range]
+
+    public init(ranges: [Range]) {
+        self.ranges = ranges
+    }
+
+    static let field = "layer_replication"
+
+    /// Reads `[[start, end], ...]`; null means none.
+    init?(json: JSONValue) throws {
+        if json.isNull { return nil }
+        guard case let .array(items) = json else {
+            throw TunerError.invalidValue(field: Self.field, reason: "must be a list of [start, end] pairs such as [[0, 4], [2, 5]], not \(json.typeName)")
+        }
+        ranges = try items.map { item in
+            guard case let .array(pair) = item, pair.count == 2,
+                  let start = pair[0].doubleValue.flatMap({ Int(exactly: $0) }), let end = pair[1].doubleValue.flatMap({ Int(exactly: $0) }) else {
+                throw TunerError.invalidValue(field: Self.field, reason: "each entry must be a pair of layer indices [start, end]; \(item.pythonJSONText()) is not one")
+            }
+            guard start >= 0, start <= end else {
+                throw TunerError.invalidValue(field: Self.field, reason: "the range \(item.pythonJSONText()) must have 0 <= start <= end (layers start..end-1 are copied)")
+            }
+            return Range(start: start, end: end)
+        }
+    }
+
+    /// The JSON PEFT writes.
+    var json: JSONValue { .array(ranges.map { .array([.int($0.start), .int($0.end)]) }) }
+
+    /// The original index of every layer of the expanded stack, checked against `layerCount`.
+    func layerMap(layerCount: Int) throws -> [Int] {
+        if let outside = ranges.first(where: { $0.end > layerCount }) {
+            throw TunerError.invalidValue(field: Self.field, reason: "the range [\(outside.start), \(outside.end)] reaches past the model's \(layerCount) layers (indices 0..\(layerCount - 1)); end is exclusive")
+        }
+        let map = ranges.flatMap { Array($0.start ..< $0.end) }
+        guard !map.isEmpty else {
+            throw TunerError.invalidValue(field: Self.field, reason: "the ranges select no layer; list at least one [start, end] with start < end")
+        }
+        return map
+    }
+}

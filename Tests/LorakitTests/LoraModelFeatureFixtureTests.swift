@@ -1,0 +1,80 @@
+import FixtureSupport
+import Foundation
+import Models
+import Testing
+
+/// The LoraConfig fields that change the model around the adapter (`target_parameters`,
+/// `trainable_token_indices`, `layer_replication`), through the binary as a user runs it:
+/// `lorakit forward` adapted, disabled and merged, `lorakit merge`, and a session that loads the
+/// adapter and saves it again, which must give PEFT's files back (scripts/peft-reload-check.py has
+/// PEFT load that re-saved adapter).
+@Suite struct LoraModelFeatureFixtureTests {
+    static let cases = ["lora_llama_target_parameters"]
+
+    /// A scratch folder removed when the value is released.
+    final class Scratch {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-features-\(UUID().uuidString)")
+        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        deinit { try? FileManager.default.removeItem(at: url) }
+    }
+
+    func forward(_ fixture: FixtureCase, model: URL, _ extra: [String], scratch: Scratch) throws -> SafeTensorsFile {
+        let out = scratch.url.appendingPathComponent("out-\(UUID().uuidString).safetensors")
+        let result = try LorakitBinary.run(["forward", "--model", model.path, "--inputs",
+                                            fixture.directory.appendingPathComponent("inputs.safetensors").path, "--out", out.path] + extra)
+        #expect(result.status == 0, "\(fixture.name) \(extra): \(result.error)")
+        return try SafeTensorsFile(contentsOf: out)
+    }
+
+    @Test(arguments: cases)
+    func adaptedDisabledAndMergedLogits(_ name: String) throws {
+        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let base = fixture.directory.appendingPathComponent("base"), adapter = ["--adapter", fixture.directory.appendingPathComponent("adapter").path]
+        for (flags, expected) in [([String](), "logits_adapted"), (["--disable-adapters"], "logits_base"), (["--merged"], "logits_merged")] {
+            let written = try forward(fixture, model: base, adapter + flags, scratch: scratch)
+            #expect(try fixture.mismatch(written.tensor(named: "logits"), expectedName: expected) == nil)
+        }
+    }
+
+    /// `lorakit merge` writes a checkpoint whose merged weights are PEFT's `merge_and_unload` ones
+    /// and that computes `logits_merged` on its own.
+    @Test(arguments: cases)
+    func theMergedCheckpoint(_ name: String) throws {
+        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let merged = scratch.url.appendingPathComponent("merged")
+        let result = try LorakitBinary.run(["merge", "--model", fixture.directory.appendingPathComponent("base").path,
+                                            "--adapter", fixture.directory.appendingPathComponent("adapter").path, "--out", merged.path])
+        #expect(result.status == 0, "\(name) merge: \(result.error)")
+        let weights = try SafeTensorsFile(contentsOf: merged.appendingPathComponent("model.safetensors"))
+        for tensor in try fixture.expected.names where tensor.hasPrefix("merged.") {
+            #expect(try fixture.mismatch(weights.tensor(named: String(tensor.dropFirst("merged.".count))), expectedName: tensor) == nil)
+        }
+        let reloaded = try forward(fixture, model: merged, [], scratch: scratch)
+        #expect(try fixture.mismatch(reloaded.tensor(named: "logits"), expectedName: "logits_merged") == nil)
+    }
+
+    /// Loading PEFT's adapter and saving it again gives PEFT's config and tensors back, and the load
+    /// reports PEFT's trainable and total parameter counts.
+    @Test(arguments: cases)
+    func aResavedAdapterIsPEFTsOwn(_ name: String) throws {
+        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let original = fixture.directory.appendingPathComponent("adapter"), resaved = scratch.url.appendingPathComponent("resaved")
+        let script = scratch.url.appendingPathComponent("resave.lks")
+        try "load \(fixture.directory.appendingPathComponent("base").path)\nadapter load \(original.path)\nsave \(resaved.path)\n"
+            .write(to: script, atomically: true, encoding: .utf8)
+        let result = try LorakitBinary.run(["run", script.path], in: scratch.url)
+        #expect(result.status == 0, "\(name): \(result.error)")
+        let counts = try #require(try fixture.expectedJSON["trainable_parameters"] as? [String: Int])
+        func grouped(_ n: Int) -> String { ModuleTree.grouped(n) }
+        #expect(result.output.contains("trainable params: \(grouped(counts["trainable"]!)) || all params: \(grouped(counts["total"]!))"),
+                "\(name): \(result.output)")
+        func config(_ folder: URL) throws -> NSDictionary {
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))) as! NSDictionary
+        }
+        #expect(try config(resaved) == config(original))
+        let saved = try SafeTensorsFile(contentsOf: resaved.appendingPathComponent("adapter_model.safetensors"))
+        let peft = try SafeTensorsFile(contentsOf: original.appendingPathComponent("adapter_model.safetensors"))
+        #expect(saved.names.sorted() == peft.names.sorted())
+        for tensor in peft.names { #expect(try saved.tensor(named: tensor).scalars == peft.tensor(named: tensor).scalars, "\(name): \(tensor)") }
+    }
+}
