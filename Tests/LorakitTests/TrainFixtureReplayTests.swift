@@ -67,7 +67,7 @@ import Testing
     static let trainStepCases: [(String, [String])] = [
         ("train_lora_llama", []), ("train_lora_gpt2", []), ("train_dora_llama", []), ("train_loraplus_llama", []),
         ("train_adalora_llama_orth", ["update_and_allocate: false"]), ("train_loha_llama", []), ("train_lokr_llama", []),
-        ("train_vblora_llama", []), ("train_randlora_llama", []),
+        ("train_vblora_llama", []), ("train_randlora_llama", []), ("train_lora_llama_trainable_tokens", []),
     ]
 
     @Test(arguments: trainStepCases)

@@ -39,7 +39,6 @@ extension LoraConfig {
             }
         }
         if layerReplication != nil { throw TunerError.notYetSupported("layer_replication") }
-        if trainableTokenIndices != nil { throw TunerError.notYetSupported("trainable_token_indices") }
         guard targetParameters?.isEmpty == false else { return }
         for (refused, setting) in [(loraDropout != 0, "lora_dropout != 0"), (fanInFanOut, "fan_in_fan_out"), (loraBias, "lora_bias=True"), (useDora, "use_dora=True")] where refused {
             throw TunerError.invalidValue(field: "target_parameters", reason: "lora.ParamWrapper does not work with \(setting); remove target_parameters (use target_modules) or change that setting")

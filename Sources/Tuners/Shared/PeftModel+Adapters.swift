@@ -18,6 +18,9 @@ extension PeftModel {
         for (name, wrapper) in modulesToSaveWrappers where names.filter({ wrapper.adapterNames.contains($0) }).count > 1 {
             throw TunerError.invalidState("only one adapter with a modules_to_save copy of \(name) can be active at a time")
         }
+        for (name, layer) in adapterLayers where layer is TrainableTokensWrapper && names.filter(layer.adapterNames.contains).count > 1 {
+            throw TunerError.invalidState("Only one adapter can be set at a time for the trainable tokens of \(name), got \(names.filter(layer.adapterNames.contains).count)")
+        }
         for (_, layer) in adapterLayers where layer.isMerged { try layer.unmerge() }
         activeAdapters = names
         deletedActiveAdapter = nil

@@ -28,6 +28,15 @@ extension PeftModel {
             try restoreModel?()
             throw error
         }
+        let tokensPlan: TrainableTokensPlan?
+        do {
+            tokensPlan = try config.trainableTokenIndices.map {
+                try trainableTokensPlan($0, modulesToSave: config.targeting.modulesToSave, moduleTargets: targets.map(\.key))
+            }
+        } catch {
+            try restoreModel?()
+            throw error
+        }
         try config.prepareSharedTensors(for: targets, generator: &generator)
         let beforeAdding = config
         var created: [(key: String, layer: any AdapterLayer)] = []
@@ -41,6 +50,7 @@ extension PeftModel {
                 }
             }
             for (key, layer) in created { try model.replaceModule(at: key, with: layer) }
+            if let tokensPlan { try applyTrainableTokens(tokensPlan, adapter: name) }
         } catch {
             for (_, module) in targets { (module as? any AdapterLayer)?.deleteAdapter(name) }
             try restoreModel?()

@@ -18,7 +18,7 @@ extension PeftModel {
         case .loraOnly:
             for (path, layer) in adapterLayers { if let bias = layer.baseLayer.parameter("bias") { add("\(path).base_layer.bias", bias) } }
         }
-        for (path, layer) in savedEmbeddingLayers(config.targeting) {
+        for (path, layer) in config.trainableTokenIndices == nil ? savedEmbeddingLayers(config.targeting) : [] {
             for (name, parameter) in layer.baseLayer.namedParameters() { add("\(path).base_layer.\(name)", parameter) }
         }
         return entries
@@ -49,7 +49,8 @@ extension PeftModel {
     }
 
     /// PEFT's `save_embedding_layers="auto"`: when the targets name `embed_tokens` or `lm_head`, the
-    /// wrapped input/output embedding's full base weight is saved too.
+    /// wrapped input/output embedding's full base weight is saved too (not with
+    /// `trainable_token_indices`, whose point is to save rows only).
     private func savedEmbeddingLayers(_ config: TargetingFields) -> [(name: String, layer: any AdapterLayer)] {
         let embeddingNames = ["embed_tokens", "lm_head"]
         let targeted: Bool
