@@ -21,6 +21,7 @@ extension LoraConfig {
         .init("rank_pattern", "per-module ranks: {\"regex\": r}, first match wins"),
         .init("alpha_pattern", "per-module alphas: {\"regex\": alpha}"),
         .init("lora_bias", "give lora_B a bias"),
+        .init("target_parameters", "parameters to adapt by name (\"self_attn.q_proj.weight\"), as PEFT's ParamWrapper: a Linear's weight; no dropout, DoRA, lora_bias or fan_in_fan_out"),
         .taskType,
     ]
 }
