@@ -39,28 +39,30 @@ let package = Package(
 
         // Libraries, ground floor first; each imports only the floors below it.
         .target(name: "FileAccess"),
+        // The one JSON value type, parser, writer and field reader, below everything that reads JSON.
+        .target(name: "JSON", swiftSettings: checkedButOptimised),
         .target(name: "Tensors", dependencies: ["CBLAS", "CPlatform"], swiftSettings: fastMath),
-        .target(name: "Jinja", swiftSettings: checkedButOptimised),
-        .target(name: "Tokenizers", dependencies: ["Jinja", "FileAccess"], swiftSettings: fastMath),
-        .target(name: "Models", dependencies: ["Tensors", "Tokenizers", "Jinja", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
-        .target(name: "Tuners", dependencies: ["Models", "Tensors", "FileAccess"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["Tuners", "Models", "Tokenizers", "Jinja", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
+        .target(name: "Jinja", dependencies: ["JSON"], swiftSettings: checkedButOptimised),
+        .target(name: "Tokenizers", dependencies: ["JSON", "Jinja", "FileAccess"], swiftSettings: fastMath),
+        .target(name: "Models", dependencies: ["JSON", "Tensors", "Tokenizers", "Jinja", "FileAccess"], resources: [.copy("Resources/builtin")], swiftSettings: fastMath),
+        .target(name: "Tuners", dependencies: ["JSON", "Models", "Tensors", "FileAccess"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["JSON", "Tuners", "Models", "Tokenizers", "Jinja", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Training", "Tuners", "Models", "Tensors", "CBLAS"], swiftSettings: fastMath),
         .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "CCurses", "CReadline"]),
 
         // The executable: argument parsing and the choice of front end.
         .executableTarget(name: "lorakit", dependencies: [
-            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tokenizers", "Jinja", "Tensors", "FileAccess",
+            "Workbench", "Benchmarks", "Training", "Tuners", "Models", "Tokenizers", "Jinja", "JSON", "Tensors", "FileAccess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Reading the PEFT parity fixtures in Tests/Fixtures, shared by the test targets.
         .target(name: "FixtureSupport", dependencies: ["Models", "Tensors"], path: "Tests/FixtureSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "FixtureSupport"]),
-        .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Jinja"]),
-        .testTarget(name: "TunersTests", dependencies: ["Tuners", "FixtureSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "FixtureSupport"]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja", "JSON", "FixtureSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Jinja", "JSON", "FixtureSupport"]),
+        .testTarget(name: "TunersTests", dependencies: ["Tuners", "JSON", "FixtureSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Tokenizers", "FixtureSupport"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
         // The `lorakit` binary run as a user runs it.

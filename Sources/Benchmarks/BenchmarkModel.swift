@@ -66,7 +66,7 @@ public struct BenchmarkModel: Sendable {
                       "num_attention_heads": heads, "num_key_value_heads": keyValueHeads ?? heads, "intermediate_size": mlp,
                       "max_position_embeddings": sequence, "vocab_size": vocabulary]
         }
-        return ConfigReader(values: config, path: "benchmark config")
+        return ConfigReader(plain: config, path: "benchmark config")
     }
 
     /// The methods a benchmark adapter can use.

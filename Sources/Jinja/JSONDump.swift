@@ -1,3 +1,4 @@
+import JSON
 /// Python's `json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=...)`, which
 /// transformers' `tojson` filter calls.
 enum JSONDump {

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// PEFT's `PEFT_TYPE_TO_CONFIG_MAPPING`: reads an adapter config as the config of the registered

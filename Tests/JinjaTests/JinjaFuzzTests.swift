@@ -1,9 +1,11 @@
+import FixtureSupport
 import Foundation
+import JSON
 import Jinja
 import Testing
 
 /// Random and damaged templates and JSON, with fixed seeds: each must parse and render or throw a
-/// `TemplateError` (a `JSONReader.Failure` for JSON), never crash or hang.
+/// `TemplateError` (a `JSONParser.Failure` for JSON), never crash or hang.
 @Suite struct JinjaFuzzTests {
     private struct Outcomes {
         var rendered = 0
@@ -57,7 +59,7 @@ import Testing
         var sources = try JinjaRenderTests.cases.map(\.source)
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
         for name in ["chat_chatml", "chat_llama3_style", "chat_gemma_style"] {
-            let config = try JSONReader.read(Data(contentsOf: fixtures.appendingPathComponent("\(name)/tokenizer_config.json")))
+            let config = try Value.parsingJSON(Data(contentsOf: fixtures.appendingPathComponent("\(name)/tokenizer_config.json")))
             if case let .object(members) = config, case let .string(template)? = members["chat_template"] { sources.append(template) }
         }
         #expect(sources.count > 28)
@@ -108,15 +110,15 @@ import Testing
                 if Bool.random(using: &random) { bytes[index] = UInt8.random(in: 0...255, using: &random) } else { bytes.remove(at: index) }
             }
             do {
-                _ = try JSONReader.read(bytes)
+                _ = try Value.parsingJSON(bytes)
                 read += 1
-            } catch is JSONReader.Failure {
+            } catch is JSONParser.Failure {
                 refused += 1
             } catch {
                 Issue.record("damaged JSON \(round): unexpected error \(error)")
             }
         }
         #expect(read > 0 && refused > 0)
-        #expect(throws: JSONReader.Failure.self) { try JSONReader.read(Array(String(repeating: "[", count: 10000).utf8)) }
+        #expect(throws: JSONParser.Failure.self) { try Value.parsingJSON(Array(String(repeating: "[", count: 10000).utf8)) }
     }
 }

@@ -20,7 +20,7 @@ import Testing
 
     /// The variables of case `name`, read with their members in file order.
     static func variables(_ name: String) throws -> [String: Value] {
-        guard case let .array(all) = try JSONReader.read(Data(contentsOf: file)),
+        guard case let .array(all) = try Value.parsingJSON(Data(contentsOf: file)),
               let entry = all.first(where: { if case let .object(members) = $0, case .string(name)? = members["name"] { return true }; return false }),
               case let .object(members) = entry, case let .object(variables)? = members["variables"] else { return [:] }
         return Dictionary(uniqueKeysWithValues: variables.members)

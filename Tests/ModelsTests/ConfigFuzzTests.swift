@@ -42,14 +42,14 @@ import Testing
     @Test(arguments: cases)
     func damagedConfigsBuildOrAreRefused(_ name: String) throws {
         let url = FixtureCase.root.appendingPathComponent("\(name)/base/config.json")
-        let original = try ConfigReader(contentsOf: url).values
+        let original = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         var g = Generator(state: UInt64(name.utf8.reduce(7) { $0 &* 31 &+ Int($1) }.magnitude))
         var (built, refused) = (0, 0)
         for round in 0 ..< 300 {
             var values = original
             for _ in 0 ... g.next(3) { values = Self.mutate(values, &g) }
             do {
-                let model = try ModelLoader.build(config: ConfigReader(values: values, path: "config.json"), factory: ParameterFactory(.meta))
+                let model = try ModelLoader.build(config: ConfigReader(plain: values, path: "config.json"), factory: ParameterFactory(.meta))
                 _ = model.parameterCounts()
                 built += 1
             } catch is ModelError {

@@ -55,7 +55,7 @@ import Testing
                                      "num_key_value_heads": 1, "intermediate_size": 8, "vocab_size": 10]
         config.merge(values) { $1 }
         do {
-            _ = try ModelLoader.build(config: ConfigReader(values: config, path: "config.json"), factory: ParameterFactory(.meta))
+            _ = try ModelLoader.build(config: ConfigReader(plain: config, path: "config.json"), factory: ParameterFactory(.meta))
             return ""
         } catch let error as ModelError {
             return "\(error)"
@@ -85,7 +85,7 @@ import Testing
             var config: [String: Any] = ["hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
                                          "intermediate_size": 8, "vocab_size": 10]
             config.merge(values) { $1 }
-            return try #require(try ModelLoader.build(config: ConfigReader(values: config, path: "config.json"), factory: ParameterFactory(.meta)) as? DecoderModel)
+            return try #require(try ModelLoader.build(config: ConfigReader(plain: config, path: "config.json"), factory: ParameterFactory(.meta)) as? DecoderModel)
         }
         // Gemma 3 4B+: linear scaling on the global layers only, the local base on the sliding ones.
         let gemma = try build(["model_type": "gemma3_text", "head_dim": 8, "layer_types": ["sliding_attention", "full_attention"],

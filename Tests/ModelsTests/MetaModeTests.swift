@@ -6,7 +6,7 @@ import Testing
 /// weights once), for shapes far larger than memory.
 @Suite struct MetaModeTests {
     func build(_ values: [String: Any]) throws -> any PretrainedModel {
-        try ModelLoader.build(config: ConfigReader(values: values, path: "config.json"), factory: ParameterFactory(.meta))
+        try ModelLoader.build(config: ConfigReader(plain: values, path: "config.json"), factory: ParameterFactory(.meta))
     }
 
     @Test func llama2_70BShape() throws {

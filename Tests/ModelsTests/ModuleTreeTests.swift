@@ -4,7 +4,7 @@ import Testing
 @Suite struct ModuleTreeTests {
     @Test func identicalBlocksFoldAndCountsAdd() throws {
         let model = try ModelLoader.build(
-            config: ConfigReader(values: ["model_type": "llama", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 4,
+            config: ConfigReader(plain: ["model_type": "llama", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 4,
                                           "num_attention_heads": 2, "vocab_size": 50], path: "config.json"),
             factory: ParameterFactory(.meta))
         let tree = ModuleTree(model, maxDepth: 2)

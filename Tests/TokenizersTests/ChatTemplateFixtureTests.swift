@@ -27,7 +27,7 @@ import Tokenizers
 
     static func load(_ name: String) throws -> (ChatTemplate, Tokenizer, [[Value]], Expected) {
         let directory = TokenizerFixtures.directory(name)
-        guard case let .array(list) = try JSONReader.read(Data(contentsOf: directory.appendingPathComponent("conversations.json"))) else {
+        guard case let .array(list) = try Value.parsingJSON(Data(contentsOf: directory.appendingPathComponent("conversations.json"))) else {
             throw TemplateError.runtime(message: "conversations.json is not a list")
         }
         let conversations = list.map { conversation -> [Value] in

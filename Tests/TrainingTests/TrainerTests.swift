@@ -125,7 +125,10 @@ import Training
         let workspace = try Workspace(text: Self.text)
         #expect(throws: RecipeError("test.yaml: unknown key \"lerning_rate\"")) { try workspace.recipe("lerning_rate: 3") }
         #expect(throws: RecipeError("test.yaml: unknown key \"bach_size\"; did you mean batch_size?")) { try workspace.recipe("bach_size: 3") }
-        #expect(throws: RecipeError.self) { try workspace.recipe("optimizer: adam") }
+        #expect(throws: RecipeError("test.yaml: optimizer must be one of adamw, sgd, got adam")) { try workspace.recipe("optimizer: adam") }
+        #expect(throws: RecipeError("test.yaml: shuffle must be true or false, not a string")) { try workspace.recipe("shuffle: often") }
+        #expect(throws: RecipeError("test.yaml: batch_size must be a whole number ≥ 1, got 2.5")) { try workspace.recipe(overrides: ["batch_size=2.5"]) }
+        #expect(try workspace.recipe("optimizer: sgd").optimizer == .sgd)
         let overridden = try Recipe(yaml: "model: m\ndata: d\noutput_dir: o\nmax_steps: 3", source: "r.yaml", overrides: ["lr=1e-4", "batch_size=2"])
         #expect(overridden.lr == 1e-4 && overridden.batchSize == 2)
     }

@@ -77,7 +77,7 @@ import Testing
         let peftConfig = try #require(fixture.caseInfo["peft_config"] as? [String: Any])
         var config = LoraConfig(r: try #require(peftConfig["r"] as? Int), loraAlpha: try #require(peftConfig["lora_alpha"] as? Double),
                                 targetModules: .allLinear)
-        config.taskType = ModelTask.causalLM.rawValue
+        config.taskType = .causalLM
         let base = try fixture.loadBase()
         let peft = try PeftModel(model: base, config: config)
         let json = try fixture.expectedJSON

@@ -1,3 +1,4 @@
+import JSON
 import FixtureSupport
 import Foundation
 import Models
@@ -186,6 +187,7 @@ import Testing
         (#"{"peft_type": "LOHA", "r": 0}"#, "r"), (#"{"peft_type": "LOKR", "rank_dropout": 1.5}"#, "rank_dropout"),
         (#"{"peft_type": "LOKR", "init_weights": "gaussian"}"#, "init_weights"), (#"{"peft_type": "LOHA", "alpha": "big"}"#, "alpha"),
         (#"{"peft_type": "LOHA", "layers_pattern": "layers"}"#, "layers_pattern"), (#"{"peft_type": "LOKR", "decompose_both": 1}"#, "decompose_both"),
+        (#"{"peft_type": "LOHA", "task_type": "CAUSAL"}"#, "task_type"), (#"{"peft_type": "LOKR", "task_type": 1}"#, "task_type"),
     ])
     func invalidConfigsAreRefusedNamingTheField(_ text: String, field: String) {
         let message = TunerErrorTests.message { _ = try PeftConfigs.read(jsonData: Data(text.utf8), source: "config") }

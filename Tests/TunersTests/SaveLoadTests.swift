@@ -91,7 +91,7 @@ import Testing
         let out = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: out) }
         var config = LoraConfig(r: 4, loraAlpha: 16, targetModules: .names(["q_proj", "v_proj"]))
-        config.taskType = "CAUSAL_LM"
+        config.taskType = .causalLM
         try config.write(to: out)
         #expect(try Self.configKeys(out.appendingPathComponent(AdapterFiles.configFileName))
             == Self.configKeys(fixture.folder("adapter").appendingPathComponent(AdapterFiles.configFileName)))

@@ -1,3 +1,4 @@
+import JSON
 import FixtureSupport
 import Foundation
 import Models

@@ -1,3 +1,4 @@
+import JSON
 import Tensors
 
 /// BERT's hyper-parameters, read from `config.json` with transformers' defaults.
@@ -16,7 +17,7 @@ public struct BertConfig {
         intermediate = try c.size("intermediate_size", default: 3072)
         maxPositions = try c.size("max_position_embeddings", default: 512)
         typeVocabularySize = try c.size("type_vocab_size", default: 2)
-        labels = try c.optionalSize("num_labels") ?? (c.values["id2label"] as? [String: Any])?.count ?? 2
+        labels = try c.optionalSize("num_labels") ?? c.values["id2label"]?.members?.count ?? 2
         layerNormEps = Float(try c.double("layer_norm_eps", default: 1e-12))
         activation = try c.string("hidden_act", default: "gelu")
         hiddenDropout = Float(try c.double("hidden_dropout_prob", default: 0.1))

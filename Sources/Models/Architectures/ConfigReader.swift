@@ -1,17 +1,27 @@
 import FileAccess
 import Foundation
+import JSON
 
 /// Typed reads of a transformers `config.json`, with transformers' defaults for absent keys and
-/// errors that name the file and the key.
+/// errors that name the file and the key. The reads themselves are `JSONFieldReader`'s.
 public struct ConfigReader {
-    /// The parsed JSON object.
-    public let values: [String: Any]
+    /// The config's members by key.
+    public var values: [String: JSONValue] { fields.values }
     /// Where it came from, for messages.
     public let path: String
+    private let fields: JSONFieldReader
 
-    public init(values: [String: Any], path: String) {
-        self.values = values
+    public init(values: [String: JSONValue], path: String) {
         self.path = path
+        fields = JSONFieldReader(values: values, source: path) { field, reason in
+            ModelError.invalidConfig(path: path, reason: "\"\(field)\" \(reason)")
+        }
+    }
+
+    /// A reader of a config given as plain Swift values (a dictionary literal); values that are no
+    /// JSON are left out.
+    public init(plain values: [String: Any], path: String) {
+        self.init(values: values.compactMapValues { JSONValue(plain: $0) }, path: path)
     }
 
     /// Reads and parses `config.json` at `url`.
@@ -20,20 +30,23 @@ public struct ConfigReader {
         do { data = try Data(contentsOf: url) } catch {
             throw ModelError.invalidConfig(path: url.path, reason: "cannot read the file: \(FileProblem.reading(url, error: error)); a model directory needs a config.json")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let values = object as? [String: Any] else {
+        let json: JSONValue
+        do { json = try JSONParser.parse(data) } catch {
+            throw ModelError.invalidConfig(path: url.path, reason: "not valid JSON (\(error)); is it a transformers config.json?")
+        }
+        guard let members = json.members else {
             throw ModelError.invalidConfig(path: url.path, reason: "not a JSON object; is it a transformers config.json?")
         }
-        self.init(values: values, path: url.path)
+        self.init(values: Dictionary(members, uniquingKeysWith: { _, last in last }), path: url.path)
+    }
+
+    private func present<T>(_ key: String, _ value: T?, default fallback: T?) throws -> T {
+        guard let value = value ?? fallback else { throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing") }
+        return value
     }
 
     public func int(_ key: String, default fallback: Int? = nil) throws -> Int {
-        switch values[key] {
-        case let n as NSNumber where !Self.isBool(n) && n.doubleValue == n.doubleValue.rounded() && abs(n.doubleValue) < 0x1p62: return n.intValue
-        case nil, is NSNull:
-            if let fallback { return fallback }
-            throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing")
-        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be an integer")
-        }
+        try present(key, fields.int(key), default: fallback)
     }
 
     /// The largest width, vocabulary or count of positions a config may give: far above any real
@@ -61,62 +74,32 @@ public struct ConfigReader {
     }
 
     public func optionalInt(_ key: String) throws -> Int? {
-        values[key] == nil || values[key] is NSNull ? nil : try int(key)
+        try fields.int(key)
     }
 
     public func double(_ key: String, default fallback: Double? = nil) throws -> Double {
-        switch values[key] {
-        case let n as NSNumber where !Self.isBool(n): return n.doubleValue
-        case nil, is NSNull:
-            if let fallback { return fallback }
-            throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing")
-        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a number")
-        }
+        try present(key, fields.double(key), default: fallback)
     }
 
     public func optionalDouble(_ key: String) throws -> Double? {
-        values[key] == nil || values[key] is NSNull ? nil : try double(key)
+        try fields.double(key)
     }
 
     /// A list of strings (`layer_types`), or nil when absent.
     public func optionalStrings(_ key: String) throws -> [String]? {
-        switch values[key] {
-        case nil, is NSNull: return nil
-        case let list as [Any]:
-            return try list.map { item in
-                guard let text = item as? String else { throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a list of strings") }
-                return text
-            }
-        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a list of strings")
-        }
+        try fields.strings(key)
     }
 
     public func bool(_ key: String, default fallback: Bool) throws -> Bool {
-        switch values[key] {
-        case let n as NSNumber where Self.isBool(n): return n.boolValue
-        case nil, is NSNull: return fallback
-        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be true or false")
-        }
+        try fields.bool(key) ?? fallback
     }
 
     public func string(_ key: String, default fallback: String? = nil) throws -> String {
-        switch values[key] {
-        case let s as String: return s
-        case nil, is NSNull:
-            if let fallback { return fallback }
-            throw ModelError.invalidConfig(path: path, reason: "the key \"\(key)\" is missing")
-        default: throw ModelError.invalidConfig(path: path, reason: "\"\(key)\" must be a string")
-        }
+        try present(key, fields.string(key), default: fallback)
     }
 
-    /// The nested object under `key`, read with the same rules.
+    /// The nested object under `key`, read with the same rules, or nil when it is no object.
     public func nested(_ key: String) -> ConfigReader? {
-        (values[key] as? [String: Any]).map { ConfigReader(values: $0, path: "\(path) (\(key))") }
-    }
-
-    /// Whether JSON gave `true`/`false` rather than a number (Foundation boxes both as NSNumber;
-    /// booleans have the `char` encoding, which JSON numbers never get).
-    private static func isBool(_ n: NSNumber) -> Bool {
-        String(cString: n.objCType) == "c"
+        values[key]?.members.map { ConfigReader(values: Dictionary($0, uniquingKeysWith: { _, last in last }), path: "\(path) (\(key))") }
     }
 }

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// The hyper-parameters of a LLaMA-like decoder (`DecoderFamily`), read from `config.json` with
@@ -136,7 +137,7 @@ public struct DecoderConfig {
             if family.isGemma {
                 theta = type == fullAttention ? try c.double("rope_theta", default: 1e6) : try c.double("rope_local_base_freq", default: 10000)
             }
-            if rope["rope_theta"] == nil || rope["rope_theta"] is NSNull { rope["rope_theta"] = theta }
+            if rope["rope_theta"]?.isNull ?? true { rope["rope_theta"] = .double(theta) }
             result[type] = try RotaryParameters.read(ConfigReader(values: rope, path: "\(c.path) (rope_parameters.\(type))"), config: c,
                                                      headDim: headDim, defaultTheta: theta, nested: true)
         }

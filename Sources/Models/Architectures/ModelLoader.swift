@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 import Tensors
 
@@ -55,8 +56,8 @@ public enum ModelLoader {
     /// Refuses a checkpoint saved already quantised (transformers' `quantization_config`: bitsandbytes
     /// 4- or 8-bit, GPTQ, AWQ, ...), whose packed tensors lorakit does not read.
     static func refusePrequantized(_ config: ConfigReader) throws {
-        guard let quantization = config.values["quantization_config"] as? [String: Any] else { return }
-        let method = (quantization["quant_method"] as? String) ?? "an unnamed method"
+        guard let quantization = config.values["quantization_config"], quantization.members != nil else { return }
+        let method = quantization["quant_method"]?.stringValue ?? "an unnamed method"
         throw ModelError.invalidConfig(path: config.path, reason: """
             the checkpoint was saved quantised (quantization_config, \(method)); lorakit does not read pre-quantised \
             weights (.absmax, .quant_map, quant_state tensors). Load the original float32/bf16/f16 checkpoint and let \
@@ -66,7 +67,7 @@ public enum ModelLoader {
 
     /// The model `config` describes, with parameters from `factory`.
     public static func build(config: ConfigReader, factory: ParameterFactory) throws -> any PretrainedModel {
-        let architectures = (config.values["architectures"] as? [String]) ?? []
+        let architectures = (try? config.optionalStrings("architectures")) ?? []
         let modelType = try config.string("model_type", default: "")
         guard let architecture = architectures.first(where: supportedArchitectures.contains) ?? architectureByModelType[modelType] else {
             let named = architectures.first.map { "\($0) (model_type \(modelType.isEmpty ? "none" : modelType))" }

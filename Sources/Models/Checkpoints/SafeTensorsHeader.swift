@@ -1,3 +1,5 @@
+import JSON
+
 /// The parsed and validated header of a safetensors file: where the data starts, the tensors in data
 /// order, and the `__metadata__` strings. Parsing checks everything the format promises, so that
 /// loading a tensor afterwards can never read outside the file.
@@ -20,10 +22,10 @@ struct SafeTensorsHeader {
             throw SafeTensorsError.headerLengthOutOfRange(file: file, headerLength: length, fileSize: bytes.count)
         }
         dataStart = 8 + Int(length)
-        let json: HeaderJSON
+        let json: JSONValue
         do {
-            json = try HeaderJSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[8 ..< dataStart]))
-        } catch let failure as HeaderJSONParser.Failure {
+            json = try JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[8 ..< dataStart]))
+        } catch let failure as JSONParser.Failure {
             throw SafeTensorsError.malformedHeader(file: file, reason: failure.reason)
         }
         guard case let .object(members) = json else {
@@ -47,7 +49,7 @@ struct SafeTensorsHeader {
         try Self.checkCoverage(self.tensors, bufferSize: bytes.count - dataStart, file: file)
     }
 
-    private static func metadata(_ value: HeaderJSON, file: String) throws -> [String: String] {
+    private static func metadata(_ value: JSONValue, file: String) throws -> [String: String] {
         guard case let .object(members) = value else {
             throw SafeTensorsError.malformedMetadata(file: file, reason: "it is \(value.typeName)")
         }
@@ -63,12 +65,12 @@ struct SafeTensorsHeader {
         return result
     }
 
-    private static func tensorInfo(name: String, entry: HeaderJSON, file: String) throws -> SafeTensorsTensorInfo {
+    private static func tensorInfo(name: String, entry: JSONValue, file: String) throws -> SafeTensorsTensorInfo {
         func malformed(_ reason: String) -> SafeTensorsError {
             .malformedEntry(file: file, tensor: name, reason: reason)
         }
         guard case let .object(fields) = entry else { throw malformed("the entry is \(entry.typeName), not an object") }
-        func field(_ key: String) throws -> HeaderJSON {
+        func field(_ key: String) throws -> JSONValue {
             guard let value = fields.first(where: { $0.key == key })?.value else { throw malformed("'\(key)' is missing") }
             return value
         }

@@ -1,3 +1,4 @@
+import JSON
 import Jinja
 import Foundation
 import Tensors

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 import Tensors
 
@@ -19,10 +20,10 @@ public final class ShardedSafeTensors: SafeTensorsCollection, @unchecked Sendabl
         let path = indexURL.path
         func bad(_ reason: String) -> SafeTensorsError { .badIndex(file: path, reason: reason) }
         let indexBytes = try MappedBytes(path: path)
-        let json: HeaderJSON
+        let json: JSONValue
         do {
-            json = try withExtendedLifetime(indexBytes) { try HeaderJSONParser.parse(indexBytes.bytes) }
-        } catch let failure as HeaderJSONParser.Failure {
+            json = try withExtendedLifetime(indexBytes) { try JSONParser.parse(indexBytes.bytes) }
+        } catch let failure as JSONParser.Failure {
             throw bad("the index is not valid JSON: \(failure.reason)")
         }
         guard case let .object(members) = json,

@@ -1,5 +1,6 @@
 import FileAccess
 import Foundation
+import JSON
 import Jinja
 
 /// A model's chat template, rendered as transformers' `apply_chat_template` renders it: the
@@ -33,7 +34,7 @@ public struct ChatTemplate {
     /// `tokenizer_config.json` either way.
     public init(directory: URL, templateFile: URL? = nil) throws {
         let configFile = directory.appendingPathComponent("tokenizer_config.json")
-        var config: [String: Any] = [:]
+        var config = JSONValue.object([])
         if FileManager.default.fileExists(atPath: configFile.path) {
             let data: Data
             do {
@@ -41,7 +42,7 @@ public struct ChatTemplate {
             } catch {
                 throw TokenizerError.unreadableFile(path: configFile.path, reason: error.localizedDescription)
             }
-            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            guard let object = try? JSONParser.parse(data), object.members != nil else {
                 throw TokenizerError.malformedJSON(path: configFile.path, reason: "it is not a JSON object")
             }
             config = object
@@ -59,10 +60,10 @@ public struct ChatTemplate {
                 throw TokenizerError.unreadableFile(path: jinjaFile.path, reason: "it is not UTF-8 text")
             }
             source = text
-        } else if let text = config["chat_template"] as? String {
+        } else if let text = config["chat_template"]?.stringValue {
             source = text
-        } else if let named = config["chat_template"] as? [[String: Any]],
-                  let text = (named.first { $0["name"] as? String == "default" } ?? named.first)?["template"] as? String {
+        } else if let named = config["chat_template"]?.elements,
+                  let text = (named.first { $0["name"]?.stringValue == "default" } ?? named.first)?["template"]?.stringValue {
             source = text
         } else {
             throw TokenizerError.invalidField(path: configFile.path, field: "chat_template",
@@ -70,9 +71,7 @@ public struct ChatTemplate {
         }
         var specialTokens: [String: String] = [:]
         for name in Self.specialTokenNames {
-            if let token = config[name] as? String {
-                specialTokens[name] = token
-            } else if let token = (config[name] as? [String: Any])?["content"] as? String {
+            if let token = config[name]?.stringValue ?? config[name]?["content"]?.stringValue {
                 specialTokens[name] = token
             }
         }
@@ -115,7 +114,7 @@ public struct ChatTemplate {
     public static func conversation(fromJSON data: Data, name: String) throws -> [Value] {
         let value: Value
         do {
-            value = try JSONReader.read(data)
+            value = try Value.parsingJSON(data)
         } catch {
             throw TokenizerError.malformedJSON(path: name, reason: "\(error)")
         }

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// `Fuse`: all tokens joined into one string.
@@ -13,14 +14,14 @@ struct StripDecoder: TokenDecoder {
     let start: Int
     let stop: Int
 
-    init(fields: JSONFields) throws {
-        let content = try fields.string("content")
+    init(fields: JSONFieldReader) throws {
+        let content = try fields.required("content", fields.string)
         guard content.unicodeScalars.count == 1, let scalar = content.unicodeScalars.first else {
             throw fields.invalid("content", "expected a single character")
         }
         self.content = scalar
-        start = try fields.optionalInt("start") ?? 0
-        stop = try fields.optionalInt("stop") ?? 0
+        start = try fields.int("start") ?? 0
+        stop = try fields.int("stop") ?? 0
         guard start >= 0, stop >= 0 else { throw fields.invalid("start", "start and stop cannot be negative") }
     }
 
@@ -49,7 +50,7 @@ struct MetaspaceDecoder: TokenDecoder {
     let replacement: Unicode.Scalar
     let prependScheme: PrependScheme
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         replacement = try MetaspacePreTokenizer.replacement(fields)
         prependScheme = try PrependScheme(fields: fields)
     }
@@ -73,8 +74,8 @@ struct MetaspaceDecoder: TokenDecoder {
 struct BPESuffixDecoder: TokenDecoder {
     let suffix: String
 
-    init(fields: JSONFields) throws {
-        suffix = try fields.optionalString("suffix") ?? "</w>"
+    init(fields: JSONFieldReader) throws {
+        suffix = try fields.string("suffix") ?? "</w>"
     }
 
     func decodeChain(_ tokens: [String]) -> [String] {

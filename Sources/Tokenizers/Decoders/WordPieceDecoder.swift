@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// The WordPiece decoder: joins `##` pieces to the token before them, puts a space before every
@@ -13,9 +14,9 @@ struct WordPieceDecoder: TokenDecoder {
         (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
     ]
 
-    init(fields: JSONFields) throws {
-        prefix = try fields.optionalString("prefix") ?? "##"
-        cleanup = try fields.bool("cleanup", default: true)
+    init(fields: JSONFieldReader) throws {
+        prefix = try fields.string("prefix") ?? "##"
+        cleanup = try (fields.bool("cleanup") ?? true)
     }
 
     func decodeChain(_ tokens: [String]) -> [String] {

@@ -1,3 +1,5 @@
+import JSON
+
 /// Two adjacent token ids that a BPE merge joins.
 struct BPEPair: Hashable {
     let left: Int
@@ -14,17 +16,17 @@ struct BPEMerge {
 /// pairs (newer files).
 enum BPEMerges {
     /// With a continuing-subword prefix, the merged token is `a` followed by `b` without its prefix.
-    static func read(from fields: JSONFields, vocabulary: [ExactString: Int], continuingPrefix: String = "") throws -> [BPEPair: BPEMerge] {
-        let list = fields.isNull("merges") ? [] : try fields.array("merges")
+    static func read(from fields: JSONFieldReader, vocabulary: [ExactString: Int], continuingPrefix: String = "") throws -> [BPEPair: BPEMerge] {
+        let list = fields.isNull("merges") ? [] : try fields.required("merges", fields.array)
         var merges: [BPEPair: BPEMerge] = [:]
         merges.reserveCapacity(list.count)
         for (rank, element) in list.enumerated() {
             let key = "merges[\(rank)]"
             let parts: [String]
-            if let line = element as? String {
+            if case let .string(line) = element {
                 parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
-            } else if let pair = element as? [Any] {
-                parts = pair.compactMap { $0 as? String }
+            } else if case let .array(pair) = element {
+                parts = pair.compactMap(\.stringValue)
                 guard parts.count == pair.count else { throw fields.invalid(key, "expected two strings") }
             } else {
                 throw fields.invalid(key, "expected \"a b\" or [\"a\", \"b\"]")

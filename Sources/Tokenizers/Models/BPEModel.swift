@@ -1,3 +1,5 @@
+import JSON
+
 /// The BPE model: a word starts as one symbol per character, then the adjacent pair with the
 /// lowest merge rank is joined (leftmost first) until no merge applies. Results are cached per word.
 struct BPEModel: TokenModel {
@@ -17,19 +19,19 @@ struct BPEModel: TokenModel {
     private let characterIds: [Unicode.Scalar: Int]
     private let cache = WordCache()
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         // `dropout` only randomises training-time encodings; inference ignores it.
-        byteFallback = try fields.bool("byte_fallback", default: false)
-        continuingPrefix = try fields.optionalString("continuing_subword_prefix") ?? ""
-        endOfWordSuffix = try fields.optionalString("end_of_word_suffix") ?? ""
+        byteFallback = try (fields.bool("byte_fallback") ?? false)
+        continuingPrefix = try fields.string("continuing_subword_prefix") ?? ""
+        endOfWordSuffix = try fields.string("end_of_word_suffix") ?? ""
         let vocabulary = try Vocabulary.read(from: fields)
         self.vocabulary = vocabulary
         merges = try BPEMerges.read(from: fields, vocabulary: vocabulary, continuingPrefix: continuingPrefix)
-        unknownTokenId = try fields.optionalString("unk_token").map {
+        unknownTokenId = try fields.string("unk_token").map {
             try Vocabulary.requiredId(of: $0, in: vocabulary, fields: fields, key: "unk_token")
         }
-        fuseUnknown = try fields.bool("fuse_unk", default: false)
-        ignoreMerges = try fields.bool("ignore_merges", default: false)
+        fuseUnknown = try (fields.bool("fuse_unk") ?? false)
+        ignoreMerges = try (fields.bool("ignore_merges") ?? false)
         var characterIds: [Unicode.Scalar: Int] = [:]
         for (token, id) in vocabulary {
             let scalars = token.value.unicodeScalars

@@ -1,3 +1,5 @@
+import JSON
+
 /// The Unigram model (SentencePiece, T5): a word is cut into the pieces whose scores (log
 /// probabilities) add up to the most, found by Viterbi over the word's characters as the crate's
 /// `encode_optimized` does. A character no piece starts with costs the lowest score minus 10 and
@@ -16,13 +18,13 @@ struct UnigramModel: TokenModel {
     /// The crate's `K_UNK_PENALTY`.
     private static let unknownPenalty = 10.0
 
-    init(fields: JSONFields) throws {
-        let entries = try fields.array("vocab")
+    init(fields: JSONFieldReader) throws {
+        let entries = try fields.required("vocab", fields.array)
         var vocabulary: [ExactString: Int] = [:]
         var scores: [Double] = []
         var longest = 1
         for (id, entry) in entries.enumerated() {
-            guard let pair = entry as? [Any], pair.count == 2, let piece = pair[0] as? String, let score = Self.number(pair[1]) else {
+            guard let pair = entry.elements, pair.count == 2, let piece = pair[0].stringValue, let score = pair[1].doubleValue else {
                 throw fields.invalid("vocab[\(id)]", "expected [piece, score]")
             }
             if vocabulary[ExactString(piece)] == nil { vocabulary[ExactString(piece)] = id }
@@ -32,18 +34,12 @@ struct UnigramModel: TokenModel {
         self.vocabulary = vocabulary
         self.scores = scores
         longestPiece = longest
-        unknownTokenId = try fields.optionalInt("unk_id")
+        unknownTokenId = try fields.int("unk_id")
         if let unknown = unknownTokenId, !scores.indices.contains(unknown) {
             throw fields.invalid("unk_id", "\(unknown) is not the id of a piece of the vocabulary")
         }
-        byteFallback = try fields.bool("byte_fallback", default: false)
+        byteFallback = try (fields.bool("byte_fallback") ?? false)
         unknownScore = (scores.min() ?? 0) - Self.unknownPenalty
-    }
-
-    private static func number(_ value: Any) -> Double? {
-        if let double = value as? Double { return double }
-        if let int = value as? Int { return Double(int) }
-        return nil
     }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {

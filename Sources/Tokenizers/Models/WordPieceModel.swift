@@ -1,3 +1,5 @@
+import JSON
+
 /// The WordPiece model (BERT): splits a word greedily into the longest vocabulary pieces from the
 /// left, pieces after the first carrying the continuing prefix (`##`). A word that cannot be split
 /// this way, or that is longer than `maxInputCharsPerWord`, becomes the unknown token.
@@ -9,12 +11,12 @@ struct WordPieceModel: TokenModel {
 
     var unknownTokenId: Int? { unknownId }
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         vocabulary = try Vocabulary.read(from: fields)
-        let unknownToken = try fields.optionalString("unk_token") ?? "[UNK]"
+        let unknownToken = try fields.string("unk_token") ?? "[UNK]"
         unknownId = try Vocabulary.requiredId(of: unknownToken, in: vocabulary, fields: fields, key: "unk_token")
-        continuingPrefix = try fields.optionalString("continuing_subword_prefix") ?? "##"
-        maxInputCharsPerWord = try fields.optionalInt("max_input_chars_per_word") ?? 100
+        continuingPrefix = try fields.string("continuing_subword_prefix") ?? "##"
+        maxInputCharsPerWord = try fields.int("max_input_chars_per_word") ?? 100
     }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {

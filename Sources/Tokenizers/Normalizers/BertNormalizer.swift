@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// BERT's normalizer as the `tokenizers` crate implements it, applied scalar by scalar: clean-up
@@ -9,12 +10,12 @@ struct BertNormalizer: TextNormalizer {
     let stripAccents: Bool
     let lowercase: Bool
 
-    init(fields: JSONFields) throws {
-        cleanText = try fields.bool("clean_text", default: true)
-        handleChineseChars = try fields.bool("handle_chinese_chars", default: true)
-        lowercase = try fields.bool("lowercase", default: true)
+    init(fields: JSONFieldReader) throws {
+        cleanText = try (fields.bool("clean_text") ?? true)
+        handleChineseChars = try (fields.bool("handle_chinese_chars") ?? true)
+        lowercase = try (fields.bool("lowercase") ?? true)
         // `strip_accents: null` follows `lowercase`.
-        stripAccents = try fields.optionalBool("strip_accents") ?? lowercase
+        stripAccents = try fields.bool("strip_accents") ?? lowercase
     }
 
     func normalize(_ text: inout NormalizedText) {

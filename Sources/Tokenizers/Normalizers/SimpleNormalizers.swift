@@ -1,3 +1,5 @@
+import JSON
+
 /// `Lowercase`: every scalar replaced by its Unicode lower-case mapping (Rust's `to_lowercase`).
 struct LowercaseNormalizer: TextNormalizer {
     func normalize(_ text: inout NormalizedText) {
@@ -24,8 +26,8 @@ struct StripAccentsNormalizer: TextNormalizer {
 struct PrependNormalizer: TextNormalizer {
     let prefix: [Unicode.Scalar]
 
-    init(fields: JSONFields) throws {
-        prefix = Array(try fields.string("prepend").unicodeScalars)
+    init(fields: JSONFieldReader) throws {
+        prefix = Array(try fields.required("prepend", fields.string).unicodeScalars)
     }
 
     func normalize(_ text: inout NormalizedText) {
@@ -38,9 +40,9 @@ struct ReplaceNormalizer: TextNormalizer {
     let pattern: SplitPattern
     let content: [Unicode.Scalar]
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         pattern = try SplitPattern(fields: fields)
-        content = Array(try fields.string("content").unicodeScalars)
+        content = Array(try fields.required("content", fields.string).unicodeScalars)
     }
 
     func normalize(_ text: inout NormalizedText) {
@@ -60,9 +62,9 @@ struct StripNormalizer: TextNormalizer {
     let left: Bool
     let right: Bool
 
-    init(fields: JSONFields) throws {
-        left = try fields.bool("strip_left", default: true)
-        right = try fields.bool("strip_right", default: true)
+    init(fields: JSONFieldReader) throws {
+        left = try (fields.bool("strip_left") ?? true)
+        right = try (fields.bool("strip_right") ?? true)
     }
 
     func normalize(_ text: inout NormalizedText) {

@@ -1,3 +1,5 @@
+import JSON
+
 /// A token of `tokenizer.json`'s `added_tokens` list, matched literally in the text before the
 /// model sees it, with the crate's matching flags.
 struct AddedToken {
@@ -14,14 +16,14 @@ struct AddedToken {
     /// Match in the normalized text (with the normalized content) instead of the original.
     let normalized: Bool
 
-    init(fields: JSONFields) throws {
-        id = try fields.int("id")
-        content = try fields.string("content")
+    init(fields: JSONFieldReader) throws {
+        id = try fields.required("id", fields.int)
+        content = try fields.required("content", fields.string)
         guard !content.isEmpty else { throw fields.invalid("content", "an added token cannot be empty") }
-        special = try fields.bool("special", default: false)
-        singleWord = try fields.bool("single_word", default: false)
-        leftStrip = try fields.bool("lstrip", default: false)
-        rightStrip = try fields.bool("rstrip", default: false)
-        normalized = try fields.bool("normalized", default: !special)
+        special = try (fields.bool("special") ?? false)
+        singleWord = try (fields.bool("single_word") ?? false)
+        leftStrip = try (fields.bool("lstrip") ?? false)
+        rightStrip = try (fields.bool("rstrip") ?? false)
+        normalized = try (fields.bool("normalized") ?? !special)
     }
 }

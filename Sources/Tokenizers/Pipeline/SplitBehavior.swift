@@ -1,3 +1,5 @@
+import JSON
+
 /// How a split treats the delimiters it found (the crate's `SplitDelimiterBehavior`).
 enum SplitBehavior: String {
     /// Delimiters are dropped.
@@ -11,8 +13,8 @@ enum SplitBehavior: String {
     /// Consecutive delimiters form one piece.
     case contiguous = "Contiguous"
 
-    init(fields: JSONFields, key: String = "behavior") throws {
-        let name = try fields.string(key)
+    init(fields: JSONFieldReader, key: String = "behavior") throws {
+        let name = try fields.required(key, fields.string)
         guard let behavior = SplitBehavior(rawValue: name) else {
             throw fields.unsupported(key, "split behavior \"\(name)\" is not supported (supported: Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous)")
         }

@@ -1,14 +1,16 @@
+import JSON
+
 /// What a Split pre-tokenizer or a Replace normalizer looks for: `{"String": s}` (the literal
 /// text) or `{"Regex": r}`.
 enum SplitPattern {
     case literal([Unicode.Scalar])
     case regex(TokenizerRegex)
 
-    init(fields: JSONFields, key: String = "pattern") throws {
-        let pattern = try fields.fields(key)
-        if let literal = try pattern.optionalString("String") {
+    init(fields: JSONFieldReader, key: String = "pattern") throws {
+        let pattern = try fields.required(key, fields.fields)
+        if let literal = try pattern.string("String") {
             self = .literal(Array(literal.unicodeScalars))
-        } else if let regex = try pattern.optionalString("Regex") {
+        } else if let regex = try pattern.string("Regex") {
             self = .regex(try TokenizerRegex(regex, fields: pattern, key: "Regex"))
         } else {
             throw fields.invalid(key, "expected {\"String\": ...} or {\"Regex\": ...}")

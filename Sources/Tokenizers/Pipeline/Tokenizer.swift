@@ -1,3 +1,4 @@
+import JSON
 import FileAccess
 import Foundation
 
@@ -53,29 +54,19 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// Reads a `tokenizer.json` held in memory; `sourceName` names it in error messages.
     public init(jsonData: Data, sourceName: String = "tokenizer.json") throws {
-        let root: Any
-        do {
-            root = try JSONSerialization.jsonObject(with: jsonData)
-        } catch {
-            let details = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-            throw TokenizerError.malformedJSON(path: sourceName, reason: "invalid JSON (\(details ?? "not parseable"))")
-        }
-        guard let object = root as? [String: Any] else {
-            throw TokenizerError.malformedJSON(path: sourceName, reason: "the top level is not a JSON object")
-        }
-        let fields = JSONFields(object, source: sourceName)
+        let fields = try JSONFieldReader(tokenizerFile: jsonData, source: sourceName)
 
-        normalizer = try TokenizerComponents.normalizer(fields.optionalFields("normalizer"))
-        preTokenizer = try TokenizerComponents.preTokenizer(fields.optionalFields("pre_tokenizer"))
-        model = try TokenizerComponents.model(fields.fields("model"))
-        postProcessor = try TokenizerComponents.postProcessor(fields.optionalFields("post_processor"))
-        decoder = try TokenizerComponents.decoder(fields.optionalFields("decoder"))
-        let addedTokens = fields.isNull("added_tokens") ? [] : try fields.arrayOfFields("added_tokens").map(AddedToken.init)
+        normalizer = try TokenizerComponents.normalizer(fields.fields("normalizer"))
+        preTokenizer = try TokenizerComponents.preTokenizer(fields.fields("pre_tokenizer"))
+        model = try TokenizerComponents.model(fields.required("model", fields.fields))
+        postProcessor = try TokenizerComponents.postProcessor(fields.fields("post_processor"))
+        decoder = try TokenizerComponents.decoder(fields.fields("decoder"))
+        let addedTokens = fields.isNull("added_tokens") ? [] : try fields.required("added_tokens", fields.arrayOfFields).map(AddedToken.init)
         addedVocabulary = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
 
         modelTokenById = Dictionary(model.vocabulary.map { ($1, $0.value) }, uniquingKeysWith: { first, _ in first })
         vocabularySize = Set(model.vocabulary.keys).union(addedTokens.map { ExactString($0.content) }).count
-        let paddingToken = try fields.optionalFields("padding")?.optionalString("pad_token")
+        let paddingToken = try fields.fields("padding")?.string("pad_token")
         specialTokenIds = SpecialTokenIds(addedVocabulary: addedVocabulary, modelUnknownId: model.unknownTokenId,
                                           paddingToken: paddingToken)
     }

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// A regular expression of a `tokenizer.json` (`{"Regex": ...}` patterns of Split, Replace),
@@ -9,7 +10,7 @@ struct TokenizerRegex {
     private let expression: NSRegularExpression
 
     /// Compiles `pattern`; `fields` and `key` name where it came from if it does not compile.
-    init(_ pattern: String, fields: JSONFields, key: String) throws {
+    init(_ pattern: String, fields: JSONFieldReader, key: String) throws {
         self.pattern = pattern
         do {
             expression = try NSRegularExpression(pattern: pattern)

@@ -1,12 +1,14 @@
+import JSON
+
 /// The byte-level post-processor: adds no tokens; with `trim_offsets` it moves each token's
 /// offsets in past leading and trailing spaces (`Ġ`), keeping a first token's added prefix space.
 struct ByteLevelPostProcessor: PostProcessor {
     let trimOffsets: Bool
     let addPrefixSpace: Bool
 
-    init(fields: JSONFields) throws {
-        trimOffsets = try fields.bool("trim_offsets", default: true)
-        addPrefixSpace = try fields.bool("add_prefix_space", default: true)
+    init(fields: JSONFieldReader) throws {
+        trimOffsets = try (fields.bool("trim_offsets") ?? true)
+        addPrefixSpace = try (fields.bool("add_prefix_space") ?? true)
     }
 
     func addedTokenCount(isPair: Bool) -> Int { 0 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// `RobertaProcessing`: `<s> $A </s>`, pair `<s> $A </s> </s> $B </s>`, every type id 0 (RoBERTa
 /// has no segments), and with `trim_offsets` the byte-level offset trimming.
 struct RobertaPostProcessor: PostProcessor {
@@ -6,11 +8,11 @@ struct RobertaPostProcessor: PostProcessor {
     let trimOffsets: Bool
     let addPrefixSpace: Bool
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         cls = try TemplatePostProcessor.tokenPair(fields, "cls")
         sep = try TemplatePostProcessor.tokenPair(fields, "sep")
-        trimOffsets = try fields.bool("trim_offsets", default: true)
-        addPrefixSpace = try fields.bool("add_prefix_space", default: true)
+        trimOffsets = try (fields.bool("trim_offsets") ?? true)
+        addPrefixSpace = try (fields.bool("add_prefix_space") ?? true)
     }
 
     func addedTokenCount(isPair: Bool) -> Int { isPair ? 4 : 2 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// The post-processor that lays out the special tokens and the sequences by a template:
 /// `TemplateProcessing` (its `single` and `pair` templates), and `BertProcessing`
 /// (`[CLS] $A [SEP]`, pair `[CLS] $A [SEP] $B [SEP]`). Every piece sets its type id.
@@ -21,35 +23,35 @@ struct TemplatePostProcessor: PostProcessor {
     /// `TemplateProcessing`: `single` and `pair` list `{"Sequence": {"id": "A", "type_id": 0}}` and
     /// `{"SpecialToken": {"id": name, "type_id": 0}}` items; `special_tokens` gives each name's ids
     /// and tokens.
-    init(templateFields fields: JSONFields) throws {
-        let specialTokens = try fields.fields("special_tokens")
+    init(templateFields fields: JSONFieldReader) throws {
+        let specialTokens = try fields.required("special_tokens", fields.fields)
         func template(_ key: String) throws -> [Piece] {
-            try fields.arrayOfFields(key).map { item in
-                if let sequence = try item.optionalFields("Sequence") {
-                    let typeId = try sequence.optionalInt("type_id") ?? 0
-                    switch try sequence.string("id") {
+            try fields.required(key, fields.arrayOfFields).map { item in
+                if let sequence = try item.fields("Sequence") {
+                    let typeId = try sequence.int("type_id") ?? 0
+                    switch try sequence.required("id", sequence.string) {
                     case "A": return .sequence(index: 0, typeId: typeId)
                     case "B": return .sequence(index: 1, typeId: typeId)
                     case let other: throw sequence.invalid("id", "a template sequence is A or B, not \"\(other)\"")
                     }
                 }
-                let token = try item.fields("SpecialToken")
-                let name = try token.string("id")
-                guard let special = try specialTokens.optionalFields(name) else {
+                let token = try item.required("SpecialToken", item.fields)
+                let name = try token.required("id", token.string)
+                guard let special = try specialTokens.fields(name) else {
                     throw token.invalid("id", "special token \"\(name)\" is not in special_tokens")
                 }
-                let ids = try special.array("ids").map { element -> Int in
-                    guard let id = element as? Int else { throw special.invalid("ids", "expected integers") }
+                let ids = try special.required("ids", special.array).map { element -> Int in
+                    guard let id = JSONFieldReader.integer(element) else { throw special.invalid("ids", "expected integers") }
                     return id
                 }
-                let tokens = try special.array("tokens").map { element -> String in
-                    guard let token = element as? String else { throw special.invalid("tokens", "expected strings") }
+                let tokens = try special.required("tokens", special.array).map { element -> String in
+                    guard let token = element.stringValue else { throw special.invalid("tokens", "expected strings") }
                     return token
                 }
                 guard ids.count == tokens.count else {
                     throw special.invalid("ids", "ids and tokens differ in length")
                 }
-                return .special(ids: ids, tokens: tokens, typeId: try token.optionalInt("type_id") ?? 0)
+                return .special(ids: ids, tokens: tokens, typeId: try token.int("type_id") ?? 0)
             }
         }
         single = try template("single")
@@ -57,7 +59,7 @@ struct TemplatePostProcessor: PostProcessor {
     }
 
     /// `BertProcessing`: `cls` and `sep` are `[token, id]` pairs.
-    init(bertFields fields: JSONFields) throws {
+    init(bertFields fields: JSONFieldReader) throws {
         let cls = try Self.tokenPair(fields, "cls")
         let sep = try Self.tokenPair(fields, "sep")
         single = [.special(ids: [cls.id], tokens: [cls.token], typeId: 0), .sequence(index: 0, typeId: 0),
@@ -66,9 +68,9 @@ struct TemplatePostProcessor: PostProcessor {
     }
 
     /// A `[token, id]` field of BertProcessing and RobertaProcessing.
-    static func tokenPair(_ fields: JSONFields, _ key: String) throws -> (token: String, id: Int) {
-        let pair = try fields.array(key)
-        guard pair.count == 2, let token = pair[0] as? String, let id = pair[1] as? Int else {
+    static func tokenPair(_ fields: JSONFieldReader, _ key: String) throws -> (token: String, id: Int) {
+        let pair = try fields.required(key, fields.array)
+        guard pair.count == 2, let token = pair[0].stringValue, let id = JSONFieldReader.integer(pair[1]) else {
             throw fields.invalid(key, "expected [token, id]")
         }
         return (token, id)

@@ -1,12 +1,14 @@
+import JSON
+
 /// The byte-level pre-tokenizer (GPT-2, LLaMA-3, Qwen): optionally prefixes a space, splits with
 /// GPT-2's pattern, and rewrites each word as the table characters of its UTF-8 bytes.
 struct ByteLevelPreTokenizer: PreTokenizer {
     let addPrefixSpace: Bool
     let useRegex: Bool
 
-    init(fields: JSONFields) throws {
-        addPrefixSpace = try fields.bool("add_prefix_space", default: true)
-        useRegex = try fields.bool("use_regex", default: true)
+    init(fields: JSONFieldReader) throws {
+        addPrefixSpace = try (fields.bool("add_prefix_space") ?? true)
+        useRegex = try (fields.bool("use_regex") ?? true)
     }
 
     func split(_ text: NormalizedText) -> [NormalizedText] {

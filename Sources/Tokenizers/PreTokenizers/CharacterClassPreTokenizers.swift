@@ -1,3 +1,5 @@
+import JSON
+
 /// The ranges of the single scalars of `text` that satisfy `predicate`: the matches of a
 /// character-class pattern, as the crate finds them (one match per character).
 private func scalarMatches(in text: NormalizedText, where predicate: (Unicode.Scalar) -> Bool) -> [Range<Int>] {
@@ -9,8 +11,8 @@ private func scalarMatches(in text: NormalizedText, where predicate: (Unicode.Sc
 struct DigitsPreTokenizer: PreTokenizer {
     let individualDigits: Bool
 
-    init(fields: JSONFields) throws {
-        individualDigits = try fields.bool("individual_digits", default: false)
+    init(fields: JSONFieldReader) throws {
+        individualDigits = try (fields.bool("individual_digits") ?? false)
     }
 
     func split(_ text: NormalizedText) -> [NormalizedText] {
@@ -24,7 +26,7 @@ struct DigitsPreTokenizer: PreTokenizer {
 struct PunctuationPreTokenizer: PreTokenizer {
     let behavior: SplitBehavior
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         behavior = fields.isNull("behavior") ? .isolated : try SplitBehavior(fields: fields)
     }
 

@@ -1,3 +1,5 @@
+import JSON
+
 /// When Metaspace puts its replacement character in front of a piece (`prepend_scheme`).
 enum PrependScheme: String {
     /// In front of every piece.
@@ -7,13 +9,13 @@ enum PrependScheme: String {
     /// Never.
     case never
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         if fields.isNull("prepend_scheme") {
             // Files older than the field have `add_prefix_space`.
-            self = try fields.bool("add_prefix_space", default: true) ? .always : .never
+            self = try (fields.bool("add_prefix_space") ?? true) ? .always : .never
             return
         }
-        let name = try fields.string("prepend_scheme")
+        let name = try fields.required("prepend_scheme", fields.string)
         guard let scheme = PrependScheme(rawValue: name) else {
             throw fields.unsupported("prepend_scheme", "prepend scheme \"\(name)\" is not supported (supported: always, first, never)")
         }
@@ -29,15 +31,15 @@ struct MetaspacePreTokenizer: PreTokenizer {
     let prependScheme: PrependScheme
     let splits: Bool
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         replacement = try Self.replacement(fields)
         prependScheme = try PrependScheme(fields: fields)
-        splits = try fields.bool("split", default: true)
+        splits = try (fields.bool("split") ?? true)
     }
 
     /// The one-character `replacement` field.
-    static func replacement(_ fields: JSONFields) throws -> Unicode.Scalar {
-        let replacement = try fields.optionalString("replacement") ?? "▁"
+    static func replacement(_ fields: JSONFieldReader) throws -> Unicode.Scalar {
+        let replacement = try fields.string("replacement") ?? "▁"
         guard replacement.unicodeScalars.count == 1, let scalar = replacement.unicodeScalars.first else {
             throw fields.invalid("replacement", "expected a single character")
         }

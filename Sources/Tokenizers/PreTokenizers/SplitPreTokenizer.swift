@@ -1,3 +1,5 @@
+import JSON
+
 /// `Split`: splits at the matches of a literal or a regex, treating them as `behavior` says;
 /// `invert` makes the matches the pieces and the text between them the delimiters.
 struct SplitPreTokenizer: PreTokenizer {
@@ -5,10 +7,10 @@ struct SplitPreTokenizer: PreTokenizer {
     let behavior: SplitBehavior
     let invert: Bool
 
-    init(fields: JSONFields) throws {
+    init(fields: JSONFieldReader) throws {
         pattern = try SplitPattern(fields: fields)
         behavior = try SplitBehavior(fields: fields)
-        invert = try fields.bool("invert", default: false)
+        invert = try (fields.bool("invert") ?? false)
     }
 
     func split(_ text: NormalizedText) -> [NormalizedText] {

@@ -72,7 +72,7 @@ public final class Trainer {
                            weightDecay: $0.weightDecay ?? recipe.weightDecay)
         }
         baseLearningRates = groups.map(\.learningRate)
-        optimizer = recipe.optimizer == "sgd"
+        optimizer = recipe.optimizer == .sgd
             ? try SGD(groups: groups, momentum: recipe.momentum)
             : try AdamW(groups: groups, betas: (recipe.betas[0], recipe.betas[1]), epsilon: recipe.eps)
         position = DataPosition(generator: RandomGenerator(seed: UInt64(recipe.seed)))

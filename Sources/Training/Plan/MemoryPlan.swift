@@ -116,7 +116,7 @@ public struct MemoryPlan {
                 estimate.baseBytes += 4 * parameter.count
             }
         }
-        let optimizerFloats = recipe.optimizer == "sgd" ? (recipe.momentum > 0 ? 1 : 0) : 2
+        let optimizerFloats = recipe.optimizer == .sgd ? (recipe.momentum > 0 ? 1 : 0) : 2
         estimate.adapterBytes = 4 * (2 + optimizerFloats) * trainableParameters
         let d = dimensions, tokens = recipe.batchSize * recipe.seqLen
         let (q, kv) = (d.heads * d.headDim, d.keyValueHeads * d.headDim)
@@ -162,7 +162,7 @@ public struct MemoryPlan {
     /// The plan as a table: every dtype with and without checkpointing, the recipe's own marked.
     public func formatted(gemmGFlops: Double?, machine: MachineMemory?) -> String {
         var lines = [modelSummary,
-                     "batch \(recipe.batchSize) × seq \(recipe.seqLen)\(recipe.gradAccum > 1 ? " × grad_accum \(recipe.gradAccum)" : ""), optimizer \(recipe.optimizer)"]
+                     "batch \(recipe.batchSize) × seq \(recipe.seqLen)\(recipe.gradAccum > 1 ? " × grad_accum \(recipe.gradAccum)" : ""), optimizer \(recipe.optimizer.rawValue)"]
         if let machine {
             lines.append("this machine: \(Self.gib(machine.total)) memory, \(Self.gib(machine.available)) available now")
         }

@@ -1,5 +1,6 @@
 import FileAccess
 import Foundation
+import JSON
 import Models
 import Yams
 
@@ -57,7 +58,7 @@ public struct Recipe: Equatable {
     public var maxGradNorm = 1.0
     public var seed = 42
     public var shuffle = true
-    public var optimizer = "adamw"
+    public var optimizer = OptimizerKind.adamw
     public var momentum = 0.0
     /// Evaluate every this many steps (0: only at the end, if there is evaluation data).
     public var evalEvery = 0
@@ -118,22 +119,18 @@ public struct Recipe: Equatable {
             let hint = EditDistance.suggestion(for: key, among: Self.keys).map { "; did you mean \($0)?" } ?? ""
             throw RecipeError("\(source): unknown key \"\(key)\"\(hint)")
         }
-        let read = RecipeValues(values: values, source: source)
-        model = try read.string("model")
-        data = try read.string("data")
-        outputDir = try read.string("output_dir")
+        let read = JSONFieldReader(recipe: values, source: source)
+        model = try read.required("model", read.text)
+        data = try read.required("data", read.text)
+        outputDir = try read.required("output_dir", read.text)
         fromScratch = try read.bool("from_scratch") ?? fromScratch
-        tokenizer = try read.optionalString("tokenizer")
-        chatTemplate = try read.optionalString("chat_template")
+        tokenizer = try read.text("tokenizer")
+        chatTemplate = try read.text("chat_template")
         assistantOnlyLoss = try read.bool("assistant_only_loss") ?? assistantOnlyLoss
-        switch values["adapter"] {
-        case nil, is NSNull: adapter = nil
-        case let path as String: adapter = .directory(path)
-        case let inline as [String: Any]:
-            guard let json = try? JSONSerialization.data(withJSONObject: inline, options: [.sortedKeys]) else {
-                throw RecipeError("\(source): adapter must be a PEFT config (keys as in adapter_config.json) or the path of a saved adapter")
-            }
-            adapter = .inline(json)
+        switch read.value("adapter") {
+        case nil: adapter = nil
+        case let .string(path): adapter = .directory(path)
+        case let inline? where inline.members != nil: adapter = .inline(Data(inline.pythonJSONText().utf8))
         default:
             throw RecipeError("\(source): adapter must be a PEFT config (keys as in adapter_config.json) or the path of a saved adapter")
         }
@@ -141,7 +138,7 @@ public struct Recipe: Equatable {
         loraplusLrEmbedding = try read.double("loraplus_lr_embedding", in: 0 ..< Double.infinity) ?? loraplusLrEmbedding
         loraplusWeightDecay = try read.double("loraplus_weight_decay", in: 0 ..< Double.infinity) ?? loraplusWeightDecay
         updateAndAllocate = try read.bool("update_and_allocate") ?? updateAndAllocate
-        evalData = try read.optionalString("eval_data")
+        evalData = try read.text("eval_data")
         evalSplit = try read.double("eval_split", in: 0 ..< 1) ?? evalSplit
         maxSteps = try read.int("max_steps", atLeast: 1)
         epochs = try read.double("epochs", in: 0 ..< Double.infinity)
@@ -150,7 +147,7 @@ public struct Recipe: Equatable {
         gradAccum = try read.int("grad_accum", atLeast: 1) ?? gradAccum
         seqLen = try read.int("seq_len", atLeast: 2) ?? seqLen
         lr = try read.double("lr", in: 0 ..< Double.infinity) ?? lr
-        if let name = try read.optionalString("schedule") {
+        if let name = try read.text("schedule") {
             guard let kind = LearningRateSchedule.Kind(rawValue: name) else {
                 throw RecipeError("\(source): schedule must be one of \(LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got \(name)")
             }
@@ -166,15 +163,19 @@ public struct Recipe: Equatable {
         maxGradNorm = try read.double("max_grad_norm", in: 0 ..< Double.infinity) ?? maxGradNorm
         seed = try read.int("seed", atLeast: 0) ?? seed
         shuffle = try read.bool("shuffle") ?? shuffle
-        optimizer = try read.optionalString("optimizer") ?? optimizer
-        guard ["adamw", "sgd"].contains(optimizer) else { throw RecipeError("\(source): optimizer must be adamw or sgd, got \(optimizer)") }
+        if let name = try read.text("optimizer") {
+            guard let kind = OptimizerKind(rawValue: name) else {
+                throw RecipeError("\(source): optimizer must be one of \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(name)")
+            }
+            optimizer = kind
+        }
         momentum = try read.double("momentum", in: 0 ..< 1) ?? momentum
         evalEvery = try read.int("eval_every", atLeast: 0) ?? evalEvery
         saveEvery = try read.int("save_every", atLeast: 0) ?? saveEvery
         saveTotalLimit = try read.int("save_total_limit", atLeast: 1)
         overwriteOutputDir = try read.bool("overwrite_output_dir") ?? overwriteOutputDir
         logging = try read.int("logging", atLeast: 1) ?? logging
-        if let dtype = try read.optionalString("base_dtype") {
+        if let dtype = try read.text("base_dtype") {
             do { baseStorage = try BaseStorage(parsing: dtype) } catch { throw RecipeError("\(source): base_dtype: \(error)") }
         }
         baseStorage.doubleQuantization = try read.bool("double_quant") ?? false
@@ -194,51 +195,4 @@ public enum AdapterSource: Equatable {
     case inline(Data)
     /// A saved adapter to continue training.
     case directory(String)
-}
-
-/// Typed reads of a recipe's values, with errors that name the key.
-struct RecipeValues {
-    let values: [String: Any]
-    let source: String
-
-    func string(_ key: String) throws -> String {
-        guard let value = try optionalString(key) else { throw RecipeError("\(source): the key \"\(key)\" is required") }
-        return value
-    }
-
-    func optionalString(_ key: String) throws -> String? {
-        switch values[key] {
-        case nil, is NSNull: return nil
-        case let s as String: return s
-        case let other?: return "\(other)"
-        }
-    }
-
-    func int(_ key: String, atLeast minimum: Int) throws -> Int? {
-        guard let value = values[key], !(value is NSNull) else { return nil }
-        guard let n = value as? Int, n >= minimum else { throw RecipeError("\(source): \(key) must be a whole number ≥ \(minimum), got \(value)") }
-        return n
-    }
-
-    func double(_ key: String, in range: Range<Double>) throws -> Double? {
-        guard let value = values[key], !(value is NSNull) else { return nil }
-        let number = (value as? Double) ?? (value as? Int).map(Double.init) ?? (value as? String).flatMap(Double.init)
-        guard let number, range.contains(number) else { throw RecipeError("\(source): \(key) must be a number in \(range), got \(value)") }
-        return number
-    }
-
-    func doubles(_ key: String) throws -> [Double]? {
-        guard let value = values[key], !(value is NSNull) else { return nil }
-        guard let list = value as? [Any] else { throw RecipeError("\(source): \(key) must be a list of numbers") }
-        return try list.map {
-            guard let n = ($0 as? Double) ?? ($0 as? Int).map(Double.init) else { throw RecipeError("\(source): \(key) must be a list of numbers") }
-            return n
-        }
-    }
-
-    func bool(_ key: String) throws -> Bool? {
-        guard let value = values[key], !(value is NSNull) else { return nil }
-        guard let b = value as? Bool else { throw RecipeError("\(source): \(key) must be true or false, got \(value)") }
-        return b
-    }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 extension AdaLoraConfig {
     /// The keys AdaLoRA adds to `LoraConfig` (and `rank_pattern`, which it reads differently).
     static let methodKeys: Set<String> = [
@@ -8,7 +10,7 @@ extension AdaLoraConfig {
     /// `total_step` is `totalStepIfMissing` (a training run's number of steps) when given.
     public init(json: JSONValue, totalStepIfMissing: Int? = nil) throws {
         lora = try LoraConfig(json: json, method: .adalora, methodKeys: Self.methodKeys)
-        let reader = JSONFieldReader(values: Dictionary(json.members ?? [], uniquingKeysWith: { _, last in last }))
+        let reader = JSONFieldReader(membersOf: json)
         targetR = try reader.int("target_r") ?? targetR
         initR = try reader.int("init_r") ?? initR
         tinit = try reader.int("tinit") ?? tinit

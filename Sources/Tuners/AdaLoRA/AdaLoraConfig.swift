@@ -1,3 +1,5 @@
+import JSON
+
 /// PEFT's `AdaLoraConfig`: a `LoraConfig` (its LoRA fields in `lora`, `peft_type` `ADALORA`) with
 /// the rank allocator's schedule. Every adapted module starts with `init_r` ranks; after `tinit`
 /// warm-up steps the total budget falls on a cubic curve to `target_r` per module at

@@ -1,3 +1,5 @@
+import JSON
+
 /// AdaLoRA's `rank_pattern`: for each adapted module, which of its ranks the rank allocator kept
 /// (`true`) and which it pruned. Keys are as PEFT saves them, the module path followed by `.lora_E`
 /// (`model.layers.0.self_attn.q_proj.lora_E`); PEFT's live form, with the adapter name after that,

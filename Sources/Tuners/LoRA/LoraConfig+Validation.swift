@@ -1,3 +1,5 @@
+import JSON
+
 extension LoraConfig {
     /// PEFT's `LoraConfig.__post_init__` checks and `update_layer`'s rank check, plus a refusal of
     /// features lorakit does not have yet. Messages say what was wrong and what to do.

@@ -1,3 +1,5 @@
+import JSON
+
 /// PEFT's `LoraConfig`: PEFT's base fields, the targeting fields and LoRA's own, each under PEFT's
 /// name (in Swift case) with PEFT's default. Fields lorakit does not interpret are kept in
 /// `passiveFields` (with PEFT's defaults) and written back unchanged, so a config read from PEFT and
@@ -67,7 +69,7 @@ extension LoraConfig {
         get { base.peftType }
         set { base.peftType = newValue }
     }
-    public var taskType: String? {
+    public var taskType: TaskType? {
         get { base.taskType }
         set { base.taskType = newValue }
     }

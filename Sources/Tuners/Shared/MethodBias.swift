@@ -1,3 +1,5 @@
+import JSON
+
 /// The `bias` field of the methods that spell their own-layer mode after themselves (VB-LoRA's
 /// `"vblora_only"`, RandLoRA's `"randlora_only"`), read into and written from LoRA's three modes.
 enum MethodBias {

@@ -1,9 +1,11 @@
+import JSON
+
 /// The fields of PEFT's `PeftConfig` that every method's config has, under PEFT's keys.
 public struct PeftBaseFields {
     /// `peft_type`: the method.
     public var peftType: PeftType
     /// `task_type`: `CAUSAL_LM`, `SEQ_CLS`, `FEATURE_EXTRACTION`, ... (nil: none given).
-    public var taskType: String?
+    public var taskType: TaskType?
     public var baseModelNameOrPath: String?
     public var revision: String?
     /// True in saved configs; a loaded adapter in inference mode does not train.
@@ -31,7 +33,7 @@ public struct PeftBaseFields {
             }
         }
         peftType = method
-        taskType = try reader.string("task_type")
+        taskType = try reader.string("task_type").map { try TaskType(field: "task_type", text: $0) }
         baseModelNameOrPath = try reader.string("base_model_name_or_path")
         revision = try reader.string("revision")
         inferenceMode = try reader.bool("inference_mode") ?? false
@@ -43,7 +45,7 @@ public struct PeftBaseFields {
     var json: [(key: String, value: JSONValue)] {
         [
             ("peft_type", .string(peftType.rawValue)),
-            ("task_type", taskType.map { .string($0) } ?? .null),
+            ("task_type", taskType.map { .string($0.rawValue) } ?? .null),
             ("base_model_name_or_path", baseModelNameOrPath.map { .string($0) } ?? .null),
             ("revision", revision.map { .string($0) } ?? .null),
             ("inference_mode", .bool(inferenceMode)),

@@ -1,3 +1,4 @@
+import JSON
 import FileAccess
 import Foundation
 import Models

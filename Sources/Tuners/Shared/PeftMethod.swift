@@ -1,3 +1,5 @@
+import JSON
+
 /// One PEFT method as lorakit knows it, what PEFT's `register_peft_method` records: its
 /// `peft_type`, how its config is read from `adapter_config.json`, its config with PEFT's defaults,
 /// and its config fields with their help, in the order a form shows them. Everything else a method

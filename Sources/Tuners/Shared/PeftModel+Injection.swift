@@ -15,7 +15,7 @@ extension PeftModel {
         var config = original
         try config.validate()
         try config.checkCompatible(with: configs)
-        if config.base.taskType == ModelTask.sequenceClassification.rawValue {
+        if config.base.taskType == .sequenceClassification {
             config.targeting.modulesToSave = (config.targeting.modulesToSave ?? []) + ["classifier", "score"]
         }
         let restoreModel = try config.prepareModel(model)
@@ -75,7 +75,7 @@ extension PeftModel {
     /// long list of names as PEFT does, then returns the modules of `model` it targets, with PEFT's
     /// errors when there are none. With `allowingNone`, selecting nothing is no error (parameters
     /// may be targeted instead).
-    static func resolveTargets(_ config: inout TargetingFields, taskType: String?, in model: any PretrainedModel,
+    static func resolveTargets(_ config: inout TargetingFields, taskType: TaskType?, in model: any PretrainedModel,
                                allowingNone: Bool = false) throws -> [(key: String, module: Module)] {
         if config.targetModules == nil { config.targetModules = try DefaultTargetModules.targets(modelType: model.modelType) }
         if config.targetModules == .allLinear { config.targetModules = .names(allLinearNames(in: model, taskType: taskType)) }
@@ -116,11 +116,11 @@ extension PeftModel {
 
     /// PEFT's `_maybe_include_all_linear_layers`: every Linear/Conv1D (or LoRA layer around one) except
     /// the output layer, and nothing inside an adapter layer.
-    private static func allLinearNames(in model: any PretrainedModel, taskType: String?) -> [String] {
+    private static func allLinearNames(in model: any PretrainedModel, taskType: TaskType?) -> [String] {
         let modules = model.namedModules()
         let insideAdapters = modules.filter { $0.module is any AdapterLayer }.map { $0.name + "." }
         var excluded = Set<String>()
-        if model.task == .causalLM || taskType == ModelTask.sequenceClassification.rawValue { excluded.formUnion(model.outputLayerNames) }
+        if model.task == .causalLM || taskType == .sequenceClassification { excluded.formUnion(model.outputLayerNames) }
         return modules.filter { name, module in
             module.kind.isLinearLike && !(module is ModulesToSaveWrapper) && !excluded.contains(name)
                 && !insideAdapters.contains(where: name.hasPrefix)

@@ -1,3 +1,5 @@
+import JSON
+
 /// Which modules a config names, as PEFT's `target_modules` / `exclude_modules` accept them: a list
 /// of names (a module matches if its full name equals one or ends in "." + one), a regular expression
 /// that must match the whole name, or `"all-linear"`.

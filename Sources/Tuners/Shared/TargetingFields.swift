@@ -1,3 +1,5 @@
+import JSON
+
 /// The fields with which every method's config chooses modules, under PEFT's keys:
 /// `target_modules`, `exclude_modules`, `modules_to_save`, `layers_to_transform`, `layers_pattern`.
 public struct TargetingFields: TargetingConfig, Sendable {

@@ -1,3 +1,5 @@
+import JSON
+
 /// The fields of PEFT's LyCORIS-family configs (`LycorisConfig` and what LoHa and LoKr both add to
 /// it), under PEFT's keys and with PEFT's defaults: the rank, `alpha` (the update is scaled by
 /// `alpha / r`), the two training-only dropouts and the per-module patterns.

@@ -1,14 +1,16 @@
-/// A strict RFC 8259 JSON parser over UTF-8 bytes, for safetensors headers and shard indexes, which
-/// come from outside the program: it reads only inside the given bytes, limits nesting depth, and
-/// reports the byte position of the first error instead of trapping.
-public struct HeaderJSONParser {
+/// The one JSON parser of lorakit: strict RFC 8259 over UTF-8 bytes, for every JSON file that comes
+/// from outside the program (safetensors headers, shard indexes, configs, `tokenizer.json`, template
+/// data). It reads only inside the given bytes, limits nesting depth, keeps object members in file
+/// order and numbers as written, and reports the byte position of the first error instead of trapping.
+public struct JSONParser {
     /// Why and where the text is not JSON.
-    public struct Failure: Error {
+    public struct Failure: Error, CustomStringConvertible {
         public let reason: String
+        public var description: String { reason }
     }
 
-    /// The deepest nesting of arrays and objects accepted; real headers nest three levels.
-    static let maximumDepth = 64
+    /// The deepest nesting of arrays and objects accepted; real files nest a handful of levels.
+    public static let maximumDepth = 64
 
     private let bytes: UnsafeRawBufferPointer
     private var position = 0
@@ -18,9 +20,14 @@ public struct HeaderJSONParser {
     }
 
     /// Parses `bytes` as one JSON value surrounded by optional whitespace.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> HeaderJSON {
+    public static func parse(_ bytes: some Sequence<UInt8>) throws -> JSONValue {
+        try Array(bytes).withUnsafeBytes { try parse($0) }
+    }
+
+    /// Parses `bytes` as one JSON value surrounded by optional whitespace.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue {
         guard String(validating: bytes, as: UTF8.self) != nil else { throw Failure(reason: "it is not valid UTF-8") }
-        var parser = HeaderJSONParser(bytes: bytes)
+        var parser = JSONParser(bytes: bytes)
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
         guard parser.position == bytes.count else { throw parser.failure("unexpected text after the JSON value") }
@@ -44,7 +51,7 @@ public struct HeaderJSONParser {
         }
     }
 
-    private mutating func value(depth: Int) throws -> HeaderJSON {
+    private mutating func value(depth: Int) throws -> JSONValue {
         guard depth <= Self.maximumDepth else { throw failure("nesting deeper than \(Self.maximumDepth) levels") }
         skipWhitespace()
         guard let byte = current else { throw failure("unexpected end of text") }
@@ -60,9 +67,9 @@ public struct HeaderJSONParser {
         }
     }
 
-    private mutating func object(depth: Int) throws -> HeaderJSON {
+    private mutating func object(depth: Int) throws -> JSONValue {
         position += 1
-        var members: [(key: String, value: HeaderJSON)] = []
+        var members: [(key: String, value: JSONValue)] = []
         skipWhitespace()
         if current == UInt8(ascii: "}") { position += 1; return .object(members) }
         while true {
@@ -79,9 +86,9 @@ public struct HeaderJSONParser {
         }
     }
 
-    private mutating func array(depth: Int) throws -> HeaderJSON {
+    private mutating func array(depth: Int) throws -> JSONValue {
         position += 1
-        var elements: [HeaderJSON] = []
+        var elements: [JSONValue] = []
         skipWhitespace()
         if current == UInt8(ascii: "]") { position += 1; return .array(elements) }
         while true {
@@ -93,7 +100,7 @@ public struct HeaderJSONParser {
         }
     }
 
-    private mutating func number() throws -> HeaderJSON {
+    private mutating func number() throws -> JSONValue {
         let start = position
         if current == UInt8(ascii: "-") { position += 1 }
         if current == UInt8(ascii: "0") {

@@ -1,54 +1,7 @@
-import Foundation
-import Models
-
-/// A JSON value with object members in file order and numbers kept as written, as the adapter config
-/// files need: `rank_pattern` keys are tried in order, and unknown keys must round-trip unchanged.
-public typealias JSONValue = HeaderJSON
-
-extension HeaderJSON {
-    /// Parses JSON text; the error names `path`.
-    static func parse(_ data: Data, path: String) throws -> JSONValue {
-        do {
-            return try data.withUnsafeBytes { try HeaderJSONParser.parse($0) }
-        } catch let failure as HeaderJSONParser.Failure {
-            throw TunerError.invalidConfig(path: path, reason: "not valid JSON: \(failure.reason)")
-        }
-    }
-
-    /// A JSON number for an integer.
-    static func int(_ value: Int) -> JSONValue { .number(String(value)) }
-
-    /// A JSON number for a floating-point value, spelled as Python's `repr` spells it (`0.0`, `1e-05`).
-    static func double(_ value: Double) -> JSONValue { .number(value.description) }
-
-    /// A JSON number that is an integer when `value` is integral (PEFT writes `lora_alpha: 16`).
-    static func number(_ value: Double) -> JSONValue {
-        value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
-    }
-
-    /// A list of strings.
-    static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
-
-    /// The members of an object, or nil.
-    var members: [(key: String, value: JSONValue)]? {
-        if case let .object(members) = self { return members }
-        return nil
-    }
-
-    var isNull: Bool {
-        if case .null = self { return true }
-        return false
-    }
-
-    /// The value as a number, if it is one.
-    var doubleValue: Double? {
-        if case let .number(text) = self { return Double(text) }
-        return nil
-    }
-
+extension JSONValue {
     /// The value as text, as Python's `json.dumps(indent=2, sort_keys=True)` writes it (what PEFT's
     /// `PeftConfig.save_pretrained` produces).
-    func pythonJSONText(indent: Int = 0) -> String {
+    public func pythonJSONText(indent: Int = 0) -> String {
         let pad = String(repeating: " ", count: indent + 2), end = String(repeating: " ", count: indent)
         switch self {
         case .null: return "null"

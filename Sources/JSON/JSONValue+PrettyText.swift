@@ -1,19 +1,9 @@
-import Jinja
-/// A JSON value printed the way both serde_json's pretty printer (which writes `tokenizer.json`)
-/// and Python's `json.dumps(indent=2)` (which writes transformers' configs) print: two-space
-/// indentation, `"key": value`, members in the order given, `{}` and `[]` when empty.
-enum PrettyJSON {
-    case object([(String, PrettyJSON)])
-    case array([PrettyJSON])
-    case string(String)
-    case integer(Int)
-    case bool(Bool)
-    case null
-    /// A number written as given, for integers beyond `Int` (transformers' `model_max_length`).
-    case numberLiteral(String)
-
-    /// The JSON text.
-    var text: String {
+/// JSON text printed the way both serde_json's pretty printer (which writes `tokenizer.json`)
+/// and Python's `json.dumps(indent=2)` (which writes transformers' configs) print.
+extension JSONValue {
+    /// The JSON text: two-space indentation, `"key": value`, members in the order given, `{}` and
+    /// `[]` when empty.
+    public var prettyText: String {
         var out = ""
         write(into: &out, indent: "")
         return out
@@ -42,10 +32,9 @@ enum PrettyJSON {
             }
             out += indent + "]"
         case let .string(value): out += JSONString.quoted(value)
-        case let .integer(value): out += String(value)
         case let .bool(value): out += value ? "true" : "false"
         case .null: out += "null"
-        case let .numberLiteral(literal): out += literal
+        case let .number(literal): out += literal
         }
     }
 }

@@ -1,0 +1,45 @@
+import JSON
+
+/// The recipe's reads on top of `JSONFieldReader`: YAML's scalars as the recipe takes them, ranges,
+/// and errors that name the recipe file and the key.
+extension JSONFieldReader {
+    /// A reader of recipe values as a YAML reader gives them; errors are `RecipeError`s naming `source`.
+    init(recipe values: [String: Any], source: String) {
+        self.init(values: values.mapValues { JSONValue(plain: $0) ?? .string("\($0)") }, source: source) { field, reason in
+            RecipeError("\(source): \(field) \(reason)")
+        }
+    }
+
+    /// A text value: YAML may give a name that looks like a number or a boolean (`model: 1`) as one.
+    func text(_ key: String) throws -> String? {
+        switch value(key) {
+        case nil: return nil
+        case let .string(text)?, let .number(text)?: return text
+        case let .bool(flag)?: return flag ? "true" : "false"
+        case let other?: throw invalid(key, "must be text, not \(other.typeName)")
+        }
+    }
+
+    /// A whole number of at least `minimum`.
+    func int(_ key: String, atLeast minimum: Int) throws -> Int? {
+        guard let value = value(key) else { return nil }
+        guard let n = value.integer, n >= minimum else { throw invalid(key, "must be a whole number ≥ \(minimum), got \(Self.shown(value))") }
+        return n
+    }
+
+    /// A number in `range`; YAML 1.1 reads `1e-4` (no dot) as text, which is taken as the number it spells.
+    func double(_ key: String, in range: Range<Double>) throws -> Double? {
+        guard let value = value(key) else { return nil }
+        guard let number = value.doubleValue ?? value.stringValue.flatMap(Double.init), range.contains(number) else {
+            throw invalid(key, "must be a number in \(range), got \(Self.shown(value))")
+        }
+        return number
+    }
+
+    private static func shown(_ value: JSONValue) -> String {
+        switch value {
+        case let .string(text), let .number(text): return text
+        default: return value.pythonJSONText()
+        }
+    }
+}
