@@ -20,7 +20,12 @@ extension JSONFieldReader {
 
     /// A reader of the members of an `adapter_config.json` object (none when `json` is no object).
     init(membersOf json: JSONValue) {
-        self.init(values: Dictionary(json.members ?? [], uniquingKeysWith: { _, last in last }), problem: Self.adapterConfigProblem)
+        self.init(values: Dictionary(json.members ?? [], uniquingKeysWith: { _, last in last }))
+    }
+
+    /// A reader of adapter config members whose errors are `TunerError.invalidValue` naming the field.
+    init(values: [String: JSONValue]) {
+        self.init(values: values, problem: Self.adapterConfigProblem)
     }
 
     private static func adapterConfigProblem(field: String, reason: String) -> Error {

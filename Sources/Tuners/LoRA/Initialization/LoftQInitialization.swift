@@ -1,3 +1,4 @@
+import JSON
 import Tensors
 
 /// `loftq_config` (PEFT's `LoftQConfig`): the quantisation bits and the number of alternating
