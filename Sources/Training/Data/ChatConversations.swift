@@ -28,7 +28,7 @@ public struct ChatConversation: Equatable {
         try lines.map { line, text in
             func failure(_ reason: String) -> DataError { DataError("\(name):\(line): \(reason)") }
             let value: Value
-            do { value = try JSONReader.read(text.utf8) } catch {
+            do { value = try Value.parsingJSON(text.utf8) } catch {
                 throw failure("not valid JSON (\(error)); each line of a chat dataset is like {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, ...]}")
             }
             guard case let .object(record) = value else { throw failure("not a JSON object; each line is like {\"messages\": [...]}") }
