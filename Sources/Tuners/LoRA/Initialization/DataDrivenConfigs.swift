@@ -1,3 +1,5 @@
+import JSON
+
 /// PEFT's `EvaConfig` (`eva_config`): how EVA calibrates. Unknown keys and out-of-range values are
 /// refused, as PEFT's dataclass refuses them.
 public struct EvaConfig: Equatable, Sendable {
