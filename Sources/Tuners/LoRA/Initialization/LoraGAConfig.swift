@@ -1,3 +1,5 @@
+import JSON
+
 /// PEFT's `LoraGAConfig` (`lora_ga_config`) of `init_lora_weights: "lora_ga"`.
 public struct LoraGAConfig: Equatable, Sendable {
     /// Which singular triplets of the gradient become the rows of A and the columns of B.
