@@ -1,3 +1,5 @@
+import JSON
+
 /// PEFT's `LoraRuntimeConfig` (`runtime_config`): settings of a run, not of the adapter. PEFT does
 /// not save it; a file that has it keeps it on a round trip. Its one field, `ephemeral_gpu_offload`,
 /// moves weights to the GPU for DoRA and other initialisation work; on lorakit's CPU engine it

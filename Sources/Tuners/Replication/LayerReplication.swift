@@ -1,3 +1,5 @@
+import JSON
+
 /// PEFT's `layer_replication`: `[[start, end], ...]`, each a half-open range of the original
 /// decoder layers; the model's layer list becomes the concatenation of these ranges (`[[0, 2], [1, 2]]`
 /// turns layers 0, 1 into 0, 1, 1). Copies share the base weights and get their own adapters.

@@ -1,3 +1,5 @@
+import JSON
+
 /// PEFT's `trainable_token_indices`: the token ids whose embedding rows train (TrainableTokens
 /// beside another method). A list names rows of the input embedding; an object maps module names
 /// (matched as suffixes of full names, as PEFT's `_set_trainable` does) to their ids.
