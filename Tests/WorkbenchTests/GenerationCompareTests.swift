@@ -42,7 +42,7 @@ import Testing
         while !controller.generation!.text.hasPrefix("base: A day ") { Thread.sleep(forTimeInterval: 0.01) }
         KeyHandler(controller: controller, state: state).handle(.character("x"))
         while controller.log.entries.last?.text != "(stopped)" { Thread.sleep(forTimeInterval: 0.01) }
-        let screen = Screen.render(controller: controller, state: state, width: 120, height: 36)
+        let screen = Screen.render(controller: controller, state: state, width: 200, height: 60)
         #expect(screen.contains("base: A day"), "\(screen.text)")
         let text = try #require(controller.log.entries.last { $0.kind == .generated }?.text)
         #expect(text.hasPrefix("base: A day") && !text.contains("\ntuned:"), "stopped before the second pass: \(text)")
