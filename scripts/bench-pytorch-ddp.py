@@ -75,15 +75,7 @@ def free_port():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", choices=["gpt2", "llama"], default="gpt2")
-    parser.add_argument("--layers", type=int, default=12)
-    parser.add_argument("--width", type=int, default=768)
-    parser.add_argument("--heads", type=int)
-    parser.add_argument("--intermediate", type=int)
-    parser.add_argument("--vocab", type=int, default=8192)
-    parser.add_argument("--seq", type=int, default=256)
-    parser.add_argument("--batch", type=int, default=4, help="per rank; the global batch is batch × ranks")
-    parser.add_argument("--steps", type=int, default=10)
+    single_process_bench().add_shape_arguments(parser, batch_help="per rank; the global batch is batch × ranks")
     parser.add_argument("--ranks", type=int, default=2, help="processes (DDP world size)")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads per rank")
     args = parser.parse_args()

@@ -33,8 +33,8 @@ def build(args):
     return LlamaForCausalLM(config), ["q_proj", "k_proj", "v_proj", "o_proj"]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_shape_arguments(parser, batch_help=None):
+    """The shape flags `lorakit bench train` takes (shared with scripts/bench-pytorch-ddp.py)."""
     parser.add_argument("--arch", choices=["gpt2", "llama"], default="gpt2")
     parser.add_argument("--layers", type=int, default=12)
     parser.add_argument("--width", type=int, default=768)
@@ -42,8 +42,13 @@ def main():
     parser.add_argument("--intermediate", type=int)
     parser.add_argument("--vocab", type=int, default=8192)
     parser.add_argument("--seq", type=int, default=256)
-    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=4, help=batch_help)
     parser.add_argument("--steps", type=int, default=10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_shape_arguments(parser)
     parser.add_argument("--method", choices=["lora", "loha", "lokr", "vblora", "randlora"], default="lora")
     parser.add_argument("--dora", action="store_true", help="LoRA with use_dora=True (lorakit bench train --dora)")
     args = parser.parse_args()
