@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     }
 
     /// The run alone, or as one rank of a data-parallel job (`mpirun -np N lorakit train`), where
-    /// rank 0 alone prints, and SIGTERM or SIGUSR1 (what `mpirun` passes on) stop like Ctrl-C.
+    /// rank 0 alone prints, and the launcher's signals (`LauncherStop`) stop like Ctrl-C.
     private func train(dataParallel: DataParallel?) throws {
         let recipe = try Recipe(contentsOf: URL(fileURLWithPath: recipe), overrides: overrides)
         if dataParallel?.communicator.rank ?? 0 == 0, let machine = MachineMemory.current(),
@@ -52,10 +52,15 @@ struct Train: ParsableCommand {
         }
         if let dataParallel, writes {
             print("data-parallel over \(dataParallel.ranks) ranks, \(Parallel.width) thread(s) each: batch_size \(recipe.batchSize) per rank × \(dataParallel.ranks) ranks × grad_accum \(recipe.gradAccum) = global batch \(run.trainer.globalBatchSize * recipe.gradAccum)")
+            if let note = LauncherStop.shortWindowNote(environment: ProcessInfo.processInfo.environment) { print("note: \(note)") }
         }
         let stop = StopRequest()
-        stop.raiseOnInterrupt(signals: dataParallel == nil ? [SIGINT] : [SIGINT, SIGTERM, SIGUSR1]) {
-            if writes { print("\nstopping at the end of this step (Ctrl-C again to quit now)") }
+        if dataParallel == nil {
+            stop.raiseOnInterrupt { print("\nstopping at the end of this step (Ctrl-C again to quit now)") }
+        } else {
+            stop.raiseOnInterrupt(signals: LauncherStop.signals, quitsOnRepeat: false) {
+                if writes { print("\nstopping every rank at the end of this step") }
+            }
         }
         let printer = ProgressPrinter()
         var stopped = false

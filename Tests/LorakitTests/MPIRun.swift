@@ -12,12 +12,14 @@ enum MPIRun {
     static let unavailableReason: String? = launcher == nil
         ? "mpirun is not installed (scripts/install-deps.sh installs openmpi-bin; CI has it)" : nil
 
-    /// The launcher's arguments for `ranks` ranks of `lorakit arguments...`. mpirun follows the
-    /// SIGTERM it forwards on Ctrl-C with SIGKILL after `odls_base_sigkill_timeout` seconds (1 by
-    /// default); a loaded test machine can take longer than that to finish a step and write its
-    /// checkpoint, so the tests give the ranks 60.
+    /// The launcher's arguments for `ranks` ranks of `lorakit arguments...`. When mpirun ends a job
+    /// (a Ctrl-C, a rank that died or aborted) it sends the ranks SIGCONT, SIGTERM
+    /// `odls_base_sigkill_timeout` seconds later and SIGKILL after as long again, its event loop
+    /// asleep all the while (no output is forwarded, no message printed), so every such job lasts
+    /// twice that timeout. The default 1 s leaves a loaded test machine too little time to finish a
+    /// step and write the checkpoint; 5 leaves it 10 s, and ends a job well within a test's limit.
     static func arguments(ranks: Int, _ arguments: [String]) -> [String] {
-        ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_tcp_if_include", "lo", "--mca", "odls_base_sigkill_timeout", "60",
+        ["--allow-run-as-root", "--oversubscribe", "--mca", "btl_tcp_if_include", "lo", "--mca", "odls_base_sigkill_timeout", "5",
          "-np", String(ranks), LorakitBinary.url.path] + arguments
     }
 

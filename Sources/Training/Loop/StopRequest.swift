@@ -17,14 +17,18 @@ public final class StopRequest: @unchecked Sendable {
     public func raise() { lock.withLock { raised = true } }
 
     /// Raises the flag on SIGINT (Ctrl-C), or each of `signals`, instead of letting the signal end
-    /// the process; a second one ends it at once.
-    public func raiseOnInterrupt(signals: [Int32] = [SIGINT], _ notice: @escaping @Sendable () -> Void = {}) {
+    /// the process; a second one ends it at once, unless `quitsOnRepeat` is false (a launcher that
+    /// sends several signals for one stop, then kills by itself).
+    public func raiseOnInterrupt(signals: [Int32] = [SIGINT], quitsOnRepeat: Bool = true, _ notice: @escaping @Sendable () -> Void = {}) {
         sources = signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in
                 guard let self else { return }
-                if self.isRaised { exit(130) }
+                if self.isRaised {
+                    if quitsOnRepeat { exit(130) }
+                    return
+                }
                 self.raise()
                 notice()
             }
