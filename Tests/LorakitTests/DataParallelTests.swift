@@ -200,6 +200,7 @@ struct DataParallelTests {
         let result = job.finish(limit: 120)
         #expect(job.process.terminationReason == .exit, "mpirun did not end the job by itself")
         #expect(result.output.contains("checkpoint written to") && result.output.contains("--resume"), "\(result.output) \(result.error)")
+        #expect(result.output.contains("note: after a Ctrl-C, mpirun kills the ranks 10 s later"), "the short kill window (2 × 5 s) is not noted")
         let metrics = try String(contentsOf: folder.appendingPathComponent("out/metrics.jsonl"), encoding: .utf8)
         #expect(metrics.contains("\"reason\":\"stopped\""))
         #expect(try Self.intactCheckpoints(folder).count >= 3)

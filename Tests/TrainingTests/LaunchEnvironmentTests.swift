@@ -40,4 +40,12 @@ import Training
             Issue.record("unexpected error \(error)")
         }
     }
+
+    @Test func mpirunsKillWindowIsTwiceItsSigkillTimeoutAndANoteSaysWhenItIsShort() {
+        #expect(LauncherStop.window(environment: ["PMIX_RANK": "0", "SLURM_NTASKS": "2"]) == nil)
+        #expect(LauncherStop.window(environment: ["OMPI_COMM_WORLD_SIZE": "2"]) == 2)
+        #expect(LauncherStop.window(environment: ["OMPI_COMM_WORLD_SIZE": "2", "OMPI_MCA_odls_base_sigkill_timeout": "60"]) == 120)
+        #expect(LauncherStop.shortWindowNote(environment: ["OMPI_COMM_WORLD_SIZE": "2"])?.contains("--mca odls_base_sigkill_timeout") == true)
+        #expect(LauncherStop.shortWindowNote(environment: ["OMPI_COMM_WORLD_SIZE": "2", "OMPI_MCA_odls_base_sigkill_timeout": "60"]) == nil)
+    }
 }
