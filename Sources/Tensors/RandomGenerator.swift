@@ -4,8 +4,18 @@ import Foundation
 /// the same stream on every machine, so initialisation, dropout masks and shuffles are reproducible.
 /// Its state can be saved and restored (`state`), which training checkpoints use.
 public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable, Codable {
+    // The four 64-bit words of state, held as scalars (not an array) so `next()` has no bounds
+    // checks or copy-on-write checks.
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
     /// The four 64-bit words of state.
-    public var state: [UInt64]
+    public var state: [UInt64] {
+        get { [s0, s1, s2, s3] }
+        set {
+            precondition(newValue.count == 4, "a RandomGenerator state has 4 words, not \(newValue.count)")
+            (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
 
     /// A generator whose stream is fixed by `seed`.
     public init(seed: UInt64) {
@@ -17,18 +27,37 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = [splitMix(), splitMix(), splitMix(), splitMix()]
+        s0 = splitMix()
+        s1 = splitMix()
+        s2 = splitMix()
+        s3 = splitMix()
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    /// Reads `{"state": [four words]}`, as earlier versions wrote it.
+    public init(from decoder: any Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.state], debugDescription: "a RandomGenerator state has 4 words, not \(words.count)"))
+        }
+        (s0, s1, s2, s3) = (words[0], words[1], words[2], words[3])
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     public mutating func next() -> UInt64 {
-        let result = rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotl(state[3], 45)
+        let result = Self.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = Self.rotl(s3, 45)
         return result
     }
 
@@ -44,7 +73,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
         return Float((-2 * Foundation.log(1 - u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
     }
 
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
 extension Tensor {

@@ -99,7 +99,9 @@ public enum ModelLoader {
         var used = Set<String>()
         var missing: [String] = []
         var report = Report()
-        let headFactory = ParameterFactory(.initialized(std: Float(try config.double("initializer_range", default: 0.02)), seed: seed))
+        // Fresh heads draw from `Tensor.normal` (not `FastNormal`, the whole-model init), one stream in parameter order.
+        let headStd = Float(try config.double("initializer_range", default: 0.02))
+        var headGenerator = RandomGenerator(seed: seed)
         for (name, parameter) in model.namedParameters() {
             let candidates = [name] + prefixes.compactMap { name.hasPrefix($0) ? String(name.dropFirst($0.count)) : nil } + prefixes.map { $0 + name }
             if let found = candidates.first(where: available.contains) {
@@ -110,8 +112,8 @@ public enum ModelLoader {
                 }
                 used.insert(found)
             } else if model.outputLayerNames.contains(where: { name.hasPrefix($0 + ".") }) && model.task == .sequenceClassification {
-                let fresh = name.hasSuffix("bias") ? headFactory.zeros(parameter.shape) : headFactory.weight(parameter.shape)
-                try parameter.assign(fresh.value(), name: name)
+                let fresh = name.hasSuffix("bias") ? Tensor.zeros(parameter.shape) : Tensor.normal(parameter.shape, std: headStd, generator: &headGenerator)
+                try parameter.assign(fresh, name: name)
                 report.initializedHeads.append(name)
             } else {
                 missing.append(name)

@@ -3,9 +3,11 @@ import Tensors
 /// Makes the parameters of a model being built: shapes only (meta mode, for browsing a model's
 /// tree or loading weights into it) or values initialised as transformers' `_init_weights` does
 /// (weights normal with `std = initializer_range`, biases zero, norm weights one), from a seed.
-/// With `deferringWeights`, weights get shapes only and the generator moves past their values,
-/// which `initialValues(of:)` draws later, one weight at a time: a model can then be initialised
-/// straight into packed storage without ever holding all of its float32 weights.
+/// Each weight takes one draw of the factory's generator as the seed of its own `FastNormal`
+/// values, so a weight's values do not depend on the size of the weights made before it.
+/// With `deferringWeights`, weights get shapes only and keep that seed; `initialValues(of:)` draws
+/// their values later, one weight at a time: a model can then be initialised straight into packed
+/// storage without ever holding all of its float32 weights, and gets the same values as undeferred.
 public final class ParameterFactory {
     /// How parameters get their values.
     public enum Mode: Sendable {
@@ -18,8 +20,8 @@ public final class ParameterFactory {
     public let mode: Mode
     private var generator: RandomGenerator
     private let defersWeights: Bool
-    /// The generator state each deferred weight's values start from.
-    private var deferred: [ObjectIdentifier: RandomGenerator] = [:]
+    /// The seed of each deferred weight's values.
+    private var deferred: [ObjectIdentifier: UInt64] = [:]
 
     public init(_ mode: Mode, deferringWeights: Bool = false) {
         self.mode = mode
@@ -32,11 +34,10 @@ public final class ParameterFactory {
         switch mode {
         case .meta: return Parameter(metaShape: shape)
         case let .initialized(std, _):
-            guard defersWeights else { return Parameter(Tensor.normal(shape, std: std, generator: &generator)) }
+            let seed = generator.next()
+            guard defersWeights else { return Parameter(FastNormal.tensor(shape, std: std, seed: seed)) }
             let parameter = Parameter(metaShape: shape)
-            deferred[ObjectIdentifier(parameter)] = generator
-            // Each normal value takes two draws (Box-Muller).
-            for _ in 0 ..< 2 * parameter.count { _ = generator.next() }
+            deferred[ObjectIdentifier(parameter)] = seed
             return parameter
         }
     }
@@ -44,8 +45,8 @@ public final class ParameterFactory {
     /// The values a deferred weight would have had, drawn now; nil for a parameter this factory
     /// did not defer.
     public func initialValues(of parameter: Parameter) -> Tensor? {
-        guard case let .initialized(std, _) = mode, var start = deferred[ObjectIdentifier(parameter)] else { return nil }
-        return Tensor.normal(parameter.shape, std: std, generator: &start)
+        guard case let .initialized(std, _) = mode, let seed = deferred[ObjectIdentifier(parameter)] else { return nil }
+        return FastNormal.tensor(parameter.shape, std: std, seed: seed)
     }
 
     /// A bias (zeros).
