@@ -72,3 +72,26 @@ extension Unicode.Scalar {
         }
     }
 }
+
+/// The classes the byte-level split regexes (GPT-2's, Llama-3's, Qwen2's) tell characters apart
+/// by: `\p{L}`, `\p{N}`, `\s` and everything else. The four do not overlap.
+enum SplitScalarClass {
+    case letter, number, whitespace, other
+}
+
+extension Unicode.Scalar {
+    /// The split-regex class of this scalar, with the ASCII ones decided without a table look-up.
+    var splitClass: SplitScalarClass {
+        let v = value
+        if v < 0x80 {
+            if (v | 0x20) &- 0x61 < 26 { return .letter }
+            if v &- 0x30 < 10 { return .number }
+            if v == 0x20 || v &- 0x09 < 5 { return .whitespace }
+            return .other
+        }
+        if isTokenizerWhitespace { return .whitespace }
+        if isLetter { return .letter }
+        if isNumber { return .number }
+        return .other
+    }
+}

@@ -5,6 +5,9 @@
 /// Alternatives are tried in order at each position, as a backtracking regex engine does. The
 /// pattern matches every character, so the pieces cover the text without gaps.
 enum GPT2SplitPattern {
+    /// The pattern text, as a `Split` pre-tokenizer's `Regex` spells it.
+    static let pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+
     private static let contractions: [[Unicode.Scalar]] = ["s", "t", "re", "ve", "m", "ll", "d"]
         .map { Array($0.unicodeScalars) }
 
