@@ -9,7 +9,7 @@ import Testing
 /// adapter and saves it again, which must give PEFT's files back (scripts/peft-reload-check.py has
 /// PEFT load that re-saved adapter).
 @Suite struct LoraModelFeatureFixtureTests {
-    static let cases = ["lora_llama_target_parameters", "lora_llama_trainable_tokens"]
+    static let cases = ["lora_llama_target_parameters", "lora_llama_trainable_tokens", "lora_llama_layer_replication"]
 
     /// A scratch folder removed when the value is released.
     final class Scratch {

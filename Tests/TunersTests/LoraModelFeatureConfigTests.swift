@@ -8,7 +8,7 @@ import Testing
 /// `layer_replication`, `megatron_config` / `megatron_core` and `runtime_config`: read, validated,
 /// kept on a round trip, and refused with PEFT's reason where PEFT (or lorakit) refuses them.
 @Suite struct LoraModelFeatureConfigTests {
-    static let caseNames = ["lora_llama_target_parameters", "lora_llama_trainable_tokens"]
+    static let caseNames = ["lora_llama_target_parameters", "lora_llama_trainable_tokens", "lora_llama_layer_replication"]
 
     /// The case's adapter config with `changes` applied (nil removes a key).
     static func config(_ name: String, _ changes: [String: Any?] = [:]) throws -> Data {

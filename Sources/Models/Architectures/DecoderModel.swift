@@ -4,7 +4,7 @@ import Tensors
 /// `Qwen3ForCausalLM`, `MistralForCausalLM`, `Gemma3ForCausalLM` and `Phi3ForCausalLM`, or their
 /// bare models. RMSNorm, rotary embeddings (per layer type), grouped-query attention with full or
 /// sliding-window causal masks, and a gated MLP, with each family's differences switched on by its config.
-public final class DecoderModel: Module, PretrainedModel {
+public final class DecoderModel: Module, PretrainedModel, LayerReplicating {
     public let config: DecoderConfig
     public let architecture: String
     public var modelType: String { config.family.rawValue }
@@ -12,6 +12,8 @@ public final class DecoderModel: Module, PretrainedModel {
     public var vocabularySize: Int { config.vocabularySize }
     public var outputLayerNames: [String] { task == .causalLM ? ["lm_head"] : [] }
     private let prefix: String
+    public private(set) var layerSources: [Int]
+    public var layerListName: String { prefix.isEmpty ? "layers" : "\(prefix).layers" }
 
     public init(config: DecoderConfig, withLMHead: Bool, factory: ParameterFactory, configPath: String) throws {
         self.config = config
@@ -19,6 +21,7 @@ public final class DecoderModel: Module, PretrainedModel {
         self.architecture = withLMHead ? family.causalLMArchitecture : family.bareArchitecture
         self.task = withLMHead ? .causalLM : .featureExtraction
         self.prefix = withLMHead ? "model" : ""
+        self.layerSources = Array(0 ..< config.layers)
         let body = Module(kind: .container, typeName: family.bareArchitecture)
         let embed = Embedding(count: config.vocabularySize, dimension: config.width, factory: factory)
         body.register(embed, as: "embed_tokens")
@@ -34,6 +37,22 @@ public final class DecoderModel: Module, PretrainedModel {
                 : Linear(inFeatures: config.width, outFeatures: config.vocabularySize, bias: false, factory: factory), as: "lm_head")
         } else {
             for (name, child) in body.children { register(child, as: name) }
+        }
+    }
+
+    public func replicateLayers(_ indices: [Int]) throws -> () -> Void {
+        let root = prefix.isEmpty ? self : child(prefix)!, original = root.child("layers")!, layers = original.children
+        guard !indices.isEmpty else { throw ModelError.invalidInput("replicating \(layerListName) needs at least one layer") }
+        if let outside = indices.first(where: { !layers.indices.contains($0) }) {
+            throw ModelError.invalidInput("cannot replicate layer \(outside) of \(layerListName), which has \(layers.count) layers (0..\(layers.count - 1))")
+        }
+        let replicated = ModuleList(try indices.map { try layers[$0].module.sharingReplica() })
+        let previousSources = layerSources
+        try root.replaceChild("layers", with: replicated)
+        layerSources = indices.map { previousSources[$0] }
+        return { [self] in
+            try? root.replaceChild("layers", with: original)
+            layerSources = previousSources
         }
     }
 
@@ -53,7 +72,7 @@ public final class DecoderModel: Module, PretrainedModel {
         }
         let first = AttentionContext(batch: input.batch, length: input.length, mask: AttentionMask(causal: true), rotary: nil, cache: cache)
         return try DecoderStack.run(x, model: self, root: root, blocks: "layers", finalNorm: "norm", hasHead: task == .causalLM,
-                                    context: first, layerContexts: config.layerTypes.map { contexts[$0]! },
+                                    context: first, layerContexts: layerSources.map { contexts[config.layerTypes[$0]]! },
                                     collectHiddenStates: collectHiddenStates)
     }
 }
@@ -108,6 +127,14 @@ final class DecoderLayer: Module, DecoderBlock {
             register(Dropout(probability: config.residualDropout), as: "resid_mlp_dropout")
         }
     }
+
+    private init(replicaOf other: DecoderLayer) throws {
+        config = other.config
+        super.init(kind: other.kind, typeName: other.typeName)
+        try other.registerReplicas(in: self)
+    }
+
+    override func sharingReplica() throws -> Module { try DecoderLayer(replicaOf: self) }
 
     func forward(_ x: Tensor, layerIndex: Int, context: AttentionContext) throws -> Tensor {
         let attention = child("self_attn")!, mlp = child("mlp")!, family = config.family

@@ -36,6 +36,12 @@ public final class Activation: Module, TensorLayer {
         self.init(function)
     }
 
+    override public func sharingReplica() throws -> Module {
+        let copy = Activation(function)
+        copy.setTraining(isTraining)
+        return copy
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         switch function {
         case .gelu: return x.gelu()
@@ -52,5 +58,11 @@ public final class ModuleList: Module {
     public init(_ modules: [Module]) {
         super.init(kind: .container, typeName: "ModuleList")
         for (i, module) in modules.enumerated() { register(module, as: String(i)) }
+    }
+
+    override public func sharingReplica() throws -> Module {
+        let copy = try ModuleList(children.map { try $0.module.sharingReplica() })
+        copy.setTraining(isTraining)
+        return copy
     }
 }

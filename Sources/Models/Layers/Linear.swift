@@ -26,6 +26,19 @@ public final class Linear: Module, TensorLayer {
         register(weight, as: "weight")
     }
 
+    private init(sharing other: Linear) {
+        (inFeatures, outFeatures, weight, bias) = (other.inFeatures, other.outFeatures, other.weight, other.bias)
+        super.init(kind: .linear)
+        register(weight, as: "weight")
+        if let bias { register(bias, as: "bias") }
+    }
+
+    override public func sharingReplica() throws -> Module {
+        let copy = Linear(sharing: self)
+        copy.setTraining(isTraining)
+        return copy
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         try weight.linear(x, bias: bias?.value(), layout: .outIn)
     }

@@ -35,6 +35,18 @@ public final class RMSNorm: Module, TensorLayer {
         register(weight, as: "weight")
     }
 
+    private init(sharing other: RMSNorm) {
+        (weight, eps, addsOne) = (other.weight, other.eps, other.addsOne)
+        super.init(kind: .rmsNorm)
+        register(weight, as: "weight")
+    }
+
+    override public func sharingReplica() throws -> Module {
+        let copy = RMSNorm(sharing: self)
+        copy.setTraining(isTraining)
+        return copy
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         let w = try weight.value()
         return try x.rmsNorm(weight: addsOne ? w.adding(scalar: 1) : w, eps: eps)
@@ -51,6 +63,14 @@ public final class Dropout: Module, TensorLayer {
         self.probability = probability
         self.generator = RandomGenerator(seed: seed)
         super.init(kind: .dropout)
+    }
+
+    /// A new dropout with the same probability and the same mask generator state.
+    override public func sharingReplica() throws -> Module {
+        let copy = Dropout(probability: probability)
+        copy.generator = generator
+        copy.setTraining(isTraining)
+        return copy
     }
 
     public func forward(_ x: Tensor) throws -> Tensor {

@@ -79,6 +79,29 @@ open class Module {
         if replacement.isTraining != isTraining { replacement.setTraining(isTraining) }
     }
 
+    // MARK: Copies sharing the weights
+
+    /// PEFT's `clone_module(share_weights=True)`: a new module of the same class and tree whose
+    /// parameters are this module's own `Parameter` objects (no memory is copied; a change to one is
+    /// a change to both). Layers that can be copied override this; the plain container is copied here,
+    /// any other class refuses with an error naming it.
+    open func sharingReplica() throws -> Module {
+        guard type(of: self) == Module.self else {
+            throw ModelError.invalidInput("\(typeName) (\(type(of: self))) cannot be copied with shared weights")
+        }
+        let copy = Module(kind: kind, typeName: typeName)
+        try registerReplicas(in: copy)
+        return copy
+    }
+
+    /// Gives `copy` replicas of this module's children, the parameters it does not have yet (shared
+    /// with this module), and this module's training mode.
+    public func registerReplicas(in copy: Module) throws {
+        for (name, child) in children { copy.register(try child.sharingReplica(), as: name) }
+        for (name, parameter) in parameters where copy.parameter(name) == nil { copy.register(parameter, as: name) }
+        copy.setTraining(isTraining)
+    }
+
     // MARK: The whole subtree
 
     /// Every module of the subtree with its full name (this module has the name `prefix`),

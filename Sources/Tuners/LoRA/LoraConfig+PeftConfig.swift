@@ -14,6 +14,11 @@ extension LoraConfig {
             + (runtimeConfig?.ephemeralGpuOffload == true ? [LoraRuntimeConfig.cpuNote] : [])
     }
 
+    /// PEFT's `_prepare_model`: `layer_replication` expands the layer stack before targets are matched.
+    public func prepareModel(_ model: any PretrainedModel) throws -> (() throws -> Void)? {
+        try layerReplication.map { try $0.apply(to: model) }
+    }
+
     public func moduleSummary(for name: String) throws -> String {
         let (r, alpha) = try rankAndAlpha(for: name)
         return Self.moduleSummary(r: r, alpha: alpha, alphaKey: "lora_alpha", scaling: scaling(r: r, alpha: alpha))

@@ -40,7 +40,6 @@ extension LoraConfig {
                 throw TunerError.notYetSupported("\(key) with \(peftType.rawValue) (lorakit has it for LORA adapters)")
             }
         }
-        if layerReplication != nil { throw TunerError.notYetSupported("layer_replication") }
         guard targetParameters?.isEmpty == false else { return }
         for (refused, setting) in [(loraDropout != 0, "lora_dropout != 0"), (fanInFanOut, "fan_in_fan_out"), (loraBias, "lora_bias=True"), (useDora, "use_dora=True")] where refused {
             throw TunerError.invalidValue(field: "target_parameters", reason: "lora.ParamWrapper does not work with \(setting); remove target_parameters (use target_modules) or change that setting")

@@ -1,4 +1,5 @@
 import JSON
+import Models
 
 /// PEFT's `layer_replication`: `[[start, end], ...]`, each a half-open range of the original
 /// decoder layers; the model's layer list becomes the concatenation of these ranges (`[[0, 2], [1, 2]]`
@@ -54,5 +55,24 @@ public struct LayerReplication: Sendable, Equatable {
             throw TunerError.invalidValue(field: Self.field, reason: "the ranges select no layer; list at least one [start, end] with start < end")
         }
         return map
+    }
+
+    /// PEFT's `replicate_layers`: expands the model's layer list, or refuses as PEFT does when the
+    /// model has no layer list PEFT finds (`model(.model)*.layers`, BERT's `encoder.layer`, `h`).
+    /// Returns what undoes the expansion.
+    func apply(to model: any PretrainedModel) throws -> () -> Void {
+        guard let replicating = model as? any LayerReplicating else {
+            let root = model.child("model") ?? model.child("bert") ?? model
+            guard root.child("h") is ModuleList || root.module(at: "encoder.layer") is ModuleList else {
+                throw TunerError.invalidValue(field: Self.field, reason: "Could not locate the layers attribute in the model. Expected Llama, Bert or Falcon compatible architectures. (\(model.architecture) has no such layer list; remove layer_replication)")
+            }
+            throw TunerError.notYetSupported("layer_replication on \(model.architecture) (lorakit replicates the layers of the LLaMA-like decoders)")
+        }
+        let map = try layerMap(layerCount: replicating.layerSources.count)
+        do {
+            return try replicating.replicateLayers(map)
+        } catch let error as ModelError {
+            throw TunerError.invalidValue(field: Self.field, reason: "\(error); layer_replication copies plain layers, so apply it before any adapter is added to \(replicating.layerListName)")
+        }
     }
 }

@@ -1,6 +1,7 @@
 /// The config form: the current method's fields, then the training settings under a heading, with
 /// their values (`*` where changed from the default), editable in place with the validation message
 /// shown as you type (the same check `config set` and `recipe set` make), and the selected row's help.
+/// A form taller than its pane scrolls with the cursor (and pages with PgUp/PgDn).
 enum ConfigPane {
     /// The heading between the adapter config and the training settings.
     static let settingsHeading = "── training · recipe set KEY=VALUE"
@@ -25,9 +26,16 @@ enum ConfigPane {
             footer = (rows[cursor].help(controller), .dim)
         }
         let footerRows = Array(TextWrap.wrap(footer.text, width: inner.width, indent: "  ").prefix(max(1, min(3, inner.height - 3))))
-        let listHeight = max(1, inner.height - 1 - footerRows.count)
+        // A form taller than the pane scrolls with the cursor, and its last line says what is out of view.
+        let room = max(1, inner.height - 1 - footerRows.count)
+        let scrolls = lines.count > room && room > 1
+        let listHeight = scrolls ? room - 1 : room
         let cursorLine = cursor + (cursor >= configCount ? 1 : 0)
         let top = max(0, min(cursorLine - listHeight / 2, lines.count - listHeight))
+        if scrolls {
+            let below = max(0, lines.count - top - listHeight)
+            grid.put(scrollLine(above: top, below: below), x: inner.x, y: inner.y + listHeight, role: .dim, limit: inner.width)
+        }
         let keyWidth = min(20, (rows.map(\.key.count).max() ?? 10) + 1)
         for offset in 0 ..< min(listHeight, lines.count - top) {
             let y = inner.y + offset
@@ -46,5 +54,10 @@ enum ConfigPane {
         for (offset, text) in footerRows.enumerated() {
             grid.put(text, x: inner.x, y: inner.maxY - footerRows.count + offset, role: footer.role, limit: inner.width)
         }
+    }
+
+    /// The line under a scrolled form: how many lines are above and below the view, and the keys that page.
+    static func scrollLine(above: Int, below: Int) -> String {
+        "── ↑ \(above) above · ↓ \(below) below · PgUp/PgDn page, Home/End"
     }
 }

@@ -252,12 +252,19 @@ public struct KeyHandler {
         run(controller.selection.names.contains(line.path) ? "target remove \(rule)" : "target add \(rule)")
     }
 
+    /// How many rows PgUp/PgDn move the config form's cursor.
+    static let formPage = 10
+
     private func configKey(_ key: Key) {
         let rows = FormRow.all(controller)
         let row = rows[min(state.configCursor, rows.count - 1)]
         switch key {
         case .up, .character("k"): state.configCursor = max(0, state.configCursor - 1)
         case .down, .character("j"): state.configCursor = min(rows.count - 1, state.configCursor + 1)
+        case .pageUp: state.configCursor = max(0, state.configCursor - Self.formPage)
+        case .pageDown: state.configCursor = min(rows.count - 1, state.configCursor + Self.formPage)
+        case .home, .character("g"): state.configCursor = 0
+        case .end, .character("G"): state.configCursor = rows.count - 1
         case .enter, .character("e"): state.fieldEditor = (row, LineEditor(text: row.editText(controller)))
         case .character("u"): run(row.unsetCommand)
         default: break
