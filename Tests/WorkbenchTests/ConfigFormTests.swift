@@ -74,4 +74,16 @@ import Testing
         try session.run("method lora")
         #expect(try session.run("help rank_pattern").contains("{\"regex\": r}"))
     }
+
+    /// The rows of the LoraConfig fields that change the model check what is typed as `config set` does.
+    @Test func theModelFeatureRowsCheckTheirValues() throws {
+        let session = try TestSession()
+        #expect(try Self.formFooter(session, key: "layer_replication", text: "[[0, 2], [1, 2]]").contains("✓ valid"))
+        #expect(try Self.formFooter(session, key: "layer_replication", text: "[[2, 1]]").contains("✗ "))
+        #expect(try Self.formFooter(session, key: "trainable_token_indices", text: "[1, 2]").contains("✓ valid"))
+        #expect(try Self.formFooter(session, key: "trainable_token_indices", text: "\"x\"").contains("✗ "))
+        #expect(try Self.formFooter(session, key: "megatron_config", text: "'{\"tensor_model_parallel_size\": 2}'").contains("GPU cluster"))
+        #expect(try Self.formFooter(session, key: "runtime_config", text: "'{\"ephemeral_gpu_offload\": true}'").contains("✓ valid"))
+        #expect(try session.run("help layer_replication").contains("copies share the base weights"))
+    }
 }

@@ -25,11 +25,33 @@ import Testing
         #expect(grid.row(23).contains("trainable 0 of 149,664 (0.00%)"))
     }
 
-    @Test func at200By60TheFormShowsEveryFieldAndTheLogSitsUnderTheTree() throws {
+    /// Every field of the form is reached by moving down it (the form scrolls, saying what is out of
+    /// view), its row shown with its help; End and Home jump to the last and first rows, PgDn pages.
+    @Test func at200By60EveryFieldIsReachedInTheFormAndTheLogSitsUnderTheTree() throws {
         let session = try TestSession()
         let state = TUIState()
+        let keys = KeyHandler(controller: session.controller, state: state)
+        state.focus = .config
+        let rows = FormRow.all(session.controller)
+        #expect(rows.contains { $0.key == "layer_replication" } && rows.contains { $0.key == "runtime_config" })
+        var scrolled = false
+        for (index, row) in rows.enumerated() {
+            #expect(state.configCursor == index)
+            let grid = Self.render(session, state, width: 200, height: 60)
+            #expect((0 ..< grid.height).contains { grid.row($0).contains(" \(row.key) ") || grid.row($0).contains("*\(row.key) ") }, "\(row.key) is not on screen with the cursor on it")
+            #expect(grid.contains(String(row.help(session.controller).prefix(40))), "\(row.key)'s help")
+            scrolled = scrolled || grid.contains("── ↑ ")
+            keys.handle(.down)
+        }
+        #expect(scrolled, "the form fits the pane, so this test no longer checks its scrolling")
+        keys.handle(.home)
+        #expect(state.configCursor == 0)
+        keys.handle(.pageDown)
+        #expect(state.configCursor == KeyHandler.formPage)
+        keys.handle(.end)
+        #expect(state.configCursor == rows.count - 1)
+        state.focus = .tree
         let grid = Self.render(session, state, width: 200, height: 60)
-        for field in session.controller.draft.method.fields { #expect(grid.contains(field.key), "\(field.key)") }
         let layout = try #require(ScreenLayout(width: 200, height: 60, focus: .tree, treeRows: state.tree.visible.count, configRows: 17))
         #expect(layout.log.x == 0 && layout.tree.height < 58)
     }

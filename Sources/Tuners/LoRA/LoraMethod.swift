@@ -25,7 +25,7 @@ extension LoraConfig {
         .init("trainable_token_indices", "embedding rows that train beside LoRA (PEFT's TrainableTokens): a list of token ids for the input embedding, or {\"embed_tokens\": [ids]}; only those rows are saved"),
         .init("layer_replication", "expand the layer stack before adapting it: [[start, end], ...] ranges of layers, end exclusive ([[0, 2], [1, 2]] gives layers 0, 1, 1); copies share the base weights and each gets its own adapter"),
         .init("megatron_config", "Megatron-LM's tensor-parallel layers; they need a GPU cluster, so lorakit keeps the field on a round trip and refuses anything but null"),
-        .init("runtime_config", "{\"ephemeral_gpu_offload\": false}: GPU offloading at run time; kept, with no effect on a CPU"),
+        .init("runtime_config", "'{\"ephemeral_gpu_offload\": false}' (quoted): GPU offloading at run time; kept, with no effect on a CPU"),
         .taskType,
     ]
 }

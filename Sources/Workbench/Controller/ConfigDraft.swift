@@ -27,10 +27,16 @@ public struct ConfigDraft: Equatable, Sendable {
     }
 
     /// JSON text for what the user typed after `config set KEY`: one JSON value as written
-    /// (`16`, `true`, `["a","b"]`, `null`), a bare word as a string, several words as a list.
+    /// (`16`, `true`, `["a","b"]`, `null`), a bare word as a string, several words as a list (unless
+    /// together they are one JSON list or object).
     static func parseValue(_ words: [String]) -> String {
         func one(_ word: String) -> Any {
             (try? JSONSerialization.jsonObject(with: Data(word.utf8), options: [.fragmentsAllowed])) ?? word
+        }
+        // Words that together are one JSON list or object (`[[0, 2], [1, 2]]` typed with spaces) are that value.
+        if words.count > 1, let whole = try? JSONSerialization.jsonObject(with: Data(words.joined(separator: " ").utf8)),
+           whole is [Any] || whole is [String: Any] {
+            return jsonText(whole)
         }
         return jsonText(words.count == 1 ? one(words[0]) : words.map(one))
     }

@@ -36,7 +36,8 @@ enum ConfigPane {
             let below = max(0, lines.count - top - listHeight)
             grid.put(scrollLine(above: top, below: below), x: inner.x, y: inner.y + listHeight, role: .dim, limit: inner.width)
         }
-        let keyWidth = min(20, (rows.map(\.key.count).max() ?? 10) + 1)
+        // Keys get up to a third of a wide pane (20 columns at least), so the longest stays whole there.
+        let keyWidth = min(max(20, inner.width / 3), (rows.map(\.key.count).max() ?? 10) + 1)
         for offset in 0 ..< min(listHeight, lines.count - top) {
             let y = inner.y + offset
             guard let row = lines[top + offset] else {
