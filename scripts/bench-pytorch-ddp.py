@@ -7,15 +7,20 @@ dropout 0, AdamW lr 1e-4, random token ids as inputs and labels).
 torch.distributed's gloo backend over the loopback interface. `--batch` is per rank, as a lorakit
 recipe's `batch_size` is: the global batch is batch × ranks, and DDP averages the trainable (LoRA)
 gradients over the ranks every step. Prints the job's tokens/s (all ranks' tokens) over the timed steps
-after 2 warm-up steps. The comparison of the data-parallel issue, on a 2-core machine, at one global batch:
+after 2 warm-up steps. The comparison of the data-parallel issue, on a 2-core machine, at one global batch
+(README, "Data-parallel training over MPI", has lorakit's side, recipes/data-parallel-bench-*.yaml):
 
-    python3 scripts/bench-pytorch-ddp.py --arch llama --layers 8 --width 512 --seq 128 --batch 4 --ranks 2 --threads 1
-    python3 scripts/bench-pytorch-ddp.py --arch llama --layers 8 --width 512 --seq 128 --batch 8 --ranks 1 --threads 2
+    python3 scripts/bench-pytorch-ddp.py --arch llama --layers 8 --width 512 --seq 256 --batch 4 --ranks 2 --threads 1
+    python3 scripts/bench-pytorch-ddp.py --arch llama --layers 8 --width 512 --seq 256 --batch 8 --ranks 1 --threads 2
+
+`--lorakit-metrics RUN/metrics.jsonl` instead prints a lorakit run's job tokens/s over the same steps (after
+the first 2), from its step events, so that the two figures are taken alike.
 
 Needs torch, transformers and peft (`pip install torch peft transformers`); not part of the build.
 """
 import argparse
 import importlib.util
+import json
 import os
 import pathlib
 import time
@@ -66,6 +71,18 @@ def run_rank(rank, args, port, results):
     dist.destroy_process_group()
 
 
+def lorakit_tokens_per_second(path):
+    """A lorakit run's tokens/s after WARMUP steps: its step events give the tokens/s since the start
+    (tokens_per_second) and the seconds since the start (elapsed), so their product is the tokens seen."""
+    with open(path) as lines:
+        steps = [event for event in map(json.loads, lines) if event.get("event") == "step"]
+    if len(steps) <= WARMUP:
+        raise SystemExit(f"{path}: {len(steps)} step events; the figure needs more than {WARMUP} (recipe logging: 1)")
+    first, last = steps[WARMUP - 1], steps[-1]
+    tokens = last["tokens_per_second"] * last["elapsed"] - first["tokens_per_second"] * first["elapsed"]
+    return tokens / (last["elapsed"] - first["elapsed"]), last["step"] - first["step"]
+
+
 def free_port():
     import socket
     with socket.socket() as s:
@@ -78,7 +95,12 @@ def main():
     single_process_bench().add_shape_arguments(parser, batch_help="per rank; the global batch is batch × ranks")
     parser.add_argument("--ranks", type=int, default=2, help="processes (DDP world size)")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads per rank")
+    parser.add_argument("--lorakit-metrics", metavar="FILE", help="print a lorakit run's tokens/s from its metrics.jsonl instead")
     args = parser.parse_args()
+    if args.lorakit_metrics:
+        rate, steps = lorakit_tokens_per_second(args.lorakit_metrics)
+        print(f"lorakit: {rate:.0f} tokens/s over {steps} steps (after {WARMUP} warm-up)")
+        return
     if args.ranks < 1 or args.threads < 1:
         parser.error("--ranks and --threads must be at least 1")
 
