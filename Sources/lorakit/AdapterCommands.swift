@@ -20,13 +20,21 @@ struct Merge: ParsableCommand {
     @Flag(help: "Check the merged weights for NaN/Inf before writing them (PEFT's safe_merge).")
     var safeMerge = false
 
+    @Option(help: "Hold the base as float32, bfloat16, float16 or nf4 while merging (the base an adapter trained with base_dtype was trained on); it is dequantised and the update added in float32.")
+    var baseDtype = "float32"
+
+    @Option(help: "Write the merged weights as float32, bfloat16 or float16 (default: the checkpoint's own float type).")
+    var dtype: String?
+
     func run() throws {
         let reference = try ModelReference(model)
-        let (loaded, _) = try reference.load()
+        let storage = try BaseStorage(parsing: baseDtype)
+        let written = try dtype.map(ExportDType.init(parsing:)) ?? ExportDType.ofCheckpoint(in: reference.directory)
+        let (loaded, _) = try reference.load(storage: storage)
         let peft = try PeftModel.loading(loaded, adapters: [AdapterReference(adapter)])
         for warning in peft.warnings { print("note: \(warning)") }
-        let merged = try peft.mergeAndUnload(safeMerge: safeMerge)
-        let written = try MergedModelWriter.write(merged, configFrom: reference.directory, to: URL(fileURLWithPath: out))
-        print("merged \(adapter) into \(model); wrote \(written.joined(separator: ", ")) to \(out)")
+        let merged = try peft.mergeAndUnload(safeMerge: safeMerge, dequantizingNF4: true)
+        let files = try MergedModelWriter.write(merged, configFrom: reference.directory, to: URL(fileURLWithPath: out), dtype: written)
+        print("merged \(adapter) into \(model)\(storage.dtype == .float32 ? "" : " (base held as \(storage))"); wrote \(files.joined(separator: ", ")) to \(out) as \(written.rawValue)")
     }
 }

@@ -1,10 +1,12 @@
 import Tensors
 
-/// A tensor to be written to a safetensors file: float32 data (weights, activations), 64-bit
-/// integers (token ids, masks, labels) or integers of a narrower type (VB-LoRA's top-k indices).
+/// A tensor to be written to a safetensors file: float32 data (weights, activations), 16-bit
+/// float bit patterns (a model exported as bf16 or f16), 64-bit integers (token ids, masks, labels) or integers of a narrower type (VB-LoRA's top-k indices).
 public enum SafeTensorsValue {
     /// Stored as `F32` with the tensor's shape.
     case float32(Tensor)
+    /// Stored as `BF16` or `F16`: `bits` are the row-major bit patterns and must number the product of `shape`.
+    case halfFloat(SafeTensorsDType, shape: [Int], bits: [UInt16])
     /// Stored as `I64`; `values` are row-major and must number the product of `shape`.
     case int64(shape: [Int], values: [Int])
     /// Stored as the integer dtype given (`U8`, `I16`, `I32` or `I64`); every value must fit it.
@@ -19,6 +21,7 @@ public enum SafeTensorsValue {
     public var dtype: SafeTensorsDType {
         switch self {
         case .float32: return .f32
+        case let .halfFloat(dtype, _, _): return dtype
         case .int64: return .i64
         case let .integers(dtype, _, _): return dtype
         }
@@ -28,7 +31,7 @@ public enum SafeTensorsValue {
     public var shape: [Int] {
         switch self {
         case let .float32(tensor): return tensor.shape
-        case let .int64(shape, _), let .integers(_, shape, _): return shape
+        case let .halfFloat(_, shape, _), let .int64(shape, _), let .integers(_, shape, _): return shape
         }
     }
 
@@ -36,6 +39,7 @@ public enum SafeTensorsValue {
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch self {
         case let .float32(tensor): return try tensor.withUnsafeBufferPointer { try body(UnsafeRawBufferPointer($0)) }
+        case let .halfFloat(_, _, bits): return try bits.withUnsafeBytes(body)
         case let .int64(_, values): return try values.map(Int64.init).withUnsafeBytes(body)
         case let .integers(dtype, _, values):
             switch dtype {

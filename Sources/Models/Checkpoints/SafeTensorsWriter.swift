@@ -47,6 +47,13 @@ public enum SafeTensorsWriter {
                 if let outside = values.first(where: { !range.contains($0) }) {
                     throw SafeTensorsError.invalidTensorToWrite(file: file, tensor: name, reason: "\(outside) does not fit \(value.dtype.rawValue)")
                 }
+            case let .halfFloat(dtype, shape, bits):
+                guard dtype == .bf16 || dtype == .f16 else {
+                    throw SafeTensorsError.invalidTensorToWrite(file: file, tensor: name, reason: "\(dtype.rawValue) is not a 16-bit float dtype")
+                }
+                guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == bits.count else {
+                    throw SafeTensorsError.invalidTensorToWrite(file: file, tensor: name, reason: "shape \(shape) does not hold the \(bits.count) values given")
+                }
             case .float32: break
             }
         }

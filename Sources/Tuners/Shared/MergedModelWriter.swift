@@ -9,7 +9,8 @@ import Models
 /// model and its tokenizer do. A model whose layers were replicated (`layer_replication`) is written
 /// as the expanded stack, every layer under its own name, with `num_hidden_layers` (and
 /// `layer_types`) of the expanded model, so that it loads as a plain model of that many layers
-/// (transformers' `save_pretrained` refuses the shared tensors of PEFT's merged model).
+/// (transformers' `save_pretrained` refuses the shared tensors of PEFT's merged model). Floating
+/// tensors are written in `dtype` (float32 unless told; `config.json`'s `dtype` says which).
 public enum MergedModelWriter {
     /// The files copied from the source folder when it has them: the configs and what
     /// `tokenizer.save_pretrained` writes (fast and slow tokenizers, chat template).
@@ -20,7 +21,7 @@ public enum MergedModelWriter {
 
     /// Writes the checkpoint; returns the names of the files written.
     @discardableResult
-    public static func write(_ model: any PretrainedModel, configFrom source: URL, to directory: URL) throws -> [String] {
+    public static func write(_ model: any PretrainedModel, configFrom source: URL, to directory: URL, dtype: ExportDType = .float32) throws -> [String] {
         var written: [String] = []
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -28,7 +29,10 @@ public enum MergedModelWriter {
                 let from = source.appendingPathComponent(name)
                 guard FileManager.default.fileExists(atPath: from.path) else { continue }
                 var data = try Data(contentsOf: from)
-                if name == "config.json", let replicated = try expandedConfig(data, of: model) { data = replicated }
+                if name == "config.json" {
+                    if let replicated = try expandedConfig(data, of: model) { data = replicated }
+                    data = try dtype.config(data, path: from.path)
+                }
                 try data.write(to: directory.appendingPathComponent(name), options: .atomic)
                 written.append(name)
             }
@@ -38,7 +42,7 @@ public enum MergedModelWriter {
         if model.namedModules().contains(where: { $0.module is any AdapterLayer || $0.module is ModulesToSaveWrapper }) {
             throw TunerError.invalidState("the model still holds adapter layers; merge and unload the adapters before writing it")
         }
-        let tensors = try Dictionary(uniqueKeysWithValues: savedParameters(of: model).map { ($0.name, try $0.parameter.value()) })
+        let tensors = try Dictionary(uniqueKeysWithValues: savedParameters(of: model).map { ($0.name, try dtype.value(of: $0.parameter)) })
         try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(SafeTensorsCheckpoint.singleFileName))
         return written + [SafeTensorsCheckpoint.singleFileName]
     }

@@ -7,17 +7,18 @@ extension PeftModel {
     /// other failure the layers merged by this call are unmerged again.
     ///
     /// A base weight stored as NF4 is refused (re-quantising the merged weight would round the
-    /// adapter's update away, which PEFT warns of); one stored as bf16/f16 is unpacked to float32
-    /// first, so the merge is exact and unmerging restores it.
-    public func mergeAdapter(adapterNames names: [String]? = nil, safeMerge: Bool = false) throws {
+    /// adapter's update away, which PEFT warns of) unless `dequantizingNF4` (an export, which
+    /// writes the merged weights in 16 or 32 bits): then, like one stored as bf16/f16, it is
+    /// unpacked to float32 first, so the merge is exact and unmerging restores the dequantised values.
+    public func mergeAdapter(adapterNames names: [String]? = nil, safeMerge: Bool = false, dequantizingNF4: Bool = false) throws {
         for name in names ?? [] { try requireAdapter(name) }
         let packed = adapterLayers.flatMap { layer in layer.layer.baseLayer.namedParameters().map { (module: layer.name, parameter: $0.parameter) } }
             .filter { $0.parameter.frozen != nil }
-        if let nf4 = packed.first(where: { $0.parameter.frozen?.format == .nf4 }) {
+        if !dequantizingNF4, let nf4 = packed.first(where: { $0.parameter.frozen?.format == .nf4 }) {
             throw TunerError.invalidState("""
                 cannot merge into \(nf4.module): its base weight is stored as nf4 (4-bit), and merging would re-quantise the \
                 merged weight, rounding much of the adapter's update away (PEFT warns of this). Keep the adapter unmerged, \
-                or load the model with a float32 or bfloat16 base (base_dtype / load --dtype) to merge and export
+                export the merged model (export DIR, lorakit merge), which dequantises it into bf16 or float32
                 """)
         }
         for entry in packed { entry.parameter.unpack() }
@@ -43,10 +44,10 @@ extension PeftModel {
 
     /// PEFT's `merge_and_unload()`: merges, then puts each base layer back in its adapter layer's place
     /// and each `modules_to_save` wrapper's active copy (or original) in its place. Returns the plain
-    /// model; this PeftModel then holds no adapters.
+    /// model; this PeftModel then holds no adapters. `dequantizingNF4` as for `mergeAdapter`.
     @discardableResult
-    public func mergeAndUnload(safeMerge: Bool = false, adapterNames names: [String]? = nil) throws -> any PretrainedModel {
-        try mergeAdapter(adapterNames: names, safeMerge: safeMerge)
+    public func mergeAndUnload(safeMerge: Bool = false, adapterNames names: [String]? = nil, dequantizingNF4: Bool = false) throws -> any PretrainedModel {
+        try mergeAdapter(adapterNames: names, safeMerge: safeMerge, dequantizingNF4: dequantizingNF4)
         return try unloadLayers()
     }
 
