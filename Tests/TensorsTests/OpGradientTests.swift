@@ -164,4 +164,16 @@ import Testing
         let logits = P.parameter([3, 6], seed: 30, scale: 3)
         try check([logits], step: 1e-3) { try $0[0].topKSoftmax(k: 2).weights }
     }
+
+    @Test func doraOutput() throws {
+        let result = P.parameter([2, 3, 5], seed: 34), base = P.parameter([2, 3, 5], seed: 35)
+        let lora = P.parameter([2, 3, 5], seed: 36), s = P.parameter([5], seed: 37)
+        try check([result, base, lora, s]) { try Tensor.doraOutput(result: $0[0], base: $0[1], lora: $0[2], s: $0[3], scaling: 1.5) }
+        try check([result, lora, s]) { try Tensor.doraOutput(result: $0[0], base: $0[0], lora: $0[1], s: $0[2], scaling: 1.5) }
+    }
+
+    @Test func topKMix() throws {
+        let logits = P.parameter([2, 3, 6], seed: 31, scale: 3), bank = P.parameter([6, 5], seed: 32)
+        try check([logits, bank], step: 1e-3) { try $0[0].topKMix(bank: $0[1], k: 3) }
+    }
 }

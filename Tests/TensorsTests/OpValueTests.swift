@@ -196,6 +196,31 @@ import Testing
         close(weights.scalars, [0.8807971, 0.11920292])
     }
 
+    @Test func topKKeepsTheLowerIndexOnTiesAndOrdersLargestFirst() throws {
+        let x = Tensor(shape: [2, 5], data: [1, 4, 4, -2, 4, 0, -1, 7, 7, 3])
+        #expect(try x.topKSoftmax(k: 3).indices == [1, 2, 4, 2, 3, 4])
+        #expect(try x.topKSoftmax(k: 5).indices == [1, 2, 4, 0, 3, 2, 3, 4, 0, 1])
+    }
+
+    @Test func doraOutputAddsTheMagnitudeScaledUpdate() throws {
+        let result = Tensor(shape: [2, 2], data: [1, 2, 3, 4]), base = Tensor(shape: [2, 2], data: [1, 1, 2, 2])
+        let lora = Tensor(shape: [2, 2], data: [0, 1, -1, 2]), s = Tensor(shape: [2], data: [2, 0.5])
+        // result + (s − 1) · base + 3 · s · lora
+        let y = try Tensor.doraOutput(result: result, base: base, lora: lora, s: s, scaling: 3)
+        close(y.scalars, [2, 3, -1, 6])
+        let shared = try Tensor.doraOutput(result: result, base: result, lora: lora, s: s, scaling: 3)
+        close(shared.scalars, [2, 2.5, 0, 5])
+    }
+
+    @Test func topKMixIsTheSoftmaxWeightedSumOfThePickedBankRows() throws {
+        let logits = Tensor(shape: [2, 4], data: [0.5, 3, -1, 1, 2, 2, 0, 5])
+        let bank = Tensor(shape: [4, 3], data: [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1])
+        let mixed = try logits.topKMix(bank: bank, k: 2)
+        #expect(mixed.shape == [2, 3])
+        // Row 0 picks bank rows 1 (weight 0.8808) and 3 (0.1192); row 1 picks 3 and 0 (ties to the lower index).
+        close(mixed.scalars, [0.11920292, 1, 0.11920292, 1, 0.95257413, 0.95257413])
+    }
+
     @Test func broadcastingShapes() throws {
         let a = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
         #expect(try (a + Tensor(shape: [3], data: [10, 20, 30])).scalars == [11, 22, 33, 14, 25, 36])

@@ -85,6 +85,12 @@ enum VectorMath {
         return total
     }
 
+    /// `y[i] += a · x[i]` over `n` values (a loop the compiler vectorises).
+    @inline(__always)
+    static func addScaled(_ x: UnsafePointer<Float>, _ a: Float, into y: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0 ..< n { y[i] += a * x[i] }
+    }
+
     /// The maximum of `n` values.
     @inline(__always)
     static func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {

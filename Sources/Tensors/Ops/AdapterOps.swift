@@ -40,49 +40,6 @@ extension Tensor {
             }
         }
     }
-
-    /// For each row of the last dimension, the `k` largest values (ties: lower index first) turned
-    /// into softmax weights, and their indices (VB-LoRA's vector-bank mixing). Weights have shape
-    /// `[..., k]`; the gradient flows to the picked logits.
-    public func topKSoftmax(k: Int) throws -> (weights: Tensor, indices: [Int]) {
-        guard rank >= 1, let n = shape.last, k >= 1, k <= n else {
-            throw TensorError.invalidArgument(op: "topKSoftmax", reason: "k = \(k) must be in 1...\(shape.last ?? 0) for shape \(shape)")
-        }
-        let rows = count / n
-        var indices = [Int](repeating: 0, count: rows * k)
-        let weights = withUnsafeBufferPointer { src in
-            Tensor.make(shape: Array(shape.dropLast()) + [k]) { w in
-                for r in 0 ..< rows {
-                    let row = src.baseAddress! + r * n
-                    let top = (0 ..< n).sorted { row[$0] > row[$1] || (row[$0] == row[$1] && $0 < $1) }.prefix(k)
-                    var picked = [Float](repeating: 0, count: k)
-                    for (slot, index) in top.enumerated() {
-                        indices[r * k + slot] = index
-                        picked[slot] = row[index]
-                    }
-                    picked.withUnsafeBufferPointer { Kernels.softmaxRow($0.baseAddress!, w.baseAddress! + r * k, k) }
-                }
-            }
-        }
-        let fullShape = shape
-        let picked = indices
-        let recorded = Tensor.record(weights, op: "topk_softmax", inputs: [self]) { g in
-            let grad = Tensor.zeros(fullShape)
-            grad.withUnsafeMutableBufferPointer { d in
-                g.withUnsafeBufferPointer { pg in
-                    weights.withUnsafeBufferPointer { pw in
-                        for r in 0 ..< rows {
-                            var dot: Float = 0
-                            for s in 0 ..< k { dot += pg[r * k + s] * pw[r * k + s] }
-                            for s in 0 ..< k { d[r * n + picked[r * k + s]] = pw[r * k + s] * (pg[r * k + s] - dot) }
-                        }
-                    }
-                }
-            }
-            return [grad]
-        }
-        return (recorded, indices)
-    }
 }
 
 extension Tensor {

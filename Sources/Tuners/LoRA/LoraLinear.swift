@@ -87,16 +87,16 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
             guard let adapter = adapters[name] else { return }
             let dropped = try adapter.dropout.forward(x)
             if let magnitude = adapter.magnitude {
-                result = try result + doraUpdate(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
+                result = try doraOutput(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
             } else {
                 try adapter.addUpdate(dropped, to: &result)
             }
         }
     }
 
-    /// DoRA's addition to `result`: `(s − 1) · base + s · scaling · B(A(x))` with `s = m / ‖W + scaling·BA‖`
-    /// per output row, the norm treated as a constant, as PEFT computes it.
-    private func doraUpdate(_ adapter: LoraAdapter, magnitude: DoraMagnitude, input: Tensor, dropped: Bool, result: Tensor) throws -> Tensor {
+    /// DoRA's output: `result + (s − 1) · base + s · scaling · B(A(x))` with `s = m / ‖W + scaling·BA‖`
+    /// per output row, the norm treated as a constant, as PEFT computes it (`Tensor.doraOutput`).
+    private func doraOutput(_ adapter: LoraAdapter, magnitude: DoraMagnitude, input: Tensor, dropped: Bool, result: Tensor) throws -> Tensor {
         let norm = try GradMode.withoutGradients { try weightNorm(plus: adapter.product()) }
         let s = try magnitude.weight.value() / norm
         let baseResult: Tensor
@@ -108,7 +108,7 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
             baseResult = result
         }
         let lora = try adapter.b.forward(adapter.a.forward(input))
-        return try s.adding(scalar: -1) * baseResult + (s * lora).scaled(by: adapter.scaling)
+        return try Tensor.doraOutput(result: result, base: baseResult, lora: lora, s: s, scaling: adapter.scaling)
     }
 
     /// `‖W + delta‖` over each output row, with `delta` in `[out, in]`.

@@ -47,23 +47,15 @@ public final class VBLoRALinear: TunerLayer, TensorLayer {
         return try parameter.value()
     }
 
-    /// PEFT's `_get_low_rank_matrix`: each row of `logits` `[..., num_vectors]` becomes the softmax of
-    /// its top-k values times the bank vectors they pick, summed: `[rows, L]`.
-    static func mix(_ logits: Tensor, bank: Tensor, topk: Int) throws -> Tensor {
-        let (weights, indices) = try logits.topKSoftmax(k: topk)
-        let rows = weights.count / topk
-        let picked = try bank.indexSelect(rows: indices, shape: [rows, topk])
-        return try (weights.reshaped([rows, topk, 1]) * picked).sum(axis: 1)
-    }
-
-    /// PEFT's `_get_lora_matrices`: `A [r, in]` and `B [out, r]` of `adapter`, recorded for gradients.
+    /// PEFT's `_get_lora_matrices`: `A [r, in]` and `B [out, r]` of `adapter`, recorded for gradients;
+    /// each row of the logits becomes the top-k mix of bank vectors (`_get_low_rank_matrix`, `topKMix`).
     func lowRankMatrices(of adapter: String) throws -> (a: Tensor, b: Tensor) {
         guard let settings = settings[adapter] else { throw TunerError.unknownAdapter(adapter, available: adapterNames) }
         let logitsA = try tensor("vblora_logits_A", adapter), logitsB = try tensor("vblora_logits_B", adapter)
         let bank = try tensor(VBLoRAConfig.bankName, adapter)
         let length = bank.shape[1]
-        let a = try Self.mix(logitsA, bank: bank, topk: settings.topk).reshaped([settings.r, inFeatures])
-        let b = try Self.mix(logitsB, bank: bank, topk: settings.topk).reshaped([outFeatures / length, settings.r, length])
+        let a = try logitsA.topKMix(bank: bank, k: settings.topk).reshaped([settings.r, inFeatures])
+        let b = try logitsB.topKMix(bank: bank, k: settings.topk).reshaped([outFeatures / length, settings.r, length])
             .transposed(1, 2).reshaped([outFeatures, settings.r])
         return (a, b)
     }
