@@ -53,7 +53,11 @@ struct InitAdapter: ParsableCommand {
         if calibrated { stop.raiseOnInterrupt { FileHandle.standardError.write(Data("\nstopping the calibration (Ctrl-C again to quit now)\n".utf8)) } }
         let progress = CalibrationProgressLine()
         let calibration = batches.map { Calibration(batches: $0, report: progress.show, shouldStop: { stop.isRaised }) }
+        let start = DispatchTime.now().uptimeNanoseconds
         let peft = try progress.around { try PeftModel.initialized(model: loaded, config: adapterConfig, calibration: calibration, seed: seed) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        // The init alone (not the model load or the files), as scripts/bench-init-peft.py times PEFT's.
+        print("\(method?.name ?? adapterConfig.base.peftType.rawValue) init \(String(format: "%.2f", seconds)) s")
         for warning in peft.warnings { print("note: \(warning)") }
         let changed = try peft.writeInitialized(to: URL(fileURLWithPath: out), baseFilesFrom: reference.directory)
         print("wrote \(out)/adapter" + (changed ? " (init_lora_weights: true) and \(out)/base (the residual base it applies to)" : ""))

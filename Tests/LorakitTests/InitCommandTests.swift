@@ -25,6 +25,9 @@ import Testing
         let out = scratch.url.appendingPathComponent("init")
         let result = try LorakitBinary.run(["init", "--model", base.path, "--config", adapter.appendingPathComponent("adapter_config.json").path, "--out", out.path])
         #expect(result.status == 0, "\(name): \(result.error)")
+        // The init's own time, in the line scripts/bench-init-peft.py prints for PEFT's.
+        let method = try #require((fixture.caseInfo["peft_config"] as? [String: Any])?["init_lora_weights"] as? String)
+        #expect(result.output.split(separator: "\n").contains { $0.hasPrefix("\(method) init ") && $0.hasSuffix(" s") }, "\(result.output)")
         let written = try SafeTensorsFile(contentsOf: out.appendingPathComponent("base/model.safetensors"))
         let residuals = try fixture.expected.names.filter { $0.hasPrefix("residual.") }
         #expect(!residuals.isEmpty)

@@ -147,21 +147,26 @@ extension PeftModel {
             let b = try type.merge(sources.map { try $0.factors.b.value() }, weights: weightsB, options: options, generator: &generator)
             return (a, b)
         case .svd, .tiesSvd, .dareLinearSvd, .dareTiesSvd, .magnitudePruneSvd:
+            let (m, n) = (try sources[0].factors.b.value().shape[0], try sources[0].factors.a.value().shape[1])
+            guard rank <= min(m, n) else {
+                throw TunerError.invalidValue(field: "svd_rank", reason: "\(rank) is more than \(module) can hold (its delta is \(m)×\(n)); choose at most \(min(m, n))")
+            }
+            // svd's delta is a plain weighted sum of rank Σ rᵢ: its leading triplets come from the factors.
+            if type == .svd, let svd = try LowRankSumSVD(sources.map { ($0.factors, Float($0.weight)) }), rank <= svd.s.count {
+                return Self.truncatedFactors(u: svd.u, s: svd.s, vt: svd.vt, rank: rank, clamp: options.svdClamp)
+            }
             let delta = try type.merge(sources.map { try $0.factors.scaledProduct() }, weights: sources.map { Float($0.weight) },
                                        options: options, generator: &generator)
-            return try Self.truncatedFactors(of: delta, rank: rank, clamp: options.svdClamp, module: module)
+            let svd = try Linalg.svd(delta)
+            return Self.truncatedFactors(u: svd.u, s: svd.s.scalars, vt: svd.vt, rank: rank, clamp: options.svdClamp)
         }
     }
 
-    /// `A = Vh[:k]`, `B = U[:, :k] · diag(S[:k])` of `delta`'s SVD, clamped to ± the `clamp` quantile
-    /// of their values when given.
-    private static func truncatedFactors(of delta: Tensor, rank: Int, clamp: Double?, module: String) throws -> (Tensor, Tensor) {
-        let (m, n) = (delta.shape[0], delta.shape[1])
-        guard rank <= min(m, n) else {
-            throw TunerError.invalidValue(field: "svd_rank", reason: "\(rank) is more than \(module) can hold (its delta is \(m)×\(n)); choose at most \(min(m, n))")
-        }
-        let svd = try Linalg.svd(delta)
-        let u = svd.u.scalars, s = svd.s.scalars, vt = svd.vt.scalars, k = svd.s.count
+    /// `A = Vh[:rank]`, `B = U[:, :rank] · diag(S[:rank])` of a delta's SVD (`U` `[m, k]`, `Vh`
+    /// `[k, n]`, `rank ≤ k`), clamped to ± the `clamp` quantile of their values when given.
+    private static func truncatedFactors(u: Tensor, s: [Float], vt: Tensor, rank: Int, clamp: Double?) -> (Tensor, Tensor) {
+        let (m, k, n) = (u.shape[0], u.shape[1], vt.shape[1])
+        let u = u.scalars, vt = vt.scalars
         var b = [Float](repeating: 0, count: m * rank), a = Array(vt[0 ..< rank * n])
         for i in 0 ..< m { for j in 0 ..< rank { b[i * rank + j] = u[i * k + j] * s[j] } }
         if let clamp {

@@ -7,6 +7,12 @@ extension LoraConfig {
         try LoraLayerFactory.addAdapter(name, to: target, key: key, config: &self, generator: &generator)
     }
 
+    /// PEFT's `_pre_injection_hook` shares nothing for LoRA; lorakit readies the batch that computes
+    /// the targets' data-free decompositions a core each (`LinearInitializationBatch`).
+    public mutating func prepareSharedTensors(for targets: [(key: String, module: Module)], generator: inout RandomGenerator) throws {
+        linearStarts = LinearInitializationBatch(targets: targets, config: self)
+    }
+
     /// PEFT's warning when `fan_in_fan_out` did not fit the layers.
     public func corrections(from original: any PeftConfig) -> [String] {
         let before = (original as? LoraConfig)?.fanInFanOut ?? (original as? AdaLoraConfig)?.lora.fanInFanOut ?? fanInFanOut

@@ -32,6 +32,9 @@ public struct LoraConfig: TargetingConfig, PeftConfig {
     public var trainableTokenIndices: TrainableTokenIndices?
     /// `runtime_config`, when the file has it (PEFT does not save it).
     public var runtimeConfig: LoraRuntimeConfig?
+    /// The data-free decompositions of the targets, a core each, while the adapter is injected
+    /// (`prepareSharedTensors`); not part of the file.
+    var linearStarts: LinearInitializationBatch?
 
     /// PEFT fields lorakit keeps but does not interpret, with their values (PEFT's defaults unless read).
     public var passiveFields: [(key: String, value: JSONValue)] = LoraConfig.passiveDefaults

@@ -26,10 +26,8 @@ enum LoraLayerFactory {
         let typeName = config.wrapsParameter(ofModule: key) ? LoraConfig.parameterWrapperTypeName : "lora.Linear"
         let layer = try target as? LoraLinear ?? LoraLinear(wrapping: target, path: key, typeName: typeName)
         config.fanInFanOut = layer.layout == .inOut
-        let start = try config.initLoraWeights.linearWeights(
-            LinearInitializationInput(module: key, r: r, scaling: scaling, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures,
-                                      layout: layer.layout, weight: layer.outInWeight),
-            generator: &generator)
+        let start = try config.linearStarts?.take(key)
+            ?? config.initLoraWeights.linearWeights(initializationInput(layer, key: key, r: r, scaling: scaling), generator: &generator)
         if let residual = start.residual { try layer.replaceBaseWeight(outIn: residual) }
         let adapterA = try LoraAdapter.linear(start.a, bias: nil)
         let adapterB = try LoraAdapter.linear(start.b, bias: config.loraBias ? Tensor.zeros([layer.outFeatures]) : nil)
@@ -40,5 +38,11 @@ enum LoraLayerFactory {
         }
         layer.add(name, adapter: adapter, dropout: dropout)
         return layer === target ? nil : layer
+    }
+
+    /// What the init of an adapter of rank `r` and `scaling` on `layer` (the module at `key`) reads.
+    static func initializationInput(_ layer: LoraLinear, key: String, r: Int, scaling: Double) -> LinearInitializationInput {
+        LinearInitializationInput(module: key, r: r, scaling: scaling, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures,
+                                  layout: layer.layout, weight: layer.outInWeight)
     }
 }

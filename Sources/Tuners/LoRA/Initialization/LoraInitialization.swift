@@ -54,6 +54,9 @@ public enum LoraInitialization: Equatable, Sendable {
     /// The value as `adapter_config.json` writes it (`true`, `"pissa"`).
     public var configText: String { json.pythonJSONText() }
 
+    /// The value as a user names it, without JSON's quotes (`true`, `pissa_niter_4`).
+    public var name: String { json.stringValue ?? configText }
+
     /// The JSON value PEFT writes.
     var json: JSONValue {
         switch self {
