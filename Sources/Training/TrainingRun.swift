@@ -147,7 +147,7 @@ public final class TrainingRun {
     private func run(shouldStop: () -> Bool, reporting listener: @escaping (TrainingEvent) -> Void) throws {
         guard trainer.writesOutput else { return try trainer.run(shouldStop: shouldStop, emit: listener) }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), append: resumed)
+        let log = try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl"), resumingAt: resumed ? trainer.step : nil)
         var stopped = false
         func report(_ event: TrainingEvent) {
             log.record(event)

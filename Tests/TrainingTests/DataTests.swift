@@ -5,16 +5,21 @@ import Testing
 import Tokenizers
 import Training
 
-/// Dataset forms and how they become examples and batches.
-@Suite struct DataTests {
+/// Dataset forms and how they become examples and batches. Each test's files are in a scratch
+/// folder removed when the test ends.
+@Suite final class DataTests {
     let tokenizer: Tokenizer
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-data-\(UUID().uuidString)")
 
     init() throws {
         tokenizer = try Tokenizer(contentsOf: FixtureCase.root.appendingPathComponent("tokenizer_bytelevel_bpe/tokenizer.json"))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
     func file(_ name: String, _ text: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-data-\(UUID().uuidString)-\(name)")
+        let url = folder.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
@@ -47,7 +52,7 @@ import Training
     }
 
     @Test func preTokenisedSafetensorsAreUsedAsGiven() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-data-\(UUID().uuidString).safetensors")
+        let url = folder.appendingPathComponent("tokens.safetensors")
         try SafeTensorsWriter.write(["input_ids": .int64(shape: [2, 3], values: [1, 2, 3, 4, 5, 0]),
                                      "attention_mask": .int64(shape: [2, 3], values: [1, 1, 1, 1, 1, 0])], to: url)
         let examples = try TrainingExamples(DataRecords(url.path), tokenizer: { tokenizer }, seqLen: 8).examples

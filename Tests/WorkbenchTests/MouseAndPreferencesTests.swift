@@ -43,6 +43,30 @@ import Testing
         #expect(state.focus == .log && state.commandLine != nil)
     }
 
+    @Test func aClickOnTheLossPlotPutsTheCursorOnThatStep() throws {
+        let session = try TestSession()
+        try session.train(steps: 6)
+        let state = TUIState()
+        let keys = KeyHandler(controller: session.controller, state: state)
+        var grid = Screen.render(controller: session.controller, state: state, width: 100, height: 30)
+        let (plot, area) = try #require(state.hits.lossPlot)
+        // A click above the plot (the headline) moves nothing.
+        keys.handle(.mouse(MouseEvent(.click, x: area.x + 2, y: area.y - 2)))
+        #expect(state.focus == .training && state.plotCursor == nil)
+        let span = plot.xRange.upperBound - plot.xRange.lowerBound
+        for step in [1, 3, 6, 2] {
+            // The column the drawing puts the step in, one dot to its right where there is room.
+            let pixel = Int(((Double(step) - plot.xRange.lowerBound) / span * Double(area.width * 2 - 1)).rounded())
+            keys.handle(.mouse(MouseEvent(.click, x: area.x + min(pixel + 1, area.width * 2 - 1) / 2, y: area.y + area.height / 2)))
+            #expect(state.plotCursor == step)
+            grid = Screen.render(controller: session.controller, state: state, width: 100, height: 30)
+            #expect(grid.contains("at step \(step): loss"), "\(grid.text)")
+        }
+        // The keyboard goes on from the clicked step.
+        keys.handle(.right)
+        #expect(state.plotCursor == 3)
+    }
+
     @Test func preferencesAreReadStrictlyAndWrittenWhole() throws {
         let session = try TestSession()
         var preferences = Preferences()

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Tuners
 
 /// Writes training events as JSON lines (one object per event, with an `event` field), the run's
@@ -7,17 +8,27 @@ public final class MetricsLog {
     private let handle: FileHandle
     public let url: URL
 
-    /// Opens `url` for writing, empty or (`append`, for a resumed run) after what it holds.
-    public init(url: URL, append: Bool = false) throws {
-        if !append || !FileManager.default.fileExists(atPath: url.path) {
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        }
-        guard let handle = FileHandle(forWritingAtPath: url.path) else {
+    /// Opens `url` for writing: empty, or (`resumingAt`, for a run resumed from the checkpoint of
+    /// that step) after its lines up to that step. Lines of later steps are dropped, as transformers
+    /// takes the log history back to the checkpoint's: the run that wrote them was stopped or killed
+    /// after the checkpoint, and the resumed run writes those steps (and their evaluations) again.
+    public init(url: URL, resumingAt step: Int? = nil) throws {
+        let kept = step.flatMap { step in FileManager.default.contents(atPath: url.path).map { Self.lines(of: $0, upTo: step) } }
+        guard FileManager.default.createFile(atPath: url.path, contents: kept), let handle = FileHandle(forWritingAtPath: url.path) else {
             throw DataError("cannot write the metrics file \(url.path)")
         }
-        if append { handle.seekToEndOfFile() }
+        handle.seekToEndOfFile()
         self.handle = handle
         self.url = url
+    }
+
+    /// The lines of a metrics file whose `step` is at most `step` (and any line without one).
+    static func lines(of data: Data, upTo step: Int) -> Data {
+        let kept = data.split(separator: UInt8(ascii: "\n")).filter { line in
+            guard let lineStep = (try? JSONParser.parse(line))?["step"]?.integer else { return true }
+            return lineStep <= step
+        }
+        return Data(kept.map { Data($0) + Data("\n".utf8) }.joined())
     }
 
     deinit { try? handle.close() }

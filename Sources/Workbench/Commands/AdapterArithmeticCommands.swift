@@ -26,7 +26,7 @@ enum AdapterArithmeticCommands {
         }
         try invocation.noUnknownOptions(["--type", "--density", "--svd-rank", "--svd-clamp", "--majority-sign", "--seed"])
         let words = try invocation.arguments(2, names: "NEW and at least one ADAPTER:WEIGHT")
-        let peft = try AdapterCommands.requirePeft(workspace, invocation.command)
+        let peft = try workspace.requirePeft(invocation.command)
         var sources: [String] = [], weights: [Double] = []
         for word in words.dropFirst() {
             guard let colon = word.lastIndex(of: ":"), let weight = Double(word[word.index(after: colon)...]), weight.isFinite else {
@@ -58,7 +58,7 @@ enum AdapterArithmeticCommands {
         let lambda = try number(&invocation, "--lambda") { Float($0) } ?? 0.75
         try invocation.noUnknownOptions(["--from", "--top-k", "--epsilon", "--lambda"])
         let name = try invocation.arguments(1, 1, names: "NEW")[0]
-        let peft = try AdapterCommands.requirePeft(workspace, invocation.command, holding: from)
+        let peft = try workspace.requirePeft(invocation.command, holding: from)
         guard let old = from ?? peft.activeAdapter else { throw invocation.error("no adapter is active; say which with --from NAME") }
         let report = try peft.reduceIntruderDimension(oldAdapter: old, newAdapter: name, topK: topK, thresholdEpsilon: epsilon, mitigationLambda: lambda)
         controller.unsavedAdapters.insert(name)
@@ -75,7 +75,7 @@ enum AdapterArithmeticCommands {
         let temperature = try number(&invocation, "--temperature") { Double($0) } ?? ArrowConfig().routerTemperature
         try invocation.noUnknownOptions(["--general", "--top-k", "--temperature"])
         let words = try invocation.arguments(2, names: "NAME and at least one EXPERT adapter")
-        let peft = try AdapterCommands.requirePeft(workspace, invocation.command)
+        let peft = try workspace.requirePeft(invocation.command)
         let experts = Array(words.dropFirst())
         for adapter in experts + general where !peft.adapterNames.contains(adapter) {
             throw CommandError.unknown(invocation.command, what: "adapter", word: adapter, valid: peft.adapterNames)

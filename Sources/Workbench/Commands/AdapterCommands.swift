@@ -16,20 +16,19 @@ enum AdapterCommands {
     ) { controller, invocation in
         var invocation = invocation
         let sub = try invocation.subcommand(["new", "use", "list", "delete", "load", "combine", "reduce-intruders", "arrow"])
-        let workspace = try controller.requireWorkspace(invocation.command)
-        if sub != "list" { try controller.requireIdle(invocation.command) }
+        let workspace = try controller.requireWorkspace(invocation.command, needs: sub == "list" ? [] : .idle)
         switch sub {
         case "new":
             let name = try invocation.arguments(1, 1, names: "NAME")[0]
             try create(name, in: workspace, controller: controller, command: invocation.command)
         case "use":
             let name = try invocation.arguments(1, 1, names: "NAME")[0]
-            let peft = try requirePeft(workspace, invocation.command, holding: name)
+            let peft = try workspace.requirePeft(invocation.command, holding: name)
             try peft.setAdapter(name)
             controller.say("active adapter: \(name)\n\(peft.trainableParametersSummary)")
         case "delete":
             let name = try invocation.arguments(1, 1, names: "NAME")[0]
-            let peft = try requirePeft(workspace, invocation.command, holding: name)
+            let peft = try workspace.requirePeft(invocation.command, holding: name)
             try peft.deleteAdapter(name)
             controller.unsavedAdapters.remove(name)
             controller.adapterRecipes[name] = nil
@@ -115,16 +114,6 @@ enum AdapterCommands {
         config.summary
     }
 
-    /// The workspace's adapters, or an error saying there are none; with `name`, also an error
-    /// (suggesting the closest name) when no adapter has that name.
-    static func requirePeft(_ workspace: ModelWorkspace, _ command: String, holding name: String? = nil) throws -> PeftModel {
-        guard let peft = workspace.peft else { throw CommandError(command, "no adapters yet; `adapter new NAME` makes one") }
-        if let name, !peft.adapterNames.contains(name) {
-            throw CommandError.unknown(command, what: "adapter", word: name, valid: peft.adapterNames)
-        }
-        return peft
-    }
-
     static let save: CommandSpec = CommandSpec(
         "save", usage: "save DIR [--convert-from INIT_DIR]",
         summary: "write every adapter as PEFT's save_pretrained does (others in DIR/NAME); --convert-from: a PiSSA/OLoRA/LoRA-GA adapter as a plain rank-2r LoRA for the original base",
@@ -134,9 +123,7 @@ enum AdapterCommands {
         let initial = try invocation.option("--convert-from")
         try invocation.noUnknownOptions(["--convert-from"])
         let path = try invocation.arguments(1, 1, names: "DIR")[0]
-        let workspace = try controller.requireWorkspace("save")
-        try controller.requireIdle("save")
-        let peft = try requirePeft(workspace, "save")
+        let (workspace, peft) = try controller.requireAdapters(invocation.command, needs: .idle)
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
         if let initial {
             let name = try saveConverted(peft, to: url, initial: URL(fileURLWithPath: (initial as NSString).expandingTildeInPath), invocation)
@@ -168,19 +155,15 @@ enum AdapterCommands {
 
     static let merge: CommandSpec = CommandSpec("merge", usage: "merge", summary: "fold the active adapters into the base weights (undo with unmerge)") { controller, invocation in
         _ = try invocation.arguments(0, 0, names: "")
-        let workspace = try controller.requireWorkspace("merge")
-        try controller.requireIdle("merge")
-        let peft = try requirePeft(workspace, "merge")
+        let peft = try controller.requireAdapters(invocation.command, needs: .idle).peft
         try peft.mergeAdapter(safeMerge: true)
         controller.say("merged \(peft.activeAdapters.joined(separator: ", ")) into the base weights of \(peft.adapterLayers.count) modules")
     }
 
     static let unmerge: CommandSpec = CommandSpec("unmerge", usage: "unmerge", summary: "take merged adapters out of the base weights again") { controller, invocation in
         _ = try invocation.arguments(0, 0, names: "")
-        let workspace = try controller.requireWorkspace("unmerge")
-        try controller.requireIdle("unmerge")
-        let peft = try requirePeft(workspace, "unmerge")
-        guard peft.adapterLayers.contains(where: { $0.layer.isMerged }) else { throw CommandError("unmerge", "nothing is merged") }
+        let peft = try controller.requireAdapters(invocation.command, needs: .idle).peft
+        guard peft.adapterLayers.contains(where: { $0.layer.isMerged }) else { throw invocation.error("nothing is merged") }
         try peft.unmergeAdapter()
         controller.say("unmerged; the base weights are as loaded")
     }
@@ -194,10 +177,7 @@ enum AdapterCommands {
         let dtypeText = try invocation.option("--dtype")
         try invocation.noUnknownOptions(["--dtype"])
         let path = try invocation.arguments(1, 1, names: "DIR")[0]
-        let workspace = try controller.requireWorkspace("export")
-        try controller.requireIdle("export")
-        try workspace.requireWeights("export")
-        let peft = try requirePeft(workspace, "export")
+        let (workspace, peft) = try controller.requireAdapters(invocation.command, needs: [.idle, .weights])
         let dtype: ExportDType
         do { dtype = try dtypeText.map(ExportDType.init(parsing:)) ?? ExportDType.ofCheckpoint(in: workspace.reference.directory) } catch {
             throw invocation.error("--dtype: \(error)")

@@ -37,10 +37,7 @@ enum InspectCommands {
     /// compared with the adapters its recipe names where they are still loaded. What the command and
     /// the TUI's inspector view show.
     static func inspections(_ controller: Controller, adapter: String?, modules: [String]?, topK: Int = 10, epsilon: Float = 0.5) throws -> [ModuleInspection] {
-        let workspace = try controller.requireWorkspace("inspect")
-        try controller.requireIdle("inspect")
-        try workspace.requireWeights("inspect")
-        let peft = try AdapterCommands.requirePeft(workspace, "inspect", holding: adapter)
+        let peft = try controller.requireAdapters("inspect", needs: [.idle, .weights], holding: adapter).peft
         guard let name = adapter ?? peft.activeAdapters.first else { throw CommandError("inspect", "no adapter is active; say which with --adapter NAME") }
         if peft.isArrowRouter(name) {
             throw CommandError("inspect", "\(name) is an Arrow router with no weights of its own; inspect one of its experts with --adapter NAME")

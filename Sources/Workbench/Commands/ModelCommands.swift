@@ -48,7 +48,7 @@ enum ModelCommands {
 
     static let info: CommandSpec = CommandSpec("info", usage: "info", summary: "the model, its adapters and what trains") { controller, invocation in
         _ = try invocation.arguments(0, 0, names: "")
-        let workspace = try controller.requireWorkspace("info")
+        let workspace = try controller.requireWorkspace(invocation.command)
         let model = workspace.model
         var lines = ["\(model.architecture) (\(model.modelType), \(model.task.rawValue)) from \(workspace.reference)",
                      "vocabulary \(model.vocabularySize)" + (workspace.tokenizer.map { ", tokenizer with \($0.vocabularySize) tokens" } ?? ", no tokenizer"),
@@ -71,7 +71,7 @@ enum ModelCommands {
         let depthText = try invocation.option("--depth")
         try invocation.noUnknownOptions(["--depth"])
         let path = try invocation.arguments(0, 1, names: "PATH").first ?? ""
-        let workspace = try controller.requireWorkspace("tree")
+        let workspace = try controller.requireWorkspace(invocation.command)
         guard let module = workspace.model.module(at: path) else {
             throw invocation.error("no module \(path)" + (workspace.model.closestModuleName(to: path).map { "; did you mean \($0)?" } ?? ""))
         }
@@ -88,7 +88,7 @@ enum ModelCommands {
         arguments: ["": .module]
     ) { controller, invocation in
         let pattern = try invocation.arguments(1, 1, names: "PATTERN")[0]
-        let workspace = try controller.requireWorkspace("find")
+        let workspace = try controller.requireWorkspace(invocation.command)
         let matches: [(name: String, module: Module)]
         if TargetRules.isRegex(pattern) {
             guard let regex = try? NSRegularExpression(pattern: pattern) else { throw invocation.error("\"\(pattern)\" is not a valid regular expression") }

@@ -39,7 +39,7 @@ enum RunCommands {
             controller.say("overlaid on the loss plot: " + records.map(\.name).joined(separator: ", "))
         case "delete":
             let record = try find(try invocation.arguments(1, 1, names: "RUN")[0], controller, command: invocation.command)
-            if controller.isTraining, controller.job.map { RunRecord.sameFolder($0.outputDirectory, record.folder) } == true {
+            if controller.isTraining, controller.job.map({ RunRecord.sameFolder($0.outputDirectory, record.folder) }) == true {
                 throw invocation.error("\(record.name) is training; `stop` it first")
             }
             try FileManager.default.removeItem(at: record.folder)
@@ -51,7 +51,7 @@ enum RunCommands {
             guard !words[1].contains("/"), !words[1].hasPrefix(".") else { throw invocation.error("NEW is a folder name, without / (got \(words[1]))") }
             let target = record.folder.deletingLastPathComponent().appendingPathComponent(words[1])
             guard !FileManager.default.fileExists(atPath: target.path) else { throw invocation.error("\(target.path) exists; choose another name") }
-            if controller.isTraining, controller.job.map { RunRecord.sameFolder($0.outputDirectory, record.folder) } == true {
+            if controller.isTraining, controller.job.map({ RunRecord.sameFolder($0.outputDirectory, record.folder) }) == true {
                 throw invocation.error("\(record.name) is training; `stop` it first")
             }
             try FileManager.default.moveItem(at: record.folder, to: target)

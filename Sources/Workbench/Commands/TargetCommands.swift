@@ -11,8 +11,7 @@ enum TargetCommands {
     ) { controller, invocation in
         var invocation = invocation
         let sub = try invocation.subcommand(["add", "remove", "only", "list", "clear"])
-        let workspace = try controller.requireWorkspace(invocation.command)
-        if sub != "list" { try controller.requireIdle(invocation.command) }
+        let workspace = try controller.requireWorkspace(invocation.command, needs: sub == "list" ? [] : .idle)
         var rules = controller.rules
         var lines: [String] = []
         if sub == "add" || sub == "remove", rules.entries.isEmpty, let defaults = explicitDefaults(controller, workspace) {

@@ -32,9 +32,7 @@ enum TrainingCommands {
     /// Starts a run of the active adapter (making `default` from the config if there is none).
     static func start(_ controller: Controller, invocation: Invocation, resumeFrom checkpoint: URL?) throws {
         let command = invocation.command
-        try controller.requireIdle(command)
-        let workspace = try controller.requireWorkspace(command)
-        try workspace.requireWeights(command)
+        let workspace = try controller.requireWorkspace(command, needs: [.idle, .weights])
         var settings = controller.training
         var pairs = try invocation.keyValues(invocation.words)
         let ranks = try pairs.first { $0.key == "ranks" }.map { pair -> Int in
@@ -125,9 +123,7 @@ enum TrainingCommands {
 
     static let eval: CommandSpec = CommandSpec("eval", usage: "eval", summary: "evaluation loss and perplexity of the active adapter on held-out data") { controller, invocation in
         _ = try invocation.arguments(0, 0, names: "")
-        try controller.requireIdle("eval")
-        let workspace = try controller.requireWorkspace("eval")
-        try workspace.requireWeights("eval")
+        let workspace = try controller.requireWorkspace(invocation.command, needs: [.idle, .weights])
         var settings = controller.training
         if Double(settings.values["eval_split"] ?? "0") ?? 0 <= 0, settings.values["eval_data"] == nil {
             try settings.apply([("eval_split", "0.02")], command: "eval")
@@ -150,10 +146,8 @@ enum TrainingCommands {
         let chat = invocation.flag("--chat")
         try invocation.noUnknownOptions(["--compare", "--chat"])
         let words = try invocation.arguments(1, names: "PROMPT (quote it if it has spaces)")
-        try controller.requireIdle("generate")
-        let workspace = try controller.requireWorkspace("generate")
-        try workspace.requireWeights("generate")
-        let tokenizer = try workspace.requireTokenizer("generate")
+        let workspace = try controller.requireWorkspace(invocation.command, needs: [.idle, .weights])
+        let tokenizer = try workspace.requireTokenizer(invocation.command)
         let template = try chat ? ChatTemplate(directory: workspace.tokenizerSource.directory) : nil
         let stops = try EndOfSequenceIds.read(modelDirectory: workspace.reference.directory).union([tokenizer.eosTokenId].compactMap { $0 })
         var options = SamplingOptions(maxNewTokens: 40, stopTokens: stops)
@@ -206,6 +200,6 @@ enum TrainingCommands {
 
     static let params: CommandSpec = CommandSpec("params", usage: "params", summary: "PEFT's trainable-parameter line") { controller, invocation in
         _ = try invocation.arguments(0, 0, names: "")
-        controller.say(try controller.requireWorkspace("params").parameterSummary)
+        controller.say(try controller.requireWorkspace(invocation.command).parameterSummary)
     }
 }

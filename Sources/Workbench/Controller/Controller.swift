@@ -109,12 +109,6 @@ public final class Controller {
     /// Writes command output to the log.
     func say(_ text: String) { log.append(.output, text) }
 
-    /// The loaded model, or an error telling the user to load one.
-    func requireWorkspace(_ command: String) throws -> ModelWorkspace {
-        guard let workspace else { throw CommandError(command, "no model loaded; load one with `load builtin:tiny-llama` or `load DIR`") }
-        return workspace
-    }
-
     /// Refuses commands that change or use the model while a run trains it or text is generated.
     func requireIdle(_ command: String) throws {
         if let job, job.progress.phase.isActive {

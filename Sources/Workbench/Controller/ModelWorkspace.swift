@@ -58,6 +58,16 @@ public final class ModelWorkspace {
         return try loadedTokenizer!.get()
     }
 
+    /// The adapters, or an error saying there are none; with `name`, also an error (suggesting the
+    /// closest name) when no adapter has that name.
+    func requirePeft(_ command: String, holding name: String? = nil) throws -> PeftModel {
+        guard let peft else { throw CommandError(command, "no adapters yet; `adapter new NAME` makes one") }
+        if let name, !peft.adapterNames.contains(name) {
+            throw CommandError.unknown(command, what: "adapter", word: name, valid: peft.adapterNames)
+        }
+        return peft
+    }
+
     /// Refuses to compute with a model that has no weights.
     func requireWeights(_ command: String) throws {
         if isMeta { throw CommandError(command, "\(reference) was loaded with --meta (no weights); load it again without --meta") }

@@ -32,13 +32,14 @@ struct LinePlot {
     /// An x value to mark with a vertical line.
     var marker: Double?
 
-    /// Draws into `rect` (labels included); returns false when there was nothing to plot.
+    /// Draws into `rect` (labels included); returns the area of the curves (right of the y labels,
+    /// above the x axis), nil when there was nothing to plot.
     @discardableResult
-    func draw(into grid: inout Grid, rect: Rect) -> Bool {
+    func draw(into grid: inout Grid, rect: Rect) -> Rect? {
         let visible = { (point: (x: Double, y: Double)) in point.y.isFinite && (!logScale || point.y > 0) && xRange.contains(point.x) }
         var values = series.filter(\.setsScale).flatMap { $0.points.filter(visible).map(\.y) }
         if values.isEmpty { values = series.flatMap { $0.points.filter(visible).map(\.y) } }
-        guard rect.width > 10, rect.height > 2, var low = values.min(), var high = values.max() else { return false }
+        guard rect.width > 10, rect.height > 2, var low = values.min(), var high = values.max() else { return nil }
         let transform: (Double) -> Double = logScale ? { Foundation.log(max($0, 1e-12)) } : { $0 }
         let inverse: (Double) -> Double = logScale ? { Foundation.exp($0) } : { $0 }
         var (top, bottom) = (transform(high), transform(low))
@@ -85,7 +86,14 @@ struct LinePlot {
         let end = Self.label(xRange.upperBound)
         grid.put(end, x: area.x + area.width - end.count, y: axis, role: .dim)
         if logScale { grid.put("log", x: rect.x, y: axis, role: .dim) }
-        return true
+        return area
+    }
+
+    /// The x value under screen column `column` of a plot whose curves `draw` put in `area`: the
+    /// middle of the column's two dots, through the drawing's own mapping (a click on the plot).
+    func x(atColumn column: Int, of area: Rect) -> Double {
+        let pixel = Double(column - area.x) * 2 + 0.5
+        return xRange.lowerBound + pixel / Double(max(area.width * 2 - 1, 1)) * (xRange.upperBound - xRange.lowerBound)
     }
 
     /// A short label: `8.31`, `0.0042`, `1.2e+05`, `60`.

@@ -1,5 +1,5 @@
 /// What the mouse does: a click focuses the pane under it and selects the tree line or form row
-/// it is on; the wheel moves the tree or form cursor, or scrolls the log (and the pager), three
+/// it is on, or puts the loss plot's cursor on the step nearest the click; the wheel moves the tree or form cursor, or scrolls the log (and the pager), three
 /// lines a notch.
 extension KeyHandler {
     static let wheelStep = 3
@@ -16,6 +16,11 @@ extension KeyHandler {
             state.focus = pane
             if pane == .tree, let position = state.hits.treeRows[event.y] { state.tree.move(by: position - state.tree.cursor) }
             if pane == .config, let row = state.hits.formRows[event.y] { state.configCursor = row }
+            if pane == .training, let (plot, area) = state.hits.lossPlot, area.contains(x: event.x, y: event.y) {
+                let x = plot.x(atColumn: event.x, of: area)
+                let steps = controller.job?.progress.steps.map(\.step) ?? []
+                state.plotCursor = steps.min { abs(Double($0) - x) < abs(Double($1) - x) }
+            }
         case .wheelUp, .wheelDown:
             switch pane {
             case .tree: state.tree.move(by: step)

@@ -4,7 +4,7 @@ import Training
 /// The training pane: progress bar with step and ETA, the latest loss (or the cursor's), eval
 /// loss, learning rate, gradient norm and tokens/s, and the live loss plot: raw train loss as bare
 /// dots, its smoothed curve as a line, eval loss as `◆`, so the three stay apart without colour.
-/// With focus, ←/→ move a cursor over the steps and `z` zooms to the last 50.
+/// With focus, ←/→ (or a click on the plot) move a cursor over the steps and `z` zooms to the last 50.
 enum TrainingPane {
     /// Steps shown when zoomed.
     static let zoomSteps = 50
@@ -50,7 +50,9 @@ enum TrainingPane {
                                 smoothing: state.smoothing) + comparedSeries(compared, smoothing: state.smoothing)
         let plot = LinePlot(series: series, xRange: first ... max(last, first + 1), logScale: state.logScale,
                             marker: cursor.map { Double($0.step) })
-        if !plot.draw(into: &grid, rect: plotRect) {
+        if let area = plot.draw(into: &grid, rect: plotRect) {
+            state.hits.lossPlot = (plot, area)
+        } else {
             grid.put("waiting for the first step…", x: inner.x, y: inner.y + 2, role: .dim, limit: inner.width)
         }
         if side > 0 {
