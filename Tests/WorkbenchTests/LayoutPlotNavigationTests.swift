@@ -70,6 +70,23 @@ import Testing
         #expect(grid.contains("L log") && !grid.contains("L linear"))
     }
 
+    @Test func at80By24TheTitleAndTheLegendOfOverlaidRunsTakeShorterWordings() throws {
+        let session = try TestSession()
+        try session.train(steps: 4)
+        try session.train(steps: 4)
+        try session.run("runs compare default-1 default-2")
+        let state = TUIState()
+        let grid = Self.render(session, state)
+        let layout = try #require(state.hits.layout)
+        let title = grid.row(layout.training.y), legend = grid.row(layout.training.maxY - 2)
+        // The key hint goes before a word is cut; the current run is named beside the overlaid one.
+        #expect(title.contains("training · L linear · M smooth 0.6") && !title.contains("…"), "\(title)")
+        #expect(legend.contains("━ default-2") && legend.contains("A default-1") && !legend.contains("…"), "\(legend)")
+        // Wide enough, the full wordings are back.
+        let wide = Self.render(session, state, width: 200, height: 60)
+        #expect(wide.contains("· r ranks") && wide.contains("⠂ raw  ━ default-2  ◆ eval  A default-1"), "\(wide.text)")
+    }
+
     @Test func aRawSpikeDoesNotSetTheScaleOfTheSmoothedCurve() {
         let raw = LinePlot.Series(points: [(1, 1), (2, 100), (3, 1)], role: .dim, style: .dots, setsScale: false)
         let smooth = LinePlot.Series(points: [(1, 1), (2, 2), (3, 1.5)], role: .train)

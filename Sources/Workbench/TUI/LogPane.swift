@@ -48,10 +48,11 @@ enum LogPane {
         let inner = rect.inner
         let rows = LogRows(controller: controller, width: inner.width)
         let top = state.log.top(rows: rows.rows.count, height: inner.height)
-        var title = "log"
-        if top > 0 { title += " · \(top) above" }
-        if state.focus == .log { title += " · ↑↓ PgUp PgDn scroll · / search · Enter pager" } else if top + inner.height < rows.rows.count { title += " · scrolled back" }
-        grid.box(rect, title: TextWrap.fit(title, width: rect.width - 6), focused: state.focus == .log)
+        let above = top > 0 ? "log · \(top) above" : "log"
+        // The longest wording of the keys that fits, rather than a hint cut short.
+        let titles = state.focus == .log ? [" · ↑↓ PgUp PgDn scroll · / search · Enter pager", " · PgUp PgDn · / search · Enter pager", " · PgUp PgDn · / · Enter", ""]
+            : top + inner.height < rows.rows.count ? [" · scrolled back", ""] : [""]
+        grid.box(rect, title: TextWrap.first(of: titles.map { above + $0 }, fitting: rect.width - 6), focused: state.focus == .log)
         drawRows(rows, from: top, into: &grid, rect: inner, search: state.log.search)
     }
 

@@ -53,7 +53,6 @@ enum StatusBar {
             Array(parts.dropFirst()) + [trainable],
             Array(parts.dropFirst(2)) + [trainable + share],
         ].map { " " + $0.joined(separator: " │ ") }
-        let line = candidates.first { $0.count <= rect.width } ?? TextWrap.fit(candidates.last!, width: rect.width)
-        grid.put(line, x: rect.x, y: rect.y, role: .status, limit: rect.width)
+        grid.put(TextWrap.first(of: candidates, fitting: rect.width), x: rect.x, y: rect.y, role: .status, limit: rect.width)
     }
 }

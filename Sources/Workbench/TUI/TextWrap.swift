@@ -48,6 +48,12 @@ enum TextWrap {
         return result
     }
 
+    /// The first of `candidates` (longest wording first) that fits in `width`, or the last one cut
+    /// by `fit`: a shorter wording before any word is cut.
+    static func first(of candidates: [String], fitting width: Int) -> String {
+        candidates.first { $0.count <= width } ?? fit(candidates.last ?? "", width: width)
+    }
+
     /// `text` in at most `width` characters: whole, or cut after its last word that fits with `…`
     /// (cut mid-word only when even the first word does not fit).
     static func fit(_ text: String, width: Int) -> String {

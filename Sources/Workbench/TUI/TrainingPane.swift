@@ -10,9 +10,7 @@ enum TrainingPane {
     static let zoomSteps = 50
 
     static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
-        let smoothing = state.smoothing > 0 ? "smooth \(LinePlot.label(state.smoothing))" : "raw"
-        let title = "training · L \(state.logScale ? "log" : "linear") · M \(smoothing)" + (state.plotZoom ? " · z last \(zoomSteps)" : "") + " · r ranks"
-        grid.box(rect, title: TextWrap.fit(title, width: rect.width - 6), focused: state.focus == .training)
+        grid.box(rect, title: title(state, width: rect.width - 6), focused: state.focus == .training)
         let inner = rect.inner
         let compared = state.comparedRuns(controller).filter { record in !(controller.job.map { RunRecord.sameFolder($0.outputDirectory, record.folder) } ?? false) }
         guard let job = controller.job else {
@@ -59,10 +57,34 @@ enum TrainingPane {
             drawSidePlots(progress.steps, xRange: first ... max(last, first + 1), marker: cursor.map { Double($0.step) }, into: &grid,
                           rect: Rect(x: plotRect.x + plotRect.width + 1, y: plotRect.y, width: side - 1, height: plotRect.height))
         }
-        let train = progress.steps.contains { $0.lossCE != nil } ? "train (cross-entropy)" : "train"
-        let legend = (state.smoothing > 0 ? "⠂ \(train)  ━ smoothed" : "━ \(train)") + (progress.evaluations.isEmpty ? "" : "  ◆ eval")
-        let full = legend + comparedLegend(compared) + (state.focus == .training ? "  ←→ cursor  z zoom" : "")
-        grid.put(TextWrap.fit(full, width: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
+        let legend = legend(run: compared.isEmpty ? nil : job.outputDirectory.lastPathComponent, crossEntropy: progress.steps.contains { $0.lossCE != nil },
+                            smoothing: state.smoothing > 0, evaluations: !progress.evaluations.isEmpty, compared: compared, focused: state.focus == .training)
+        grid.put(TextWrap.first(of: legend, fitting: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
+    }
+
+    /// `training · L linear · M smooth 0.6 · r ranks`, in the longest wording that fits: the keys'
+    /// hints go before a word is cut.
+    static func title(_ state: TUIState, width: Int) -> String {
+        let scale = state.logScale ? "log" : "linear"
+        let smoothing = state.smoothing > 0 ? "smooth \(LinePlot.label(state.smoothing))" : "raw"
+        let zoom = state.plotZoom ? " · z last \(zoomSteps)" : ""
+        return TextWrap.first(of: ["training · L \(scale) · M \(smoothing)\(zoom) · r ranks", "training · L \(scale) · M \(smoothing)\(zoom)",
+                                   "training · \(scale) · \(smoothing)\(zoom)", "training"], fitting: width)
+    }
+
+    /// The plot's legend in wordings from the longest: the raw dots, the smoothed line (named after
+    /// the run, `run`, when other runs are overlaid), eval's `◆`, the overlaid runs' letters, and
+    /// with focus the keys. Shorter wordings drop the keys, then the words that only explain.
+    static func legend(run: String?, crossEntropy: Bool, smoothing: Bool, evaluations: Bool, compared: [RunRecord], focused: Bool) -> [String] {
+        func words(explained: Bool, raw: Bool, keys: Bool) -> String {
+            let train = (run ?? "train") + (crossEntropy && explained ? " (cross-entropy)" : "")
+            var parts = smoothing ? (raw ? ["⠂ raw", "━ \(train)"] : ["━ \(train)"]) : ["━ \(train)"]
+            if smoothing, raw, run == nil { parts = ["⠂ \(train)", explained ? "━ smoothed" : "━ smooth"] }
+            if evaluations { parts.append("◆ eval") }
+            return (parts.joined(separator: "  ") + comparedLegend(compared) + (keys ? "  ←→ cursor  z zoom" : ""))
+        }
+        return [words(explained: true, raw: true, keys: focused), words(explained: true, raw: true, keys: false),
+                words(explained: false, raw: true, keys: false), words(explained: false, raw: false, keys: false)]
     }
 
     /// Columns the small learning-rate and gradient-norm plots take right of the loss plot (0 when
