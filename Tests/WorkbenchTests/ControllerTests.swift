@@ -115,7 +115,7 @@ import Workbench
     @Test func stopEndsTheRunWithACheckpointAndResumeContinuesIt() throws {
         let session = try TestSession()
         try session.run("train max_steps=500 batch_size=2 seq_len=16 eval_split=0")
-        while (session.controller.job?.progress.steps.count ?? 0) < 2 { Thread.sleep(forTimeInterval: 0.02) }
+        try waitUntil("two training steps") { (session.controller.job?.progress.steps.count ?? 0) >= 2 }
         #expect(session.failure("target add k_proj") == "target add: a training run is going; wait for it or `stop` it first")
         try session.run("stop")
         session.controller.job?.wait()

@@ -12,15 +12,6 @@ import Testing
         return session.controller.log.entries.dropFirst(before).filter { $0.kind == .generated }.map(\.text).joined(separator: "\n")
     }
 
-    /// Polls `condition` every 10 ms and fails the test after 60 s instead of hanging the suite.
-    static func wait(_ what: String, until condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(60)
-        while !condition() {
-            try #require(Date() < deadline, "timed out waiting for \(what)")
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-    }
-
     @Test func baseAndAdapterContinueTheSamePromptSideBySide() throws {
         let session = try TestSession()
         let prompt = "generate \"A day\" max_new_tokens=8 temperature=0.8 seed=3"
@@ -49,9 +40,9 @@ import Testing
         try session.run("generate \"A day\" max_new_tokens=100000 --compare")
         let state = TUIState()
         // Wait for the base pass's first new token (whatever the random model writes), not a given one.
-        try Self.wait("the base pass's first token") { controller.generation.map { $0.text.hasPrefix("base: A day") && $0.text.count > "base: A day".count } ?? false }
+        try waitUntil("the base pass's first token") { controller.generation.map { $0.text.hasPrefix("base: A day") && $0.text.count > "base: A day".count } ?? false }
         KeyHandler(controller: controller, state: state).handle(.character("x"))
-        try Self.wait("x to stop the generation") { controller.log.entries.last?.text == "(stopped)" }
+        try waitUntil("x to stop the generation") { controller.log.entries.last?.text == "(stopped)" }
         let text = try #require(controller.log.entries.last { $0.kind == .generated }?.text)
         // The log pane shows the stop (a long streamed line's start may have scrolled out of it).
         let screen = Screen.render(controller: controller, state: state, width: 200, height: 60)

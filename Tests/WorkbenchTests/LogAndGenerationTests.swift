@@ -91,8 +91,7 @@ import Testing
         #expect(session.failure("train") == "train: text is being generated; wait for it or `stop` it (x) first")
         #expect(Self.render(session, state).contains("generating… x or Ctrl-C stops"))
         KeyHandler(controller: controller, state: state).handle(.character("x"))
-        while controller.isGenerating { Thread.sleep(forTimeInterval: 0.01) }
-        while controller.log.entries.last?.text != "(stopped)" { Thread.sleep(forTimeInterval: 0.01) }
+        try waitUntil("x to stop the generation") { !controller.isGenerating && controller.log.entries.last?.text == "(stopped)" }
         #expect(controller.generation?.phase == .stopped)
         #expect(controller.log.entries.last { $0.kind == .generated }?.text.hasPrefix("A day") == true)
     }

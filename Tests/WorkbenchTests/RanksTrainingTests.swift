@@ -25,7 +25,7 @@ import Testing
         // `stop` ends every rank at the end of a step, with a checkpoint to resume from.
         try session.run("train ranks=2 max_steps=100000")
         let long = try #require(session.controller.job)
-        while long.progress.steps.count < 3, long.progress.phase.isActive { Thread.sleep(forTimeInterval: 0.01) }
+        try waitUntil("three steps on two ranks", seconds: 300) { long.progress.steps.count >= 3 || !long.progress.phase.isActive }
         try session.run("stop")
         long.wait()
         #expect(long.progress.phase == .stopped, "\(long.progress.phase)")
