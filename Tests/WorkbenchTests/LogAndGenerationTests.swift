@@ -93,7 +93,7 @@ import Testing
         KeyHandler(controller: controller, state: state).handle(.character("x"))
         try waitUntil("x to stop the generation") { !controller.isGenerating && controller.log.entries.last?.text == "(stopped)" }
         #expect(controller.generation?.phase == .stopped)
-        #expect(controller.log.entries.last { $0.kind == .generated }?.text.hasPrefix("A day") == true)
+        #expect(controller.log.entries.first { $0.kind == .generated }?.text.hasPrefix("A day") == true)
     }
 }
 

@@ -74,6 +74,8 @@ public final class Controller {
             throw CommandError("", "\(error)")
         }
         guard let name = words.first else { return }
+        // The text a background generation made so far comes before this line (`stop` drops the rest).
+        generation?.flushToLog()
         log.append(.command, line.trimmingCharacters(in: .whitespaces))
         defer { revision += 1 }
         var named = name

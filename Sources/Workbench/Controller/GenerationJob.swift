@@ -40,6 +40,9 @@ public final class GenerationJob: @unchecked Sendable {
     private var shown: String
     private var state = Phase.running
     private var stopRaised = false
+    /// In the background, the log the text goes to, and how much of `shown` (UTF-8 bytes) is in it.
+    private var log: SessionLog?
+    private var logged = 0
 
     init(prompt: String, tokenizer: Tokenizer, model: any PretrainedModel, template: ChatTemplate? = nil, options: SamplingOptions, passes: [Pass] = [.plain]) {
         self.prompt = prompt
@@ -55,11 +58,30 @@ public final class GenerationJob: @unchecked Sendable {
 
     /// The prompt and what has been generated so far (each pass on its own line after its label).
     public var text: String { lock.withLock { shown } }
+    /// In the background, the text not in the log yet (the TUI shows it under the log as it grows).
+    public var pending: String { lock.withLock { String(decoding: shown.utf8.dropFirst(logged), as: UTF8.self) } }
     public var phase: Phase { lock.withLock { state } }
     public var isActive: Bool { phase == .running }
 
-    /// Asks the generation to stop before its next token.
-    public func stop() { lock.withLock { stopRaised = true } }
+    /// Asks the generation to stop before its next token. In the background, text generated since
+    /// the last `flushToLog` is dropped: it came after the stop was asked for, and the log reads in
+    /// order (the controller flushes before it logs the `stop` line).
+    public func stop() {
+        lock.withLock {
+            stopRaised = true
+            if log != nil { shown = String(decoding: shown.utf8.prefix(logged), as: UTF8.self) }
+        }
+    }
+
+    /// In the background, puts the text generated so far in the log, so that what is logged next
+    /// (a command given while the text grows) comes after it.
+    func flushToLog() {
+        lock.withLock {
+            guard let log, shown.utf8.count > logged else { return }
+            log.append(.generated, String(decoding: shown.utf8.dropFirst(logged), as: UTF8.self))
+            logged = shown.utf8.count
+        }
+    }
 
     /// Generates on the calling thread. `onText` gets each new piece of text as it is decoded (a
     /// pass's label and prompt first); `shouldStop` is asked after every token. Returns the whole text.
@@ -72,14 +94,15 @@ public final class GenerationJob: @unchecked Sendable {
             let heading = (index > 0 ? "\n" : "") + (pass.label.map { "\($0): " } ?? "") + head
             onText(heading)
             let before = done + heading
-            lock.withLock { shown = before }
+            lock.withLock { if !stopRaised { shown = before } }
             var decoded = ""
-            // Passes each piece of text on; false once the generation is to stop.
+            // Passes each piece of text on (none once a stop was asked for); false once the
+            // generation is to stop.
             func emit(_ piece: String) -> Bool {
-                if !piece.isEmpty {
+                if !piece.isEmpty, !lock.withLock({ stopRaised }) {
                     onText(piece)
                     decoded += piece
-                    lock.withLock { shown = before + decoded }
+                    lock.withLock { if !stopRaised { shown = before + decoded } }
                 }
                 let stop = shouldStop() || lock.withLock { stopRaised }
                 if stop { lock.withLock { stopRaised = true } }
@@ -102,21 +125,24 @@ public final class GenerationJob: @unchecked Sendable {
             }
             done = before + decoded
         }
-        lock.withLock {
-            shown = done
+        // `shown` is `done`, but for what a stop in the background dropped.
+        return lock.withLock {
             state = stopRaised ? .stopped : .finished
+            return shown
         }
-        return done
     }
 
-    /// Generates on a thread of its own; the text goes to `log` when it ends.
+    /// Generates on a thread of its own; the text goes to `log` as commands are given meanwhile
+    /// (`flushToLog`) and when it ends.
     func start(log: SessionLog) {
+        lock.withLock { self.log = log }
         let thread = Thread { [self] in
             do {
-                let final = try run()
-                log.append(.generated, final)
+                try run()
+                flushToLog()
                 if phase == .stopped { log.append(.output, "(stopped)") }
             } catch {
+                flushToLog()
                 log.append(.error, "generate: \(error)")
             }
         }

@@ -11,7 +11,9 @@ enum ConfigPane {
 
     static func draw(into grid: inout Grid, rect: Rect, controller: Controller, state: TUIState) {
         let draft = controller.draft
-        grid.box(rect, title: TextWrap.fit("\(draft.method.name) config + training · Enter edits, u resets", width: rect.width - 6), focused: state.focus == .config)
+        let title = "\(draft.method.name) config + training"
+        grid.box(rect, title: TextWrap.first(of: [title + " · Enter edits, u resets", title + " · Enter edits", title], fitting: rect.width - 6),
+                 focused: state.focus == .config)
         let inner = rect.inner
         let rows = FormRow.all(controller)
         let configCount = draft.method.fields.count
@@ -34,7 +36,7 @@ enum ConfigPane {
         let top = max(0, min(cursorLine - listHeight / 2, lines.count - listHeight))
         if scrolls {
             let below = max(0, lines.count - top - listHeight)
-            grid.put(scrollLine(above: top, below: below), x: inner.x, y: inner.y + listHeight, role: .dim, limit: inner.width)
+            grid.put(TextWrap.first(of: scrollLines(above: top, below: below), fitting: inner.width), x: inner.x, y: inner.y + listHeight, role: .dim)
         }
         // Keys get up to a third of a wide pane (20 columns at least), so the longest stays whole there.
         let keyWidth = min(max(20, inner.width / 3), (rows.map(\.key.count).max() ?? 10) + 1)
@@ -47,7 +49,8 @@ enum ConfigPane {
             state.hits.formRows[y] = top + offset - (top + offset > configCount ? 1 : 0)
             let changed = row.isChanged(controller)
             grid.put((changed ? "*" : " ") + row.key, x: inner.x, y: y, role: changed ? .accent : .text, limit: keyWidth + 1)
-            var value = row.shown(controller)
+            // A value cut at a word (the detail pane and `config show` have it whole); the one being typed as it is.
+            var value = TextWrap.fit(row.shown(controller), width: inner.width - keyWidth - 2)
             if let editing = state.fieldEditor, editing.row == row { value = editing.editor.text + "▏" }
             grid.put(value, x: inner.x + keyWidth + 2, y: y, limit: inner.width - keyWidth - 2)
             if top + offset == cursorLine && state.focus == .config { grid.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .selection) }
@@ -57,8 +60,10 @@ enum ConfigPane {
         }
     }
 
-    /// The line under a scrolled form: how many lines are above and below the view, and the keys that page.
-    static func scrollLine(above: Int, below: Int) -> String {
-        "── ↑ \(above) above · ↓ \(below) below · PgUp/PgDn page, Home/End"
+    /// The line under a scrolled form, in wordings from the longest: how many lines are above and
+    /// below the view, and the keys that page.
+    static func scrollLines(above: Int, below: Int) -> [String] {
+        let counts = "── ↑ \(above) above · ↓ \(below) below"
+        return [counts + " · PgUp/PgDn page, Home/End", counts + " · PgUp/PgDn", counts, "── ↑ \(above) · ↓ \(below)"]
     }
 }

@@ -155,9 +155,16 @@ public struct KeyHandler {
     /// Stops the scripts being replayed (and a run one of them started).
     private func abortScripts() {
         let current = state.scripts.first
+        // What a generation made so far stays, before the replay's stop in the log.
+        controller.generation?.flushToLog()
         for player in state.scripts { player.abort(controller) }
         state.scripts = []
-        if let current { state.message = "✗ stopped replaying \(current.script.path) before its line \(current.failure?.line ?? 0)" }
+        guard let current else { return }
+        if let line = current.failure?.line {
+            state.message = "✗ stopped replaying \(current.script.path) before its line \(line)"
+        } else {
+            state.message = "✗ stopped what the last line of \(current.script.path) started"
+        }
     }
 
     /// Runs a command line and shows its failure, if any, on the message row; the log returns to

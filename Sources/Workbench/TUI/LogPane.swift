@@ -22,7 +22,7 @@ struct LogRows {
             }
         }
         if let generation = controller.generation, generation.isActive {
-            for line in (generation.text + "▍").split(separator: "\n", omittingEmptySubsequences: false) { add(String(line), .target) }
+            for line in (generation.pending + "▍").split(separator: "\n", omittingEmptySubsequences: false) { add(String(line), .target) }
             add("generating… x or Ctrl-C stops", .dim)
         }
         self.rows = rows

@@ -14,7 +14,8 @@ enum StatusBar {
                 grid.put(shown, x: rect.x + 2 + editor.text.count, y: rect.y, role: .dim, limit: rect.width - editor.text.count - 2)
             }
         } else if let message = state.message {
-            grid.put(message, x: rect.x, y: rect.y, role: message.hasPrefix("✗") ? .error : .dim, limit: rect.width)
+            // Cut at a word when longer than the row (the log holds the whole of an error).
+            grid.put(TextWrap.fit(message, width: rect.width), x: rect.x, y: rect.y, role: message.hasPrefix("✗") ? .error : .dim)
         } else {
             grid.put(": command  / search  space target  t train  Tab pane  ? help  q quit", x: rect.x, y: rect.y, role: .dim, limit: rect.width)
         }

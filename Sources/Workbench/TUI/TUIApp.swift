@@ -45,13 +45,7 @@ public final class TUIApp {
                 theme = controller.theme
                 terminal.apply(theme)
             }
-            if let player = state.scripts.first, Date().timeIntervalSince(lastReplayed) > Self.replayPause {
-                if player.advance(controller) { lastReplayed = Date() }
-                if player.isDone {
-                    state.scripts.removeFirst()
-                    state.message = player.failure.map { "✗ replay stopped: \($0)" } ?? "replayed \(player.script.path)"
-                }
-            }
+            if Date().timeIntervalSince(lastReplayed) > Self.replayPause, state.playScripts(controller) { lastReplayed = Date() }
             let size = terminal.size
             terminal.draw(Screen.render(controller: controller, state: state, width: size.width, height: size.height))
             if let key = terminal.readKey() {

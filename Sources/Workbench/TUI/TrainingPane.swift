@@ -27,11 +27,8 @@ enum TrainingPane {
         grid.put(TextWrap.fit(headline(progress, width: inner.width), width: inner.width), x: inner.x, y: inner.y, role: .accent)
         let cursor = state.plotCursor.flatMap { step in progress.steps.last { $0.step <= step } }
         if let shown = cursor ?? progress.steps.last {
-            var stats = (cursor != nil ? "at step \(shown.step): " : "") + String(format: "loss %.4f", shown.crossEntropy)
-            if shown.lossCE != nil { stats += String(format: " (with reg %.4f)", shown.loss) }
-            if let eval = progress.evaluations.last(where: { $0.step <= shown.step }) { stats += String(format: "  eval %.4f", eval.loss) }
-            stats += String(format: "  lr %.2e  grad %.3f  %.0f tok/s", shown.learningRate, shown.gradNorm, shown.tokensPerSecond)
-            grid.put(TextWrap.fit(stats, width: inner.width), x: inner.x, y: inner.y + 1)
+            let eval = progress.evaluations.last { $0.step <= shown.step }?.loss
+            grid.put(stats(shown, eval: eval, atCursor: cursor != nil, width: inner.width), x: inner.x, y: inner.y + 1)
         }
         var plotRect = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 3)
         let side = sidePlotWidth(plotRect)
@@ -60,6 +57,26 @@ enum TrainingPane {
         let legend = legend(run: compared.isEmpty ? nil : job.outputDirectory.lastPathComponent, crossEntropy: progress.steps.contains { $0.lossCE != nil },
                             smoothing: state.smoothing > 0, evaluations: !progress.evaluations.isEmpty, compared: compared, focused: state.focus == .training)
         grid.put(TextWrap.first(of: legend, fitting: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
+    }
+
+    /// `loss 2.3456  eval 2.4012  lr 2.00e-04  grad 0.412  1234 tok/s` (after `at step N:` on the
+    /// cursor's step), in the longest wording that fits `width`: shorter labels first, then the
+    /// fields a user watches least go (AdaLoRA's regularised loss, the learning rate, tokens/s), so
+    /// loss, eval loss and the gradient norm stay.
+    static func stats(_ shown: StepMetrics, eval: Double?, atCursor: Bool, width: Int) -> String {
+        // Each field long and short, and when it goes (0: never; 1 first).
+        var fields: [(long: String, short: String, drop: Int)] = []
+        if atCursor { fields.append(("at step \(shown.step):", "step \(shown.step):", 0)) }
+        fields.append((String(format: "loss %.4f", shown.crossEntropy), String(format: "loss %.3f", shown.crossEntropy), 0))
+        if shown.lossCE != nil { fields.append((String(format: "(with reg %.4f)", shown.loss), String(format: "(reg %.3f)", shown.loss), 1)) }
+        if let eval { fields.append((String(format: "eval %.4f", eval), String(format: "eval %.3f", eval), 0)) }
+        fields.append((String(format: "lr %.2e", shown.learningRate), String(format: "lr %.1e", shown.learningRate), 2))
+        fields.append((String(format: "grad %.3f", shown.gradNorm), String(format: "grad %.2f", shown.gradNorm), 0))
+        let speed = String(format: "%.0f tok/s", shown.tokensPerSecond)
+        fields.append((speed, speed, 3))
+        let long = fields.map(\.long).joined(separator: "  ")
+        let shorter = (0 ... 3).map { level in fields.filter { $0.drop == 0 || $0.drop > level }.map(\.short).joined(separator: " ") }
+        return TextWrap.first(of: [long] + shorter, fitting: width)
     }
 
     /// `training · L linear · M smooth 0.6 · r ranks`, in the longest wording that fits: the keys'
@@ -113,7 +130,9 @@ enum TrainingPane {
 
     /// Overlaid runs only (no run in this session yet).
     private static func drawCompared(_ records: [RunRecord], into grid: inout Grid, rect: Rect, state: TUIState) {
-        grid.put(TextWrap.fit("\(records.count) runs overlaid (`runs compare clear` removes them)", width: rect.width), x: rect.x, y: rect.y, role: .accent)
+        let header = ["\(records.count) runs overlaid (`runs compare clear` removes them)", "\(records.count) runs overlaid (:runs compare clear)",
+                      "\(records.count) runs overlaid"]
+        grid.put(TextWrap.first(of: header, fitting: rect.width), x: rect.x, y: rect.y, role: .accent)
         let first = Double(records.compactMap { $0.steps.first?.step }.min() ?? 1)
         let last = Double(records.map { $0.totalSteps ?? $0.lastStep }.max() ?? 2)
         let plot = LinePlot(series: comparedSeries(records, smoothing: state.smoothing), xRange: first ... max(last, first + 1), logScale: state.logScale)

@@ -30,9 +30,8 @@ enum TreePane {
             let room = inner.x + inner.width - x
             let labelX = x
             x += grid.put(TextWrap.fit(label, width: room), x: x, y: y, role: targeted ? .target : .text)
-            // The type name only when it fits whole.
-            if !line.label.isEmpty, line.typeName != label, x + 2 + line.typeName.count <= inner.x + inner.width {
-                grid.put("  " + line.typeName, x: x, y: y, role: .dim)
+            if !line.label.isEmpty, line.typeName != label, let type = typeLabel(line.typeName, room: inner.x + inner.width - x) {
+                grid.put(type, x: x, y: y, role: .dim)
             }
             if isCursor { grid.paint(Rect(x: inner.x, y: y, width: inner.width, height: 1), role: .selection) }
             if !isCursor, !state.lastSearch.isEmpty, let range = label.range(of: state.lastSearch, options: .caseInsensitive),
@@ -41,6 +40,19 @@ enum TreePane {
                 grid.paint(Rect(x: labelX + start, y: y, width: label.distance(from: range.lowerBound, to: range.upperBound), height: 1), role: .accent)
             }
         }
+    }
+}
+
+extension TreePane {
+    /// The type name beside a module's name, in `room` columns: whole (`  adalora.SVDLinear`, one
+    /// space before it when two do not fit), else an adapter layer's method alone (`  adalora`,
+    /// PEFT's module the class is in), else nothing: never cut mid-word.
+    static func typeLabel(_ typeName: String, room: Int) -> String? {
+        var forms = ["  " + typeName, " " + typeName]
+        if let dot = typeName.firstIndex(of: "."), dot > typeName.startIndex {
+            forms += ["  " + typeName[..<dot], " " + typeName[..<dot]]
+        }
+        return forms.first { $0.count <= room }
     }
 }
 
@@ -80,7 +92,7 @@ enum DetailPane {
         }
         if showsConfig, inner.height > 0 {
             let summary = (try? controller.draftConfig()).map { AdapterCommands.describe($0) } ?? "invalid: `config show` says why"
-            grid.put(TextWrap.fit("config: \(summary) · Tab edits", width: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
+            grid.put(TextWrap.first(of: ["config: \(summary) · Tab edits", "config: \(summary)"], fitting: inner.width), x: inner.x, y: inner.maxY - 1, role: .dim)
         }
     }
 }
