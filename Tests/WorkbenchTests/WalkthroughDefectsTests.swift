@@ -100,10 +100,13 @@ import Testing
         try session.run("adapter new tuned")
         for (width, height) in [(80, 24), (200, 60)] {
             let grid = Screen.render(controller: session.controller, state: TUIState(), width: width, height: height)
-            let tree = try Self.row(grid, holding: "● q_proj")
+            // The tree pane's part of a row.
+            let treeWidth = try #require(ScreenLayout(width: width, height: height, focus: .tree)).tree.width
+            func treeRow(holding text: String) throws -> String { String(try Self.row(grid, holding: text).prefix(treeWidth)) }
+            let tree = try treeRow(holding: "● q_proj")
             #expect(tree.contains(" \(typeName)"), "\(width)×\(height): \(grid.text)")
             // A longer name and a longer class: the method alone when the whole does not fit, never a cut word.
-            let mlp = try Self.row(grid, holding: "● gate_proj")
+            let mlp = try treeRow(holding: "● gate_proj")
             let method = String(typeName.prefix { $0 != "." })
             #expect(mlp.contains(" \(typeName)") || (mlp.contains(" \(method)") && !mlp.contains(method + ".")), "\(width)×\(height): \(grid.text)")
             #expect(!mlp.contains("…") && !tree.contains("…"))

@@ -30,7 +30,7 @@ public struct ScreenLayout: Equatable {
         var logUnderTree = false
         if body >= 38 {
             detail = Rect(x: right.x, y: 0, width: right.width, height: 9)
-            logUnderTree = treeRows + 2 + logHeight + 4 <= body
+            logUnderTree = treeRows <= body - 2 - logHeight - 4
             // The training pane keeps 15 rows; the form scrolls when its rows do not fit.
             let configHeight = max(12, min(configRows + 4, body - 9 - 15 - (logUnderTree ? 0 : logHeight)))
             config = Rect(x: right.x, y: 9, width: right.width, height: configHeight)
