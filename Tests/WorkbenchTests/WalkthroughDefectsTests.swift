@@ -39,6 +39,24 @@ import Testing
         #expect(wide.contains("  lr ") && wide.contains(" tok/s"), "a wide pane shows every field: \(wide)")
     }
 
+    @Test func aShortTrainingPaneDoesNotSayItWaitsForAFirstStepItHas() throws {
+        let session = try TestSession()
+        try session.train(steps: 2)
+        let state = TUIState()
+        state.focus = .config
+        let grid = Screen.render(controller: session.controller, state: state, width: 80, height: 24)
+        #expect(grid.contains("finished  step 2/2") && !grid.contains("waiting for the first step"), "\(grid.text)")
+    }
+
+    @Test func theKeysHelpTakesShorterWordingsAt80x24() throws {
+        let session = try TestSession()
+        let state = TUIState()
+        state.showHelp = true
+        let grid = Screen.render(controller: session.controller, state: state, width: 80, height: 24)
+        #expect(grid.contains("stop a generation, a replay, or the run"), "\(grid.text)")
+        #expect(!grid.text.contains("…"), "\(grid.text)")
+    }
+
     @Test func aStoppedGenerationsTextComesBeforeTheStopLine() throws {
         let session = try TestSession()
         let controller = session.controller

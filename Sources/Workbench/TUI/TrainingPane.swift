@@ -47,7 +47,7 @@ enum TrainingPane {
                             marker: cursor.map { Double($0.step) })
         if let area = plot.draw(into: &grid, rect: plotRect) {
             state.hits.lossPlot = (plot, area)
-        } else {
+        } else if progress.steps.isEmpty {
             grid.put("waiting for the first step…", x: inner.x, y: inner.y + 2, role: .dim, limit: inner.width)
         }
         if side > 0 {
