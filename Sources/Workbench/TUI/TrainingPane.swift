@@ -64,19 +64,20 @@ enum TrainingPane {
     /// fields a user watches least go (AdaLoRA's regularised loss, the learning rate, tokens/s), so
     /// loss, eval loss and the gradient norm stay.
     static func stats(_ shown: StepMetrics, eval: Double?, atCursor: Bool, width: Int) -> String {
-        // Each field long and short, and when it goes (0: never; 1 first).
-        var fields: [(long: String, short: String, drop: Int)] = []
-        if atCursor { fields.append(("at step \(shown.step):", "step \(shown.step):", 0)) }
-        fields.append((String(format: "loss %.4f", shown.crossEntropy), String(format: "loss %.3f", shown.crossEntropy), 0))
-        if shown.lossCE != nil { fields.append((String(format: "(with reg %.4f)", shown.loss), String(format: "(reg %.3f)", shown.loss), 1)) }
-        if let eval { fields.append((String(format: "eval %.4f", eval), String(format: "eval %.3f", eval), 0)) }
-        fields.append((String(format: "lr %.2e", shown.learningRate), String(format: "lr %.1e", shown.learningRate), 2))
-        fields.append((String(format: "grad %.3f", shown.gradNorm), String(format: "grad %.2f", shown.gradNorm), 0))
+        let step = atCursor ? "at step \(shown.step): " : ""
+        let long = String(format: "loss %.4f", shown.crossEntropy), short = String(format: "loss %.3f", shown.crossEntropy)
+        let regularised = shown.lossCE.map { _ in (String(format: " (with reg %.4f)", shown.loss), String(format: " (reg %.3f)", shown.loss)) } ?? ("", "")
+        let evaluated = eval.map { (String(format: "  eval %.4f", $0), String(format: " eval %.3f", $0)) } ?? ("", "")
+        let lr = (String(format: "  lr %.2e", shown.learningRate), String(format: " lr %.1e", shown.learningRate))
+        let grad = (String(format: "  grad %.3f", shown.gradNorm), String(format: " grad %.2f", shown.gradNorm))
         let speed = String(format: "%.0f tok/s", shown.tokensPerSecond)
-        fields.append((speed, speed, 3))
-        let long = fields.map(\.long).joined(separator: "  ")
-        let shorter = (0 ... 3).map { level in fields.filter { $0.drop == 0 || $0.drop > level }.map(\.short).joined(separator: " ") }
-        return TextWrap.first(of: [long] + shorter, fitting: width)
+        return TextWrap.first(of: [
+            step + long + regularised.0 + evaluated.0 + lr.0 + grad.0 + "  " + speed,
+            step + short + regularised.1 + evaluated.1 + lr.1 + grad.1 + " " + speed,
+            step + short + evaluated.1 + lr.1 + grad.1 + " " + speed,
+            step + short + evaluated.1 + grad.1 + " " + speed,
+            step + short + evaluated.1 + grad.1,
+        ], fitting: width)
     }
 
     /// `training · L linear · M smooth 0.6 · r ranks`, in the longest wording that fits: the keys'
