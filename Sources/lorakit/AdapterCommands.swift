@@ -33,8 +33,7 @@ struct Merge: ParsableCommand {
         let (loaded, _) = try reference.load(storage: storage)
         let peft = try PeftModel.loading(loaded, adapters: [AdapterReference(adapter)])
         for warning in peft.warnings { print("note: \(warning)") }
-        let merged = try peft.mergeAndUnload(safeMerge: safeMerge, dequantizingNF4: true)
-        let files = try MergedModelWriter.write(merged, configFrom: reference.directory, to: URL(fileURLWithPath: out), dtype: written)
+        let files = try peft.writeMerged(to: URL(fileURLWithPath: out), configFrom: reference.directory, dtype: written, safeMerge: safeMerge)
         print("merged \(adapter) into \(model)\(storage.dtype == .float32 ? "" : " (base held as \(storage))"); wrote \(files.joined(separator: ", ")) to \(out) as \(written.rawValue)")
     }
 }

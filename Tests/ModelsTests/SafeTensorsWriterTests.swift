@@ -92,4 +92,48 @@ import Testing
         #expect(error?.description.contains(url.path) == true)
         #expect(error?.description.contains("cannot create a temporary file") == true)
     }
+
+    @Test func streamsEachTensorWhenItsTurnComesIntoTheDictionaryWritersBytes() throws {
+        let folder = try SafeTensorsTemporaryFolder()
+        var generator = RandomGenerator(seed: 11)
+        let tensors: [String: SafeTensorsValue] = [
+            "b.weight": .float32(Tensor.normal([3, 5], generator: &generator)),
+            "a.half": .halfFloat(.bf16, shape: [3], bits: [1, 2, 3]),
+            "c.ids": .int64(shape: [2], values: [7, -1]),
+            "a.weight": .float32(Tensor.normal([2], generator: &generator)),
+        ]
+        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.file("whole.safetensors"))
+        var asked: [String] = []
+        let entries = tensors.map { SafeTensorsWriter.Entry(name: $0.key, dtype: $0.value.dtype, shape: $0.value.shape) }.shuffled()
+        try SafeTensorsWriter.write(entries: entries, metadata: ["format": "pt"], to: folder.file("streamed.safetensors")) { entry in
+            asked.append(entry.name)
+            return tensors[entry.name] ?? .float32(Tensor.zeros([0]))
+        }
+        // Asked once each, in the file's data order (I64, F32, BF16, then by name).
+        #expect(asked == ["c.ids", "a.weight", "b.weight", "a.half"])
+        #expect(try SafeTensorsFixtures.bytes(folder.file("streamed.safetensors")) == SafeTensorsFixtures.bytes(folder.file("whole.safetensors")))
+    }
+
+    @Test func aStreamedValueUnlikeItsEntryOrAFailingOneLeavesNoFileAndKeepsTheOldOne() throws {
+        let folder = try SafeTensorsTemporaryFolder()
+        let url = folder.file("model.safetensors")
+        try SafeTensorsWriter.write(["a": Tensor.ones([2])], to: url)
+        let before = try SafeTensorsFixtures.bytes(url)
+        let entries = [SafeTensorsWriter.Entry(name: "w", dtype: .bf16, shape: [2, 2]), SafeTensorsWriter.Entry(name: "x", dtype: .bf16, shape: [1])]
+        #expect(throws: SafeTensorsError.invalidTensorToWrite(file: url.path, tensor: "w", reason: "the values given are F32 [4], not the BF16 [2, 2] laid out")) {
+            try SafeTensorsWriter.write(entries: entries, to: url) { _ in .float32(Tensor.ones([4])) }
+        }
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try SafeTensorsWriter.write(entries: entries, to: url) { entry in
+                if entry.name == "x" { throw Stop() }
+                return .halfFloat(.bf16, shape: [2, 2], bits: [0, 0, 0, 0])
+            }
+        }
+        #expect(throws: SafeTensorsError.invalidTensorToWrite(file: url.path, tensor: "w", reason: "the name is given twice")) {
+            try SafeTensorsWriter.write(entries: [entries[0], entries[0]], to: url) { _ in .halfFloat(.bf16, shape: [2, 2], bits: [0, 0, 0, 0]) }
+        }
+        #expect(try SafeTensorsFixtures.bytes(url) == before)
+        #expect(try folder.contents() == ["model.safetensors"])
+    }
 }

@@ -37,6 +37,21 @@ public enum ExportDType: String, Sendable, CaseIterable {
     /// The `torch_dtype` transformers writes for it.
     var torchName: String { rawValue }
 
+    /// The safetensors dtype its tensors are stored as.
+    var safeTensorsDType: SafeTensorsDType {
+        switch self {
+        case .float32: .f32
+        case .bfloat16: .bf16
+        case .float16: .f16
+        }
+    }
+
+    /// As `value(of:)`, but never the parameter's own tensor: the values stay as they are now when
+    /// the parameter changes afterwards (a merged weight put back as it was once it is read).
+    func detachedValue(of parameter: Parameter) throws -> SafeTensorsValue {
+        self == .float32 ? .float32(try parameter.value().copy()) : try value(of: parameter)
+    }
+
     /// `parameter`'s values as this dtype: a weight already stored in it is written bit for bit;
     /// any other is dequantised to float32 and rounded to nearest.
     func value(of parameter: Parameter) throws -> SafeTensorsValue {

@@ -10,7 +10,9 @@ import Models
 /// as the expanded stack, every layer under its own name, with `num_hidden_layers` (and
 /// `layer_types`) of the expanded model, so that it loads as a plain model of that many layers
 /// (transformers' `save_pretrained` refuses the shared tensors of PEFT's merged model). Floating
-/// tensors are written in `dtype` (float32 unless told; `config.json`'s `dtype` says which).
+/// tensors are written in `dtype` (float32 unless told; `config.json`'s `dtype` says which), one
+/// tensor at a time, into a temporary file renamed into place when complete; the config and
+/// tokenizer files follow, so a failed write leaves what the folder held before.
 public enum MergedModelWriter {
     /// The files copied from the source folder when it has them: the configs and what
     /// `tokenizer.save_pretrained` writes (fast and slow tokenizers, chat template).
@@ -22,29 +24,61 @@ public enum MergedModelWriter {
     /// Writes the checkpoint; returns the names of the files written.
     @discardableResult
     public static func write(_ model: any PretrainedModel, configFrom source: URL, to directory: URL, dtype: ExportDType = .float32) throws -> [String] {
-        var written: [String] = []
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            for name in copiedFiles {
-                let from = source.appendingPathComponent(name)
-                guard FileManager.default.fileExists(atPath: from.path) else { continue }
-                var data = try Data(contentsOf: from)
-                if name == "config.json" {
-                    if let replicated = try expandedConfig(data, of: model) { data = replicated }
-                    data = try dtype.config(data, path: from.path)
-                }
-                try data.write(to: directory.appendingPathComponent(name), options: .atomic)
-                written.append(name)
-            }
-        } catch {
-            throw TunerError.invalidConfig(path: directory.path, reason: "cannot write the model's config and tokenizer files there: \(FileProblem.writing(directory.appendingPathComponent("config.json"), error: error))")
-        }
+        try write(model, configFrom: source, to: directory, dtype: dtype, values: dtype.value(of:))
+    }
+
+    /// Writes the checkpoint with `values` giving each parameter's values as written (in `dtype`),
+    /// asked for one parameter at a time in the file's order, each written before the next is
+    /// asked for (`PeftModel.writeMerged` merges them there).
+    static func write(_ model: any PretrainedModel, configFrom source: URL, to directory: URL, dtype: ExportDType,
+                      values: (Parameter) throws -> SafeTensorsValue) throws -> [String] {
         if model.namedModules().contains(where: { $0.module is any AdapterLayer || $0.module is ModulesToSaveWrapper }) {
             throw TunerError.invalidState("the model still holds adapter layers; merge and unload the adapters before writing it")
         }
-        let tensors = try Dictionary(uniqueKeysWithValues: savedParameters(of: model).map { ($0.name, try dtype.value(of: $0.parameter)) })
-        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent(SafeTensorsCheckpoint.singleFileName))
-        return written + [SafeTensorsCheckpoint.singleFileName]
+        let companions = try companionFiles(of: model, from: source, dtype: dtype)
+        let created = !FileManager.default.fileExists(atPath: directory.path)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw TunerError.invalidConfig(path: directory.path, reason: "cannot create the folder: \(FileProblem.writing(directory, error: error))")
+        }
+        do {
+            let saved = savedParameters(of: model)
+            let parameters = Dictionary(saved.map { ($0.name, $0.parameter) }, uniquingKeysWith: { first, _ in first })
+            try SafeTensorsWriter.write(entries: saved.map { .init(name: $0.name, dtype: dtype.safeTensorsDType, shape: $0.parameter.shape) },
+                                        metadata: ["format": "pt"], to: directory.appendingPathComponent(SafeTensorsCheckpoint.singleFileName)) { entry in
+                guard let parameter = parameters[entry.name] else { throw TunerError.invalidState("no parameter \(entry.name) to write") }
+                return try values(parameter)
+            }
+            for (name, data) in companions {
+                let url = directory.appendingPathComponent(name)
+                do { try data.write(to: url, options: .atomic) } catch {
+                    throw TunerError.invalidConfig(path: directory.path, reason: "cannot write the model's config and tokenizer files there: \(FileProblem.writing(url, error: error))")
+                }
+            }
+        } catch {
+            if created { try? FileManager.default.removeItem(at: directory) }
+            throw error
+        }
+        return companions.map(\.name) + [SafeTensorsCheckpoint.singleFileName]
+    }
+
+    /// The files of `copiedFiles` that `source` has, as they are written: `config.json` with the
+    /// export's dtype (and a replicated stack's layer count).
+    private static func companionFiles(of model: any PretrainedModel, from source: URL, dtype: ExportDType) throws -> [(name: String, data: Data)] {
+        try copiedFiles.compactMap { name in
+            let from = source.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: from.path) else { return nil }
+            var data: Data
+            do { data = try Data(contentsOf: from) } catch {
+                throw TunerError.invalidConfig(path: from.path, reason: "cannot read it to copy it beside the merged weights: \(FileProblem.reading(from, error: error))")
+            }
+            if name == "config.json" {
+                if let replicated = try expandedConfig(data, of: model) { data = replicated }
+                data = try dtype.config(data, path: from.path)
+            }
+            return (name, data)
+        }
     }
 
     /// The replicated layer stack of `model`, or nil when its layers are the checkpoint's own.

@@ -1,3 +1,4 @@
+import Foundation
 import Models
 
 extension PeftModel {
@@ -7,14 +8,14 @@ extension PeftModel {
     /// other failure the layers merged by this call are unmerged again.
     ///
     /// A base weight stored as NF4 is refused (re-quantising the merged weight would round the
-    /// adapter's update away, which PEFT warns of) unless `dequantizingNF4` (an export, which
-    /// writes the merged weights in 16 or 32 bits): then, like one stored as bf16/f16, it is
-    /// unpacked to float32 first, so the merge is exact and unmerging restores the dequantised values.
-    public func mergeAdapter(adapterNames names: [String]? = nil, safeMerge: Bool = false, dequantizingNF4: Bool = false) throws {
+    /// adapter's update away, which PEFT warns of; `writeMerged` exports it in 16 or 32 bits); one
+    /// stored as bf16/f16 is unpacked to float32 first, so the merge is exact and unmerging
+    /// restores the dequantised values.
+    public func mergeAdapter(adapterNames names: [String]? = nil, safeMerge: Bool = false) throws {
         for name in names ?? [] { try requireAdapter(name) }
         let packed = adapterLayers.flatMap { layer in layer.layer.baseLayer.namedParameters().map { (module: layer.name, parameter: $0.parameter) } }
             .filter { $0.parameter.frozen != nil }
-        if !dequantizingNF4, let nf4 = packed.first(where: { $0.parameter.frozen?.format == .nf4 }) {
+        if let nf4 = packed.first(where: { $0.parameter.frozen?.format == .nf4 }) {
             throw TunerError.invalidState("""
                 cannot merge into \(nf4.module): its base weight is stored as nf4 (4-bit), and merging would re-quantise the \
                 merged weight, rounding much of the adapter's update away (PEFT warns of this). Keep the adapter unmerged, \
@@ -44,10 +45,10 @@ extension PeftModel {
 
     /// PEFT's `merge_and_unload()`: merges, then puts each base layer back in its adapter layer's place
     /// and each `modules_to_save` wrapper's active copy (or original) in its place. Returns the plain
-    /// model; this PeftModel then holds no adapters. `dequantizingNF4` as for `mergeAdapter`.
+    /// model; this PeftModel then holds no adapters.
     @discardableResult
-    public func mergeAndUnload(safeMerge: Bool = false, adapterNames names: [String]? = nil, dequantizingNF4: Bool = false) throws -> any PretrainedModel {
-        try mergeAdapter(adapterNames: names, safeMerge: safeMerge, dequantizingNF4: dequantizingNF4)
+    public func mergeAndUnload(safeMerge: Bool = false, adapterNames names: [String]? = nil) throws -> any PretrainedModel {
+        try mergeAdapter(adapterNames: names, safeMerge: safeMerge)
         return try unloadLayers()
     }
 
@@ -58,11 +59,50 @@ extension PeftModel {
         return try unloadLayers()
     }
 
-    private func unloadLayers() throws -> any PretrainedModel {
-        for (name, layer) in adapterLayers { try model.replaceModule(at: name, with: layer.baseLayer) }
-        for (name, wrapper) in modulesToSaveWrappers {
-            try model.replaceModule(at: name, with: wrapper.activeAdapter.flatMap(wrapper.copy(for:)) ?? wrapper.original)
+    /// PEFT's `merge_and_unload()` followed by `save_pretrained` of the result (`MergedModelWriter`),
+    /// leaving this model's adapters as they are: the active adapters are merged a layer at a time
+    /// into the base weights, dequantised to float32 (nf4, bf16 and f16 alike), each merged weight
+    /// is written in `dtype` and the layer put back as it was before the next (packed weights bit
+    /// for bit), so the export needs about one weight in float32 beyond the model. Layers already
+    /// merged are written as they are. `safeMerge` checks each merged weight for NaN/Inf first.
+    /// Returns the names of the files written.
+    @discardableResult
+    public func writeMerged(to directory: URL, configFrom source: URL, dtype: ExportDType = .float32, safeMerge: Bool = false) throws -> [String] {
+        let merge = LayerwiseMerge(layers: adapterLayers, adapters: activeAdapters, safe: safeMerge, dtype: dtype)
+        let displaced = try placeBaseModules()
+        defer { putBack(displaced) }
+        return try MergedModelWriter.write(model, configFrom: source, to: directory, dtype: dtype, values: merge.value(of:))
+    }
+
+    /// Puts each adapter layer's base layer, and each `modules_to_save` wrapper's active copy (or
+    /// its original), in its place, as `unload()` leaves the model; returns the modules displaced
+    /// with their names, in the order they were replaced (putting them back in that order restores
+    /// the tree). After an error the tree is as it was.
+    private func placeBaseModules() throws -> [(name: String, module: Module)] {
+        var displaced: [(name: String, module: Module)] = []
+        do {
+            for (name, layer) in adapterLayers {
+                try model.replaceModule(at: name, with: layer.baseLayer)
+                displaced.append((name, layer))
+            }
+            for (name, wrapper) in modulesToSaveWrappers {
+                try model.replaceModule(at: name, with: wrapper.activeAdapter.flatMap(wrapper.copy(for:)) ?? wrapper.original)
+                displaced.append((name, wrapper))
+            }
+        } catch {
+            putBack(displaced)
+            throw error
         }
+        return displaced
+    }
+
+    /// Puts the modules `placeBaseModules()` displaced back in its order.
+    private func putBack(_ displaced: [(name: String, module: Module)]) {
+        for (name, module) in displaced { try? model.replaceModule(at: name, with: module) }
+    }
+
+    private func unloadLayers() throws -> any PretrainedModel {
+        _ = try placeBaseModules()
         configs = [:]
         adapterNames = []
         activeAdapters = []

@@ -183,33 +183,8 @@ enum AdapterCommands {
             throw invocation.error("--dtype: \(error)")
         }
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
-        let written = try MergedExport.write(peft, configFrom: workspace.reference.directory, to: url, dtype: dtype)
+        let written = try peft.writeMerged(to: url, configFrom: workspace.reference.directory, dtype: dtype, safeMerge: true)
         controller.say("wrote the model with \(peft.activeAdapters.joined(separator: ", ")) merged to \(path) as \(dtype.rawValue) (\(written.joined(separator: ", "))); the session keeps its adapters")
-    }
-}
-
-/// Writes the merged model without ending the session's adapters: merges the active adapters (a
-/// packed base weight dequantised to float32 first), puts the base layers (and saved-module copies)
-/// in the adapter layers' places for the writer, then restores the adapter layers, unmerges, and
-/// gives each packed base weight back its packed values (bf16, f16, nf4), exactly as before.
-enum MergedExport {
-    static func write(_ peft: PeftModel, configFrom source: URL, to directory: URL, dtype: ExportDType) throws -> [String] {
-        let model = peft.model
-        let wasMerged = peft.adapterLayers.contains { $0.layer.isMerged }
-        let packed = peft.adapterLayers.flatMap { $0.layer.baseLayer.namedParameters() }.compactMap { entry in entry.parameter.frozen.map { (entry, $0) } }
-        let layers = peft.adapterLayers.map { ($0.name, $0.layer as Module) }
-        let wrappers = peft.modulesToSaveWrappers.map { ($0.name, $0.wrapper as Module) }
-        defer {
-            for (name, module) in layers + wrappers { try? model.replaceModule(at: name, with: module) }
-            if !wasMerged { try? peft.unmergeAdapter() }
-            for (entry, frozen) in packed { try? entry.parameter.pack(frozen, name: entry.name) }
-        }
-        if !wasMerged { try peft.mergeAdapter(safeMerge: true, dequantizingNF4: true) }
-        for (name, layer) in peft.adapterLayers { try model.replaceModule(at: name, with: layer.baseLayer) }
-        for (name, wrapper) in peft.modulesToSaveWrappers {
-            try model.replaceModule(at: name, with: wrapper.activeAdapter.flatMap(wrapper.copy(for:)) ?? wrapper.original)
-        }
-        return try MergedModelWriter.write(model, configFrom: source, to: directory, dtype: dtype)
     }
 }
 
