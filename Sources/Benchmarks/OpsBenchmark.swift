@@ -3,7 +3,7 @@ import Tensors
 
 /// `lorakit bench ops`: forward and forward+backward time of each fused op at the sizes of a
 /// GPT-2-small-like training batch (4 × 256 tokens, width 768, 12 heads, vocabulary 8192), and
-/// LoKr's two ways (factored and materialised) on a projection of the LLaMA 8×512 benchmark.
+/// LoKr's three ways (`KroneckerPath`) on a projection of the LLaMA 8×512 benchmark.
 public struct OpsBenchmark {
     /// One op's timings, in milliseconds (best of several runs).
     public struct Row: Sendable {
@@ -67,6 +67,10 @@ public struct OpsBenchmark {
                 return y
             }),
             ("LoKr materialised", lokrShape, { try lokrInput.linear(weight: lokrBase + Tensor.kron(w1, w2).scaled(by: 2)) }),
+            ("LoKr folded, factored grads", lokrShape, {
+                let delta = try GradMode.withoutGradients { try Tensor.kron(w1, w2).scaled(by: 2) }
+                return try Tensor.kroneckerFactorGradients(of: lokrInput.linear(weight: lokrBase + delta), input: lokrInput, w1, w2, scale: 2)
+            }),
             ("softmax", "[\(tokens),\(vocabulary)]", { try logits.softmax() }),
             ("cross-entropy", "[\(tokens),\(vocabulary)]", { try logits.crossEntropy(targets: ids) }),
         ]

@@ -40,6 +40,12 @@ public struct TrainBenchmark {
         public var residentTrendMiB: [Double]
         /// Time per operation over the timed steps, when profiling.
         public var profile: OpProfile?
+
+        /// The GEMM floating-point operations a step does per token (attention's included).
+        public var gemmFlopsPerToken: Double { gemmGFlops * 1e9 / tokensPerSecond }
+        /// The roofline: the tokens/s of a step whose GEMMs all ran at the measured peak and
+        /// everything else took no time, the best this step's work allows in float32.
+        public var rooflineTokensPerSecond: Double { peakGFlops * 1e9 / gemmFlopsPerToken }
     }
 
     public func run() throws -> Result {
@@ -97,8 +103,21 @@ public struct TrainBenchmark {
         trainable \(r.trainableParameters) of \(r.totalParameters) parameters
         \(String(format: "%.0f", r.tokensPerSecond)) tokens/s over \(b.steps) steps (after \(b.warmup) warm-up)
         GEMM \(String(format: "%.1f", r.gemmGFlops)) GFLOP/s = \(String(format: "%.0f", 100 * r.gemmGFlops / r.peakGFlops))% of the cblas_sgemm peak measured in this run on the same kernel (\(String(format: "%.1f", r.peakGFlops)) GFLOP/s, \(OpenBLASKernel.coreName))
+        roofline: \(String(format: "%.1f", r.gemmFlopsPerToken / 1e6)) MFLOP of GEMMs per token; at that peak, at most \(String(format: "%.0f", r.rooflineTokensPerSecond)) tokens/s in float32
         peak resident memory \(String(format: "%.0f", r.peakResidentMiB)) MiB; resident over the run: \(r.residentTrendMiB.map { String(format: "%.0f", $0) }.joined(separator: " "))
-        """ + (r.profile.map { "\n\n" + formatProfile($0, steps: b.steps) } ?? "")
+        """ + formatKroneckerDecisions() + (r.profile.map { "\n\n" + formatProfile($0, steps: b.steps) } ?? "")
+    }
+
+    /// The paths LoKr's layers took (`KroneckerPathChooser`), one line per shape, with the
+    /// measured milliseconds of each path; empty for other methods.
+    static func formatKroneckerDecisions() -> String {
+        KroneckerPathChooser.shared.decisions.sorted { "\($0.key)" < "\($1.key)" }.map { shape, decision in
+            let times = decision.seconds.map { seconds in
+                " (measured: " + shape.paths.map { "\($0) \(String(format: "%.2f", 1000 * seconds[$0, default: .nan])) ms" }.joined(separator: ", ") + ")"
+            } ?? " (too small to time: fewest multiply-adds)"
+            let gradients = shape.recordsGradients ? shape.inputNeedsGradient ? "forward+backward" : "forward+backward, no input gradient" : "forward"
+            return "\nLoKr \(shape.rows) rows, w1 [\(shape.p), \(shape.m)] ⊗ w2 [\(shape.q), \(shape.n)], \(gradients): took \(decision.path)" + times
+        }.joined()
     }
 
     /// The profile as a table of milliseconds per step, the most expensive operation first.

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 @testable import Tensors
 
@@ -49,11 +50,78 @@ import Testing
         #expect(throws: TensorError.self) { try Tensor.addKroneckerLinear(Tensor.zeros([2, 5]), Tensor.zeros([3, 2]), Tensor.zeros([2, 3]), scale: 1, to: &sum) }
     }
 
-    /// The cost rule picks the factored form for LLaMA 8×512's projections and the materialised one
-    /// when a factor is a single row and column (a prime width).
-    @Test func costRule() {
-        #expect(KroneckerCost(rows: 2048, p: 16, m: 16, q: 32, n: 32).factoredIsCheaper)
-        #expect(!KroneckerCost(rows: 2048, p: 1, m: 1, q: 509, n: 509).factoredIsCheaper)
+    /// Folding ΔW's values into the base weight and taking the factors' gradients through
+    /// `kroneckerFactorGradients` gives the materialised path's values and every gradient.
+    @Test func foldedWithFactoredGradientsEqualsMaterialised() throws {
+        let x = P.parameter([2, 5, 12], seed: 80), w1 = P.parameter([3, 4], seed: 81), w2 = P.parameter([2, 3], seed: 82)
+        let base = P.parameter([6, 12], seed: 83).detached(), seed = P.parameter([2, 5, 6], seed: 84).detached()
+        func run(_ folded: Bool) throws -> (value: [Float], grads: [[Float]]) {
+            for t in [x, w1, w2] { t.grad = nil }
+            let y: Tensor
+            if folded {
+                let delta = try GradMode.withoutGradients { try Tensor.kron(w1, w2).scaled(by: 0.75) }
+                y = try Tensor.kroneckerFactorGradients(of: x.linear(weight: base + delta), input: x, w1, w2, scale: 0.75)
+            } else {
+                y = try x.linear(weight: base + Tensor.kron(w1, w2).scaled(by: 0.75))
+            }
+            try y.backward(seed: seed)
+            return (y.scalars, try [x, w1, w2].map { try #require($0.grad).scalars })
+        }
+        let (folded, materialised) = (try run(true), try run(false))
+        close(folded.value, materialised.value)
+        for (a, b) in zip(folded.grads, materialised.grads) { close(a, b) }
+        var mismatched = Tensor.zeros([2, 5, 7])
+        #expect(throws: TensorError.self) { mismatched = try Tensor.kroneckerFactorGradients(of: mismatched, input: x, w1, w2, scale: 1) }
+    }
+
+    /// The multiply-add count (what small shapes follow) favours folding with factored gradients
+    /// for LLaMA 8×512's projections, the factored path without a base to fold into or in a forward
+    /// pass alone, and the materialised one when a factor is a single row and column (a prime width).
+    @Test func leastWorkRule() {
+        func shape(p: Int = 16, m: Int = 16, q: Int = 32, n: Int = 32, folds: Bool = true, records: Bool = true) -> KroneckerShape {
+            KroneckerShape(rows: 2048, p: p, m: m, q: q, n: n, foldsIntoBase: folds, recordsGradients: records, inputNeedsGradient: true)
+        }
+        #expect(shape().leastWork == .foldedWithFactoredGradients)
+        #expect(shape(folds: false).leastWork == .factored)
+        #expect(shape(records: false).paths == [.factored, .materialised])
+        #expect(shape(p: 1, m: 1, q: 509, n: 509).leastWork == .materialised)
+    }
+
+    /// The chooser takes the path its timing says is fastest, times each shape once, and leaves
+    /// shapes too small to time to the multiply-add count.
+    @Test func chooserKeepsTheMeasuredFastestPath() throws {
+        let asked = Mutex<[KroneckerShape]>([])
+        let chooser = KroneckerPathChooser { shape in
+            asked.withLock { $0.append(shape) }
+            return shape.n == 32 ? [.factored: 2, .materialised: 1, .foldedWithFactoredGradients: 3] : [.factored: 1, .materialised: 2]
+        }
+        func shape(rows: Int = 2048, n: Int, folds: Bool = true) -> KroneckerShape {
+            KroneckerShape(rows: rows, p: 16, m: 16, q: 32, n: n, foldsIntoBase: folds, recordsGradients: true, inputNeedsGradient: true)
+        }
+        // The count favours another path here; the timing decides.
+        #expect(shape(n: 32).leastWork != .materialised)
+        #expect(try chooser.path(for: shape(n: 32)) == .materialised)
+        #expect(try chooser.path(for: shape(n: 32)) == .materialised)
+        #expect(try chooser.path(for: shape(n: 64)) == .factored)
+        #expect(try chooser.path(for: shape(n: 32, folds: false)) == .materialised)
+        #expect(asked.withLock { $0.count } == 3)
+        // Too small to time: the count decides, and nothing is measured.
+        let small = shape(rows: 4, n: 32)
+        #expect(small.paths.allSatisfy { small.work($0) < KroneckerPathChooser.measuredWork })
+        #expect(try chooser.path(for: small) == small.leastWork)
+        #expect(asked.withLock { $0.count } == 3)
+    }
+
+    /// The timing runs every path of a shape, forward and backward, counting no product in the
+    /// caller's tally.
+    @Test func pathTimingRunsEveryPath() throws {
+        let shape = KroneckerShape(rows: 8, p: 2, m: 3, q: 4, n: 5, foldsIntoBase: true, recordsGradients: true, inputNeedsGradient: true)
+        let tally = try GemmTally.counting {
+            let seconds = try KroneckerPathTiming(shape: shape).bestSeconds()
+            #expect(Set(seconds.keys) == Set(KroneckerPath.allCases))
+            #expect(seconds.values.allSatisfy { $0 > 0 && $0.isFinite })
+        }
+        #expect(tally.calls == 0)
     }
 
     @Test func hadamardOfProductsEqualsComposition() throws {

@@ -24,29 +24,29 @@ extension Tensor {
         let addend = sum
         sum = Tensor.record(Tensor(shape: target.shape, storage: target.storage, offset: 0), op: "add_kronecker_linear",
                             inputs: [input, w1, w2, addend]) { g, inputSum in
-            product.pullback(g, input: input, w1: w1, w2: w2, addingInputGradientTo: inputSum) + [g]
+            product.pullback(g, input: input, w1: w1, w2: w2, inputGradient: input.requiresGrad, addingInputGradientTo: inputSum) + [g]
         }
     }
-}
 
-/// Which way of multiplying `rows` inputs by `(w1 ⊗ w2)ᵀ` (`w1 [p, m]`, `w2 [q, n]`) costs less in a
-/// training step. Factored (`Tensor.addKroneckerLinear`), the forward takes `rows·m·q·(n + p)`
-/// multiply-adds and the backward about three times that. Materialised over a frozen base weight,
-/// ΔW is added to the weight, so the forward and input-gradient products are the base's own and
-/// only ΔW's gradient, `rows·p·q·m·n`, is extra. On LLaMA 8×512's 512×512 projections at r = 16
-/// (`w1 [16, 16]`, `w2 [32, 32]`) factored is 2.7 times less work.
-public struct KroneckerCost: Sendable {
-    public let rows: Int, p: Int, m: Int, q: Int, n: Int
-
-    public init(rows: Int, p: Int, m: Int, q: Int, n: Int) {
-        (self.rows, self.p, self.m, self.q, self.n) = (rows, p, m, q, n)
+    /// `output` itself, through which the gradients of `w1` and `w2` are computed factor by factor
+    /// when `output` is `input · (W + scale · w1 ⊗ w2)ᵀ` with the Kronecker product's values folded
+    /// into the weight as constants (LoKr over a frozen base: the product and the input's gradient
+    /// are the folded weight's, and this supplies what the constant lost). The pullback passes the
+    /// gradient on to `output` and gives `w1` and `w2` theirs from `input` and the gradient, as
+    /// `addKroneckerLinear`'s does, without the `[p·q, m·n]` gradient of ΔW.
+    public static func kroneckerFactorGradients(of output: Tensor, input: Tensor, _ w1: Tensor, _ w2: Tensor, scale: Float) throws -> Tensor {
+        guard w1.rank == 2, w2.rank == 2, input.rank >= 1, input.shape.last == w1.shape[1] * w2.shape[1],
+              output.shape == Array(input.shape.dropLast()) + [w1.shape[0] * w2.shape[0]] else {
+            throw TensorError.shapeMismatch(op: "kroneckerFactorGradients", shapes: [output.shape, input.shape, w1.shape, w2.shape],
+                                            reason: "expected output [..., p·q], input [..., m·n], w1 [p, m] and w2 [q, n]")
+        }
+        let product = KroneckerProduct(rows: input.count / Swift.max(input.shape.last!, 1), p: w1.shape[0], m: w1.shape[1],
+                                       q: w2.shape[0], n: w2.shape[1], scale: scale)
+        return Tensor.record(Tensor(shape: output.shape, storage: output.storage, offset: output.offset), op: "kronecker_factor_gradients",
+                             inputs: [output, w1, w2]) { g in
+            [g as Tensor?] + product.pullback(g, input: input, w1: w1, w2: w2, inputGradient: false, addingInputGradientTo: nil).dropFirst()
+        }
     }
-
-    /// Multiply-adds of a factored step (forward and backward).
-    public var factoredWork: Int { 4 * rows * m * q * (n + p) }
-    /// Multiply-adds the materialised ΔW adds to a step over a frozen base: its gradient product and building it.
-    public var materialisedWork: Int { (rows + 1) * p * q * m * n }
-    public var factoredIsCheaper: Bool { factoredWork < materialisedWork }
 }
 
 /// The GEMMs of `y += scale · x (w1 ⊗ w2)ᵀ` over `rows` input rows, with `w1 [p, m]` and `w2 [q, n]`
@@ -92,11 +92,11 @@ struct KroneckerProduct {
         }
     }
 
-    /// The gradients of the input, `w1` and `w2` from the output gradient `g` (nil for an operand
-    /// that needs none); the input's is added into `inputSum` when given:
+    /// The gradients of the input (when `inputGradient`), `w1` and `w2` from the output gradient `g`
+    /// (nil for an operand that needs none); the input's is added into `inputSum` when given:
     /// `S = scale · w1ᵀ G` (`G` the gradient in `[p, rows, q]`), `dx[:, j, :] = S[j] · w2`,
     /// `dw2 = Σ_j S[j]ᵀ x[:, j, :]`, `dw1 = scale · G Tᵀ` with `T` recomputed as in the forward.
-    func pullback(_ g: Tensor, input: Tensor, w1: Tensor, w2: Tensor, addingInputGradientTo inputSum: Tensor?) -> [Tensor?] {
+    func pullback(_ g: Tensor, input: Tensor, w1: Tensor, w2: Tensor, inputGradient: Bool, addingInputGradientTo inputSum: Tensor?) -> [Tensor?] {
         guard rows > 0 else { return [nil, nil, nil] }
         let (rows, p, m, q, n, inWidth, outWidth) = (rows, p, m, q, n, inWidth, outWidth)
         let gt = UnsafeMutablePointer<Float>.allocate(capacity: p * rows * q)
@@ -110,7 +110,7 @@ struct KroneckerProduct {
         var dx: Tensor?, dw1: Tensor?, dw2: Tensor?
         input.withUnsafeBufferPointer { px in w1.withUnsafeBufferPointer { pa in w2.withUnsafeBufferPointer { pb in
             let (x, a, b) = (px.baseAddress!, pa.baseAddress!, pb.baseAddress!)
-            if input.requiresGrad || w2.requiresGrad {
+            if inputGradient || w2.requiresGrad {
                 let s = UnsafeMutablePointer<Float>.allocate(capacity: m * rows * q)
                 // One [q, n] partial sum of dw2 per j, added up after the parallel loop.
                 let partials = UnsafeMutablePointer<Float>.allocate(capacity: m * q * n)
@@ -128,7 +128,7 @@ struct KroneckerProduct {
                         }
                     }
                 }
-                if input.requiresGrad {
+                if inputGradient {
                     let target = inputSum ?? Tensor.zeros(input.shape)
                     target.withUnsafeMutableBufferPointer { products(addingInputGradientTo: $0.baseAddress!) }
                     dx = target

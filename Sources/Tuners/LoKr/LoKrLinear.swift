@@ -50,13 +50,27 @@ public final class LoKrLinear: LycorisLayer {
         return try Tensor.kron(w1, w2).scaled(by: scaling)
     }
 
-    /// The Kronecker product applied factor by factor (`Tensor.addKroneckerLinear`), when that is
-    /// cheaper than building ΔW (`KroneckerCost`) and no rank dropout has to zero rows of ΔW.
-    override func directUpdate(of adapter: String, _ x: Tensor) throws -> ((inout Tensor) throws -> Void)? {
+    /// The update without ΔW's gradient, when one of those ways is faster than building ΔW and
+    /// differentiating it at this pass's shape on this machine (`KroneckerPathChooser`) and no rank
+    /// dropout has to zero rows of ΔW: factor by factor (`Tensor.addKroneckerLinear`), or ΔW's
+    /// values folded into the weight with the factors' gradients computed factor by factor
+    /// (`Tensor.kroneckerFactorGradients`).
+    override func directUpdate(of adapter: String, _ x: Tensor) throws -> DirectUpdate? {
         if isTraining, settings[adapter]?.rankDropout ?? 0 > 0 { return nil }
         let (w1, w2, scaling) = try kroneckerFactors(of: adapter)
-        let cost = KroneckerCost(rows: x.count / max(inFeatures, 1), p: w1.shape[0], m: w1.shape[1], q: w2.shape[0], n: w2.shape[1])
-        guard cost.factoredIsCheaper else { return nil }
-        return { result in try Tensor.addKroneckerLinear(x, w1, w2, scale: scaling, to: &result) }
+        let shape = KroneckerShape(rows: x.count / max(inFeatures, 1), p: w1.shape[0], m: w1.shape[1], q: w2.shape[0], n: w2.shape[1],
+                                   foldsIntoBase: foldableBaseWeight != nil, recordsGradients: GradMode.isEnabled && (w1.requiresGrad || w2.requiresGrad),
+                                   inputNeedsGradient: x.requiresGrad)
+        switch try KroneckerPathChooser.shared.path(for: shape) {
+        case .materialised:
+            return nil
+        case .factored:
+            return DirectUpdate { result in try Tensor.addKroneckerLinear(x, w1, w2, scale: scaling, to: &result) }
+        case .foldedWithFactoredGradients:
+            let delta = try GradMode.withoutGradients { try Tensor.kron(w1, w2).scaled(by: scaling) }
+            return DirectUpdate(constantWeight: delta) { result in
+                result = try Tensor.kroneckerFactorGradients(of: result, input: x, w1, w2, scale: scaling)
+            }
+        }
     }
 }

@@ -27,7 +27,7 @@ struct LycorisSettings {
 ///
 /// Over a frozen float32 base weight the updates are added to the weight before the product
 /// (`foldableBaseWeight`). A method with a cheaper way than ΔW for some shapes (LoKr's
-/// Kronecker factors) adds its update to the output itself (`directUpdate`).
+/// Kronecker factors) adds its update its own way (`directUpdate`).
 public class LycorisLayer: TunerLayer, TensorLayer {
     var settings: [String: LycorisSettings] = [:]
 
@@ -42,7 +42,7 @@ public class LycorisLayer: TunerLayer, TensorLayer {
 
     /// The method's own way to add `adapter`'s update for input `x` to the output, when it is
     /// cheaper than multiplying by ΔW; nil (the default) to go through `update(of:)`.
-    func directUpdate(of adapter: String, _ x: Tensor) throws -> ((inout Tensor) throws -> Void)? { nil }
+    func directUpdate(of adapter: String, _ x: Tensor) throws -> DirectUpdate? { nil }
 
     /// Adds the adapter `name` with its settings.
     func add(_ name: String, settings: LycorisSettings) {
@@ -58,8 +58,8 @@ public class LycorisLayer: TunerLayer, TensorLayer {
     private enum Contribution {
         /// ΔW, rank dropout applied.
         case weight(Tensor)
-        /// An addition to the output (`directUpdate`).
-        case output((inout Tensor) throws -> Void)
+        /// The method's own (`directUpdate`).
+        case direct(DirectUpdate)
     }
 
     /// `name`'s contribution for input `x`, or nil when it has none this step (not this method's
@@ -67,7 +67,7 @@ public class LycorisLayer: TunerLayer, TensorLayer {
     private func contribution(of name: String, _ x: Tensor) throws -> Contribution? {
         guard settings[name] != nil else { return nil }
         if isTraining, settings[name]!.moduleDropout > 0, settings[name]!.generator.nextUnitFloat() <= settings[name]!.moduleDropout { return nil }
-        if let direct = try directUpdate(of: name, x) { return .output(direct) }
+        if let direct = try directUpdate(of: name, x) { return .direct(direct) }
         return .weight(try trainingUpdate(of: name))
     }
 
@@ -76,16 +76,23 @@ public class LycorisLayer: TunerLayer, TensorLayer {
             return try adaptedForward(base: { try baseForward(x) }) { name, result in
                 switch try contribution(of: name, x) {
                 case let .weight(delta)?: try Tensor.addLinear(x, weight: delta, to: &result)
-                case let .output(add)?: try add(&result)
+                case let .direct(update)?:
+                    if let constant = update.constantWeight { try Tensor.addLinear(x, weight: constant, to: &result) }
+                    try update.apply(&result)
                 case nil: break
                 }
             }
         }
         let contributions = try activeAdapters.compactMap { try contribution(of: $0, x) }
         var folded = base
-        for case let .weight(delta) in contributions { folded = try folded + delta }
+        for contribution in contributions {
+            switch contribution {
+            case let .weight(delta): folded = try folded + delta
+            case let .direct(update): if let constant = update.constantWeight { folded = try folded + constant }
+            }
+        }
         var result = try x.linear(weight: folded, bias: bias?.value())
-        for case let .output(add) in contributions { try add(&result) }
+        for case let .direct(update) in contributions { try update.apply(&result) }
         return result
     }
 
@@ -104,4 +111,13 @@ public class LycorisLayer: TunerLayer, TensorLayer {
         try require(adapter)
         return try GradMode.withoutGradients { try update(of: adapter) }
     }
+}
+
+/// A LyCORIS method's own way to add one adapter's update in a forward pass (`directUpdate`): an
+/// optional constant `[out, in]` matrix added to the layer's weight before its product (or its
+/// product added to the output), then `apply` on the output, which adds the rest of the update or
+/// records the gradients the constant does not carry.
+struct DirectUpdate {
+    var constantWeight: Tensor?
+    var apply: (inout Tensor) throws -> Void
 }
