@@ -57,6 +57,21 @@ import Testing
         #expect(!grid.text.contains("…"), "\(grid.text)")
     }
 
+    @Test func beforeAnyRunTheTrainingPaneSaysHowToChangeTheSettingsAt80x24() throws {
+        let session = try TestSession()
+        let grid = Screen.render(controller: session.controller, state: TUIState(), width: 80, height: 24)
+        #expect(grid.contains("no run yet: t trains the active adapter"), "\(grid.text)")
+        #expect(grid.contains(":recipe set KEY=VALUE") && grid.contains("changes them"), "the last line is not left out: \(grid.text)")
+    }
+
+    @Test func aFocusedLogUnderAShortTreeTakesTheRowsTheTreeLeavesEmpty() throws {
+        let tree = try #require(ScreenLayout(width: 200, height: 60, focus: .tree, treeRows: 20))
+        let log = try #require(ScreenLayout(width: 200, height: 60, focus: .log, treeRows: 20))
+        #expect(tree.log.x == 0 && log.log.x == 0, "the log is under the tree")
+        #expect(log.tree.height == 22 && log.log.y == 22 && log.log.height == 58 - 22, "\(log)")
+        #expect(tree.log.height < log.log.height)
+    }
+
     @Test func aStoppedGenerationsTextComesBeforeTheStopLine() throws {
         let session = try TestSession()
         let controller = session.controller

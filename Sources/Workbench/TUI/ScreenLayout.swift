@@ -2,7 +2,8 @@
 /// and log on the right; the command line and the status line at the bottom. Below 40 rows detail
 /// and config share a slot (side by side from 110 columns, else switched by focus); on a tall
 /// terminal the config form gets a row per field and, when the tree is shorter than the screen,
-/// the log goes under the tree. A focused log takes the training pane's room. Needs 80 × 24.
+/// the log goes under the tree. A focused log takes the training pane's room (under the tree, the
+/// rows the tree leaves empty). Needs 80 × 24.
 public struct ScreenLayout: Equatable {
     public static let minimumWidth = 80, minimumHeight = 24
 
@@ -50,7 +51,8 @@ public struct ScreenLayout: Equatable {
             training = Rect(x: right.x, y: below, width: right.width, height: body - below - logHeight)
         }
         if logUnderTree {
-            let treeHeight = max(treeRows + 2, body - max(logHeight, body / 3))
+            // Focused, the log takes the rows the tree leaves empty.
+            let treeHeight = focus == .log ? treeRows + 2 : max(treeRows + 2, body - max(logHeight, body / 3))
             tree = Rect(x: 0, y: 0, width: treeWidth, height: treeHeight)
             log = Rect(x: 0, y: treeHeight, width: treeWidth, height: body - treeHeight)
         } else {

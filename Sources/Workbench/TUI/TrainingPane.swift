@@ -16,10 +16,13 @@ enum TrainingPane {
         guard let job = controller.job else {
             if !compared.isEmpty { return drawCompared(compared, into: &grid, rect: inner, state: state) }
             let settings = controller.training.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let text = ["no run yet: t trains the active adapter (one is made from the config if needed)",
-                        "on \(controller.dataSource ?? DataCommands.defaultSource) with \(settings)",
-                        "the form under the config (Tab), :recipe set KEY=VALUE or :train KEY=VALUE changes them"]
-            let rows = text.flatMap { TextWrap.wrap($0, width: inner.width, indent: "  ") }
+            let data = "on \(controller.dataSource ?? DataCommands.defaultSource) with \(settings)"
+            // The longer wording when its rows fit the pane.
+            let wordings = [["no run yet: t trains the active adapter (one is made from the config if needed)", data,
+                             "the form under the config (Tab), :recipe set KEY=VALUE or :train KEY=VALUE changes them"],
+                            ["no run yet: t trains the active adapter", data, "Tab (the form) or :recipe set KEY=VALUE changes them"]]
+                .map { $0.flatMap { TextWrap.wrap($0, width: inner.width, indent: "  ") } }
+            let rows = wordings.first { $0.count <= inner.height } ?? wordings[wordings.count - 1]
             for (offset, line) in rows.prefix(inner.height).enumerated() { grid.put(line, x: inner.x, y: inner.y + offset, role: .dim) }
             return
         }
