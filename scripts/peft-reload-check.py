@@ -5,8 +5,9 @@
 For each PEFT fixture case folder given (base/, adapter/, inputs.safetensors, expected.safetensors,
 case.json), `lorakit run` loads the case's base and adapter and saves the adapter again, as a user
 would with `load`, `adapter load` and `save`; then PEFT (`PeftModel.from_pretrained`) loads that
-re-saved adapter onto the pristine base/ and its logits, adapted and after `merge_and_unload`, are
-compared with the case's `logits_adapted` and `logits_merged` within the case's tolerance.
+re-saved adapter onto the pristine base/ and its outputs, adapted and after `merge_and_unload`, are
+compared with the case's `logits_adapted` and `logits_merged` within the case's tolerance (a bare
+model's `last_hidden_state_*`; the model class follows case.json's `task`).
 
     python3 scripts/peft-reload-check.py [--lorakit .build/debug/lorakit] CASE_DIR...
 
@@ -23,7 +24,11 @@ import tempfile
 import torch
 from peft import PeftModel
 from safetensors.torch import load_file
-from transformers import AutoModelForCausalLM
+from transformers import AutoModel, AutoModelForCausalLM, AutoModelForSequenceClassification
+
+# case.json's task: the transformers class that loads base/ and the output compared.
+TASKS = {"causal_lm": (AutoModelForCausalLM, "logits"), "seq_cls": (AutoModelForSequenceClassification, "logits"),
+         "feature_extraction": (AutoModel, "last_hidden_state")}
 
 
 def resave(lorakit, case, out):
@@ -34,9 +39,9 @@ def resave(lorakit, case, out):
     return os.path.join(out, "adapter")
 
 
-def logits(model, inputs):
+def output(model, inputs, name):
     with torch.no_grad():
-        return model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
+        return getattr(model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]), name)
 
 
 def check(case, lorakit):
@@ -47,11 +52,12 @@ def check(case, lorakit):
     failures = []
     with tempfile.TemporaryDirectory() as out:
         adapter = resave(lorakit, case, out)
-        base = AutoModelForCausalLM.from_pretrained(os.path.join(case, "base"), attn_implementation="eager")
+        auto, name = TASKS[info.get("task", "causal_lm")]
+        base = auto.from_pretrained(os.path.join(case, "base"), attn_implementation="eager")
         model = PeftModel.from_pretrained(base, adapter).eval()
-        results = {"logits_adapted": logits(model, inputs)}
-        if "logits_merged" in expected:
-            results["logits_merged"] = logits(model.merge_and_unload(), inputs)
+        results = {f"{name}_adapted": output(model, inputs, name)}
+        if f"{name}_merged" in expected:
+            results[f"{name}_merged"] = output(model.merge_and_unload(), inputs, name)
     for name, actual in results.items():
         ok = torch.allclose(actual, expected[name], atol=tol["atol"], rtol=tol["rtol"])
         diff = (actual - expected[name]).abs().max().item()

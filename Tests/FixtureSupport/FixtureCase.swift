@@ -24,6 +24,10 @@ public struct FixtureCase {
         rtol = (tolerance["rtol"] as! NSNumber).floatValue
     }
 
+    /// What the case's expected outputs are named after (`logits_adapted`, `last_hidden_state_adapted`)
+    /// and what `lorakit forward` writes: `last_hidden_state` for a bare model, else `logits`.
+    public var outputName: String { caseInfo["task"] as? String == "feature_extraction" ? "last_hidden_state" : "logits" }
+
     /// `expected.safetensors`.
     public var expected: SafeTensorsFile { get throws { try SafeTensorsFile(contentsOf: directory.appendingPathComponent("expected.safetensors")) } }
 

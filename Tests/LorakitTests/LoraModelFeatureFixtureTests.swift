@@ -9,7 +9,8 @@ import Testing
 /// adapter and saves it again, which must give PEFT's files back (scripts/peft-reload-check.py has
 /// PEFT load that re-saved adapter).
 @Suite struct LoraModelFeatureFixtureTests {
-    static let cases = ["lora_llama_target_parameters", "lora_llama_trainable_tokens", "lora_llama_layer_replication"]
+    static let cases = ["lora_llama_target_parameters", "lora_llama_trainable_tokens", "lora_llama_layer_replication",
+                        "lora_bert_layer_replication", "lora_gpt2_layer_replication"]
 
     /// A scratch folder removed when the value is released.
     final class Scratch {
@@ -30,9 +31,10 @@ import Testing
     func adaptedDisabledAndMergedLogits(_ name: String) throws {
         let fixture = try FixtureCase(name), scratch = try Scratch()
         let base = fixture.directory.appendingPathComponent("base"), adapter = ["--adapter", fixture.directory.appendingPathComponent("adapter").path]
-        for (flags, expected) in [([String](), "logits_adapted"), (["--disable-adapters"], "logits_base"), (["--merged"], "logits_merged")] {
+        let output = fixture.outputName
+        for (flags, expected) in [([String](), "adapted"), (["--disable-adapters"], "base"), (["--merged"], "merged")] {
             let written = try forward(fixture, model: base, adapter + flags, scratch: scratch)
-            #expect(try fixture.mismatch(written.tensor(named: "logits"), expectedName: expected) == nil)
+            #expect(try fixture.mismatch(written.tensor(named: output), expectedName: "\(output)_\(expected)") == nil)
         }
     }
 
@@ -50,7 +52,7 @@ import Testing
             #expect(try fixture.mismatch(weights.tensor(named: String(tensor.dropFirst("merged.".count))), expectedName: tensor) == nil)
         }
         let reloaded = try forward(fixture, model: merged, [], scratch: scratch)
-        #expect(try fixture.mismatch(reloaded.tensor(named: "logits"), expectedName: "logits_merged") == nil)
+        #expect(try fixture.mismatch(reloaded.tensor(named: fixture.outputName), expectedName: "\(fixture.outputName)_merged") == nil)
     }
 
     /// Loading PEFT's adapter and saving it again gives PEFT's config and tensors back, and the load

@@ -36,7 +36,7 @@ public struct BertConfig {
 
 /// `BertModel` (hidden states and pooled output) or `BertForSequenceClassification` (pooler,
 /// dropout and a linear classifier): post-norm encoder with absolute positions and token types.
-public final class BertModel: Module, PretrainedModel {
+public final class BertModel: Module, PretrainedModel, LayerReplicating {
     public let config: BertConfig
     public let architecture: String
     public let modelType = "bert"
@@ -44,12 +44,16 @@ public final class BertModel: Module, PretrainedModel {
     public var vocabularySize: Int { config.vocabularySize }
     public var outputLayerNames: [String] { task == .sequenceClassification ? ["classifier"] : [] }
     private let prefix: String
+    /// `encoder.layer` (`bert.encoder.layer` in the classification model).
+    private let layers: LayerStack
+    public var layerStack: LayerStack? { layers }
 
     public init(config: BertConfig, forClassification: Bool, factory: ParameterFactory, configPath: String) throws {
         self.config = config
         self.architecture = forClassification ? "BertForSequenceClassification" : "BertModel"
         self.task = forClassification ? .sequenceClassification : .featureExtraction
         self.prefix = forClassification ? "bert" : ""
+        self.layers = LayerStack(name: forClassification ? "bert.encoder.layer" : "encoder.layer", layerCountKey: "num_hidden_layers", count: config.layers)
         let (w, eps) = (config.width, config.layerNormEps)
         let body = Module(kind: .container, typeName: "BertModel")
         let embeddings = Module(kind: .container, typeName: "BertEmbeddings")
@@ -132,6 +136,14 @@ final class BertLayer: Module {
         register(intermediate, as: "intermediate")
         register(Self.denseNormDropout("BertOutput", config.intermediate, w, eps, config.hiddenDropout, factory), as: "output")
     }
+
+    private init(replicaOf other: BertLayer) throws {
+        heads = other.heads
+        super.init(kind: other.kind, typeName: other.typeName)
+        try other.registerReplicas(in: self)
+    }
+
+    override func sharingReplica() throws -> Module { try BertLayer(replicaOf: self) }
 
     /// `dense`, `LayerNorm`, `dropout`: BertSelfOutput and BertOutput.
     private static func denseNormDropout(_ typeName: String, _ inWidth: Int, _ width: Int, _ eps: Float, _ p: Float,

@@ -12,8 +12,9 @@ public final class DecoderModel: Module, PretrainedModel, LayerReplicating {
     public var vocabularySize: Int { config.vocabularySize }
     public var outputLayerNames: [String] { task == .causalLM ? ["lm_head"] : [] }
     private let prefix: String
-    public private(set) var layerSources: [Int]
-    public var layerListName: String { prefix.isEmpty ? "layers" : "\(prefix).layers" }
+    /// `model.layers` (`layers` in the bare model).
+    private let layers: LayerStack
+    public var layerStack: LayerStack? { layers }
 
     public init(config: DecoderConfig, withLMHead: Bool, factory: ParameterFactory, configPath: String) throws {
         self.config = config
@@ -21,7 +22,7 @@ public final class DecoderModel: Module, PretrainedModel, LayerReplicating {
         self.architecture = withLMHead ? family.causalLMArchitecture : family.bareArchitecture
         self.task = withLMHead ? .causalLM : .featureExtraction
         self.prefix = withLMHead ? "model" : ""
-        self.layerSources = Array(0 ..< config.layers)
+        self.layers = LayerStack(name: withLMHead ? "model.layers" : "layers", layerCountKey: "num_hidden_layers", count: config.layers)
         let body = Module(kind: .container, typeName: family.bareArchitecture)
         let embed = Embedding(count: config.vocabularySize, dimension: config.width, factory: factory)
         body.register(embed, as: "embed_tokens")
@@ -37,22 +38,6 @@ public final class DecoderModel: Module, PretrainedModel, LayerReplicating {
                 : Linear(inFeatures: config.width, outFeatures: config.vocabularySize, bias: false, factory: factory), as: "lm_head")
         } else {
             for (name, child) in body.children { register(child, as: name) }
-        }
-    }
-
-    public func replicateLayers(_ indices: [Int]) throws -> () -> Void {
-        let root = prefix.isEmpty ? self : child(prefix)!, original = root.child("layers")!, layers = original.children
-        guard !indices.isEmpty else { throw ModelError.invalidInput("replicating \(layerListName) needs at least one layer") }
-        if let outside = indices.first(where: { !layers.indices.contains($0) }) {
-            throw ModelError.invalidInput("cannot replicate layer \(outside) of \(layerListName), which has \(layers.count) layers (0..\(layers.count - 1))")
-        }
-        let replicated = ModuleList(try indices.map { try layers[$0].module.sharingReplica() })
-        let previousSources = layerSources
-        try root.replaceChild("layers", with: replicated)
-        layerSources = indices.map { previousSources[$0] }
-        return { [self] in
-            try? root.replaceChild("layers", with: original)
-            layerSources = previousSources
         }
     }
 
@@ -72,7 +57,7 @@ public final class DecoderModel: Module, PretrainedModel, LayerReplicating {
         }
         let first = AttentionContext(batch: input.batch, length: input.length, mask: AttentionMask(causal: true), rotary: nil, cache: cache)
         return try DecoderStack.run(x, model: self, root: root, blocks: "layers", finalNorm: "norm", hasHead: task == .causalLM,
-                                    context: first, layerContexts: layerSources.map { contexts[config.layerTypes[$0]]! },
+                                    context: first, layerContexts: layers.sources.map { contexts[config.layerTypes[$0]]! },
                                     collectHiddenStates: collectHiddenStates)
     }
 }

@@ -31,7 +31,7 @@ public struct GPT2Config {
 }
 
 /// `GPT2LMHeadModel` (with `lm_head` tied to `transformer.wte`) or the bare `GPT2Model`.
-public final class GPT2Model: Module, PretrainedModel {
+public final class GPT2Model: Module, PretrainedModel, LayerReplicating {
     public let config: GPT2Config
     public let architecture: String
     public let modelType = "gpt2"
@@ -39,6 +39,9 @@ public final class GPT2Model: Module, PretrainedModel {
     public var vocabularySize: Int { config.vocabularySize }
     public var outputLayerNames: [String] { task == .causalLM ? ["lm_head"] : [] }
     private let prefix: String
+    /// The bare model's `h`; PEFT's `replicate_layers` does not look under `transformer`, so
+    /// `GPT2LMHeadModel` has none.
+    public let layerStack: LayerStack?
 
     public init(config: GPT2Config, withLMHead: Bool, factory: ParameterFactory, configPath: String) throws {
         self.config = config
@@ -54,6 +57,7 @@ public final class GPT2Model: Module, PretrainedModel {
         }), as: "h")
         transformer.register(LayerNorm(dimension: config.width, eps: config.layerNormEps, factory: factory), as: "ln_f")
         self.prefix = withLMHead ? "transformer" : ""
+        self.layerStack = withLMHead ? nil : LayerStack(name: "h", layerCountKey: "n_layer", count: config.layers)
         super.init(kind: .container, typeName: architecture)
         if withLMHead {
             register(transformer, as: "transformer")
@@ -105,6 +109,14 @@ final class GPT2Block: Module, DecoderBlock {
     }
 
     private let heads: Int
+
+    private init(replicaOf other: GPT2Block) throws {
+        heads = other.heads
+        super.init(kind: other.kind, typeName: other.typeName)
+        try other.registerReplicas(in: self)
+    }
+
+    override func sharingReplica() throws -> Module { try GPT2Block(replicaOf: self) }
 
     func forward(_ x: Tensor, layerIndex: Int, context: AttentionContext) throws -> Tensor {
         let attention = child("attn")!, mlp = child("mlp")!

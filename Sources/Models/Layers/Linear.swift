@@ -60,6 +60,19 @@ public final class Conv1D: Module, TensorLayer {
         register(bias, as: "bias")
     }
 
+    private init(sharing other: Conv1D) {
+        (inFeatures, outFeatures, weight, bias) = (other.inFeatures, other.outFeatures, other.weight, other.bias)
+        super.init(kind: .conv1D)
+        register(weight, as: "weight")
+        register(bias, as: "bias")
+    }
+
+    override public func sharingReplica() throws -> Module {
+        let copy = Conv1D(sharing: self)
+        copy.setTraining(isTraining)
+        return copy
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         try weight.linear(x, bias: bias.value(), layout: .inOut)
     }

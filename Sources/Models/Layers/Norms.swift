@@ -14,6 +14,19 @@ public final class LayerNorm: Module, TensorLayer {
         register(bias, as: "bias")
     }
 
+    private init(sharing other: LayerNorm) {
+        (weight, bias, eps) = (other.weight, other.bias, other.eps)
+        super.init(kind: .layerNorm)
+        register(weight, as: "weight")
+        register(bias, as: "bias")
+    }
+
+    override public func sharingReplica() throws -> Module {
+        let copy = LayerNorm(sharing: self)
+        copy.setTraining(isTraining)
+        return copy
+    }
+
     public func forward(_ x: Tensor) throws -> Tensor {
         try x.layerNorm(weight: weight.value(), bias: bias.value(), eps: eps)
     }

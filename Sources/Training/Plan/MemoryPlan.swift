@@ -14,7 +14,9 @@ import Tuners
 /// (the dequantisation buffer, as large as the largest packed weight, and the largest gradients in
 /// flight); and this process before loading. The step time counts the GEMM work (the frozen
 /// weights' forward and input-gradient products, attention, LoRA's, and checkpointing's
-/// recomputation) at the given rate; dequantisation and element-wise work come on top.
+/// recomputation) at the given rate; dequantisation and element-wise work come on top. A stack
+/// expanded by `layer_replication` counts every copy's activations, adapter and GEMM work, and its
+/// shared base weights once.
 public struct MemoryPlan {
     /// One storage and checkpointing choice.
     public struct Estimate: Sendable, Equatable {
@@ -54,15 +56,16 @@ public struct MemoryPlan {
         let reference = try ModelReference(recipe.model)
         let config = try ConfigReader(contentsOf: reference.directory.appendingPathComponent("config.json"))
         model = try ModelLoader.build(config: config, factory: ParameterFactory(.meta))
+        let checkpointDimensions: Dimensions
         switch model {
         case let decoder as DecoderModel:
             let c = decoder.config
-            dimensions = Dimensions(layers: c.layers, width: c.width, intermediate: c.intermediate, heads: c.heads,
-                                    keyValueHeads: c.keyValueHeads, headDim: c.headDim, vocabulary: c.vocabularySize)
+            checkpointDimensions = Dimensions(layers: c.layers, width: c.width, intermediate: c.intermediate, heads: c.heads,
+                                              keyValueHeads: c.keyValueHeads, headDim: c.headDim, vocabulary: c.vocabularySize)
         case let gpt2 as GPT2Model:
             let c = gpt2.config
-            dimensions = Dimensions(layers: c.layers, width: c.width, intermediate: c.inner, heads: c.heads,
-                                    keyValueHeads: c.heads, headDim: c.width / max(c.heads, 1), vocabulary: c.vocabularySize)
+            checkpointDimensions = Dimensions(layers: c.layers, width: c.width, intermediate: c.inner, heads: c.heads,
+                                              keyValueHeads: c.heads, headDim: c.width / max(c.heads, 1), vocabulary: c.vocabularySize)
         default:
             throw RecipeError("plan estimates decoder language models (GPT-2 and the LLaMA-like families); \(model.architecture) is not one")
         }
@@ -77,6 +80,11 @@ public struct MemoryPlan {
             peftConfig = try PeftConfigs.read(contentsOf: folder.appendingPathComponent(AdapterFiles.configFileName))
         }
         let peft = try PeftModel(model: model, config: peftConfig, seed: UInt64(recipe.seed))
+        // `layer_replication` expanded the stack: every copy keeps its own activations, adapter and
+        // GEMM work, while the copies' base weights are shared (counted once below).
+        var expanded = checkpointDimensions
+        if let stack = (model as? any LayerReplicating)?.layerStack { expanded.layers = stack.sources.count }
+        dimensions = expanded
         let counts = peft.trainableParameterCounts
         (trainableParameters, totalParameters) = (counts.trainable, counts.total)
         let dropout = (peftConfig as? LoraConfig).map { $0.loraDropout > 0 } ?? false
@@ -96,7 +104,8 @@ public struct MemoryPlan {
         }
         (blockLinearWeights, headWeights) = (block, head)
         let d = dimensions
-        modelSummary = "\(model.architecture) (\(model.modelType)): \(d.layers) layers, width \(d.width), intermediate \(d.intermediate), "
+        let replicated = d.layers == checkpointDimensions.layers ? "" : " (layer_replication of the checkpoint's \(checkpointDimensions.layers))"
+        modelSummary = "\(model.architecture) (\(model.modelType)): \(d.layers) layers\(replicated), width \(d.width), intermediate \(d.intermediate), "
             + "\(d.heads) heads (\(d.keyValueHeads) key/value), vocabulary \(d.vocabulary); \(ModuleTree.grouped(counts.total)) parameters, "
             + "\(ModuleTree.grouped(counts.trainable)) trainable"
     }

@@ -60,19 +60,26 @@ public struct LayerReplication: Sendable, Equatable {
     /// PEFT's `replicate_layers`: expands the model's layer list, or refuses as PEFT does when the
     /// model has no layer list PEFT finds (`model(.model)*.layers`, BERT's `encoder.layer`, `h`).
     /// Returns what undoes the expansion.
+    ///
+    /// A stack already expanded (by an earlier adapter) is kept when this expansion is the same: PEFT
+    /// would replicate the expanded stack again, so that copies of a layer would share the earlier
+    /// adapters' tensors and some of those tensors would be dropped; lorakit adds the new adapter to
+    /// every copy and leaves the earlier ones as they are. Another expansion is refused.
     func apply(to model: any PretrainedModel) throws -> () -> Void {
-        guard let replicating = model as? any LayerReplicating else {
-            let root = model.child("model") ?? model.child("bert") ?? model
-            guard root.child("h") is ModuleList || root.module(at: "encoder.layer") is ModuleList else {
-                throw TunerError.invalidValue(field: Self.field, reason: "Could not locate the layers attribute in the model. Expected Llama, Bert or Falcon compatible architectures. (\(model.architecture) has no such layer list; remove layer_replication)")
-            }
-            throw TunerError.notYetSupported("layer_replication on \(model.architecture) (lorakit replicates the layers of the LLaMA-like decoders)")
+        guard let stack = (model as? any LayerReplicating)?.layerStack else {
+            throw TunerError.invalidValue(field: Self.field, reason: "Could not locate the layers attribute in the model. Expected Llama, Bert or Falcon compatible architectures. (\(model.architecture) has no layer list PEFT replicates: it looks for model.layers, encoder.layer or h; remove layer_replication)")
         }
-        let map = try layerMap(layerCount: replicating.layerSources.count)
+        let map = try layerMap(layerCount: stack.checkpointCount)
+        if stack.isReplicated {
+            guard map == stack.sources else {
+                throw TunerError.invalidValue(field: Self.field, reason: "\(stack.name) is already expanded to the checkpoint's layers \(stack.sources) by an earlier adapter's layer_replication, and this one asks for \(map); PEFT would replicate the expanded stack again, tying the copies' earlier adapters together. Give this adapter the same layer_replication or null (it then wraps every copy)")
+            }
+            return {}
+        }
         do {
-            return try replicating.replicateLayers(map)
+            return try stack.replicate(map, in: model)
         } catch let error as ModelError {
-            throw TunerError.invalidValue(field: Self.field, reason: "\(error); layer_replication copies plain layers, so apply it before any adapter is added to \(replicating.layerListName)")
+            throw TunerError.invalidValue(field: Self.field, reason: "\(error); layer_replication copies plain layers, so apply it before any adapter is added to \(stack.name)")
         }
     }
 }

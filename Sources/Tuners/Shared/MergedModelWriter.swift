@@ -82,34 +82,35 @@ public enum MergedModelWriter {
     }
 
     /// The replicated layer stack of `model`, or nil when its layers are the checkpoint's own.
-    private static func replicatedStack(of model: any PretrainedModel) -> (any LayerReplicating)? {
-        guard let replicating = model as? any LayerReplicating, replicating.layerSources != Array(replicating.layerSources.indices) else { return nil }
-        return replicating
+    private static func replicatedStack(of model: any PretrainedModel) -> LayerStack? {
+        guard let stack = (model as? any LayerReplicating)?.layerStack, stack.isReplicated else { return nil }
+        return stack
     }
 
     /// Every parameter under its name, tied weights once; the layers of a replicated stack each
     /// under their own names although they share their tensors.
     private static func savedParameters(of model: any PretrainedModel) -> [(name: String, parameter: Parameter)] {
         var entries = model.namedParameters()
-        guard let replicating = replicatedStack(of: model), let list = model.module(at: replicating.layerListName) else { return entries }
+        guard let stack = replicatedStack(of: model), let list = model.module(at: stack.name) else { return entries }
         let named = Set(entries.map(\.name))
         for (index, layer) in list.children {
             for (name, parameter) in layer.namedParameters() {
-                let full = "\(replicating.layerListName).\(index).\(name)"
+                let full = "\(stack.name).\(index).\(name)"
                 if !named.contains(full) { entries.append((full, parameter)) }
             }
         }
         return entries
     }
 
-    /// `config.json` with the replicated stack's `num_hidden_layers` (and `layer_types`, expanded
-    /// by the same map), or nil when the model is not replicated or the file is not a JSON object.
+    /// `config.json` with the replicated stack's layer count (`num_hidden_layers`, GPT-2's `n_layer`;
+    /// and `layer_types`, expanded by the same map), or nil when the model is not replicated or the
+    /// file is not a JSON object.
     private static func expandedConfig(_ data: Data, of model: any PretrainedModel) throws -> Data? {
-        guard let replicating = replicatedStack(of: model), case let .object(members) = try JSONParser.parse(data) else { return nil }
-        let sources = replicating.layerSources
+        guard let stack = replicatedStack(of: model), case let .object(members) = try JSONParser.parse(data) else { return nil }
+        let sources = stack.sources
         let expanded: [(key: String, value: JSONValue)] = members.map { member in
             switch (member.key, member.value) {
-            case ("num_hidden_layers", _): return (member.key, .int(sources.count))
+            case (stack.layerCountKey, _): return (member.key, .int(sources.count))
             case let ("layer_types", .array(types)) where sources.allSatisfy(types.indices.contains):
                 return (member.key, .array(sources.map { types[$0] }))
             default: return member
