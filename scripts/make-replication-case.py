@@ -20,12 +20,13 @@ get_delta_weight.
 
     python3 scripts/make-replication-case.py [--out Tests/Fixtures] [--seed 0]
 
-Needs torch, transformers and peft (0.21.2). Two runs give identical tensors.
+Needs torch, transformers and peft (0.21.2). Two runs give identical folders.
 """
 import argparse
 import json
 import os
 import shutil
+import sys
 
 import peft
 import torch
@@ -95,7 +96,10 @@ def make(spec, seed, root):
     os.makedirs(folder)
     torch.manual_seed(seed)
     spec["build"]().save_pretrained(os.path.join(folder, "base"))
-    load = lambda: spec["load"].from_pretrained(os.path.join(folder, "base"), attn_implementation="eager").eval()
+    def load():
+        model = spec["load"].from_pretrained(os.path.join(folder, "base"), attn_implementation="eager").eval()
+        model.name_or_path = ""  # as a model built from its config: the saved base_model_name_or_path is null
+        return model
     pristine = load()
     batch = inputs(seed, pristine.config.vocab_size)
     out = spec["output"]
@@ -164,6 +168,8 @@ def make(spec, seed, root):
 
 
 def main():
+    if os.environ.get("PYTHONHASHSEED") != "0":  # PEFT writes target_modules in its set's order
+        os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, "PYTHONHASHSEED": "0"})
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="Tests/Fixtures")
     parser.add_argument("--seed", type=int, default=0)
