@@ -70,8 +70,12 @@ import Testing
         func grouped(_ n: Int) -> String { ModuleTree.grouped(n) }
         #expect(result.output.contains("trainable params: \(grouped(counts["trainable"]!)) || all params: \(grouped(counts["total"]!))"),
                 "\(name): \(result.output)")
+        // modules_to_save as a set: a SEQ_CLS adapter saved again lists the classifier names twice,
+        // as PEFT's own from_pretrained + save_pretrained lists them.
         func config(_ folder: URL) throws -> NSDictionary {
-            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))) as! NSDictionary
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))) as? [String: Any])
+            if let names = object["modules_to_save"] as? [String] { object["modules_to_save"] = Set(names) }
+            return object as NSDictionary
         }
         #expect(try config(resaved) == config(original))
         let saved = try SafeTensorsFile(contentsOf: resaved.appendingPathComponent("adapter_model.safetensors"))

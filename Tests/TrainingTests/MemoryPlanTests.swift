@@ -49,10 +49,12 @@ import Training
         func json(_ path: String) throws -> [String: Any] {
             try #require(JSONSerialization.jsonObject(with: Data(contentsOf: fixture.directory.appendingPathComponent(path))) as? [String: Any])
         }
-        let base = fixture.directory.appendingPathComponent("base"), replicated = fixture.directory.appendingPathComponent("adapter")
+        let base = fixture.directory.appendingPathComponent("base")
         let expanded = try #require(try fixture.expectedJSON["layer_map"] as? [Int]).count
         var config = try json("base/config.json"), adapter = try json("adapter/adapter_config.json")
         config["num_hidden_layers"] = expanded
+        adapter["inference_mode"] = false  // a run trains it
+        let replicated = try write(adapter, "replicated", as: "adapter_config.json")
         adapter["layer_replication"] = NSNull()
         let (deeper, plain) = (try write(config, "deeper", as: "config.json"), try write(adapter, "plain", as: "adapter_config.json"))
         func plan(_ model: URL, _ adapter: URL) throws -> MemoryPlan {
