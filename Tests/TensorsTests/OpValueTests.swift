@@ -212,6 +212,19 @@ import Testing
         close(shared.scalars, [2, 2.5, 0, 5])
     }
 
+    /// The fused DoRA weight norm equals the composed `‖W + scaling · B A‖` per output row, for
+    /// both weight layouts and a row count that is not a multiple of the 16-row blocks.
+    @Test func doraWeightNormEqualsTheComposedNorm() throws {
+        var generator = RandomGenerator(seed: 90)
+        let (out, inFeatures, r) = (37, 21, 3)
+        let w = Tensor.normal([out, inFeatures], generator: &generator), a = Tensor.normal([r, inFeatures], generator: &generator)
+        let b = Tensor.normal([out, r], generator: &generator)
+        let composed = try (w + b.matmul(a).scaled(by: 1.5)).norm(axis: 1)
+        close(try Tensor.doraWeightNorm(weight: w, layout: .outIn, a: a, b: b, scaling: 1.5).scalars, composed.scalars)
+        close(try Tensor.doraWeightNorm(weight: w.transposed(), layout: .inOut, a: a, b: b, scaling: 1.5).scalars, composed.scalars)
+        #expect(throws: TensorError.self) { try Tensor.doraWeightNorm(weight: w, layout: .outIn, a: b, b: a, scaling: 1) }
+    }
+
     @Test func topKMixIsTheSoftmaxWeightedSumOfThePickedBankRows() throws {
         let logits = Tensor(shape: [2, 4], data: [0.5, 3, -1, 1, 2, 2, 0, 5])
         let bank = Tensor(shape: [4, 3], data: [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1])

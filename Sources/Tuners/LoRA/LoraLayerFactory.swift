@@ -33,8 +33,8 @@ enum LoraLayerFactory {
         let adapterB = try LoraAdapter.linear(start.b, bias: config.loraBias ? Tensor.zeros([layer.outFeatures]) : nil)
         var adapter = LoraAdapter(r: r, alpha: alpha, scaling: scaling, a: adapterA, b: adapterB, dropout: dropout, magnitude: nil)
         if config.useDora {
-            let norm = try GradMode.withoutGradients { try layer.weightNorm(plus: adapter.product()) }
-            adapter = LoraAdapter(r: r, alpha: alpha, scaling: scaling, a: adapterA, b: adapterB, dropout: dropout, magnitude: DoraMagnitude(norm))
+            adapter = LoraAdapter(r: r, alpha: alpha, scaling: scaling, a: adapterA, b: adapterB, dropout: dropout,
+                                  magnitude: DoraMagnitude(try layer.doraWeightNorm(adapter)))
         }
         layer.add(name, adapter: adapter, dropout: dropout)
         return layer === target ? nil : layer

@@ -97,8 +97,7 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
     /// DoRA's output: `result + (s − 1) · base + s · scaling · B(A(x))` with `s = m / ‖W + scaling·BA‖`
     /// per output row, the norm treated as a constant, as PEFT computes it (`Tensor.doraOutput`).
     private func doraOutput(_ adapter: LoraAdapter, magnitude: DoraMagnitude, input: Tensor, dropped: Bool, result: Tensor) throws -> Tensor {
-        let norm = try GradMode.withoutGradients { try weightNorm(plus: adapter.product()) }
-        let s = try magnitude.weight.value() / norm
+        let s = try magnitude.weight.value() / doraWeightNorm(adapter)
         let baseResult: Tensor
         if dropped {
             baseResult = try input.linear(weight: weight.value(), layout: layout)
@@ -109,6 +108,11 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
         }
         let lora = try adapter.b.forward(adapter.a.forward(input))
         return try Tensor.doraOutput(result: result, base: baseResult, lora: lora, s: s, scaling: adapter.scaling)
+    }
+
+    /// `‖W + scaling · B A‖` over each output row, detached (`Tensor.doraWeightNorm`).
+    func doraWeightNorm(_ adapter: LoraAdapter) throws -> Tensor {
+        try Tensor.doraWeightNorm(weight: weight.value(), layout: layout, a: adapter.a.weight.value(), b: adapter.b.weight.value(), scaling: adapter.scaling)
     }
 
     /// `‖W + delta‖` over each output row, with `delta` in `[out, in]`.
