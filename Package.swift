@@ -58,7 +58,7 @@ let package = Package(
 
         // Reading the PEFT parity fixtures in Tests/Fixtures, shared by the test targets.
         .target(name: "FixtureSupport", dependencies: ["Models", "Tensors"], path: "Tests/FixtureSupport"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CBLAS"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "JSON", "FixtureSupport"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja", "JSON", "FixtureSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Jinja", "JSON", "FixtureSupport"]),

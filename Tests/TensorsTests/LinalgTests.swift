@@ -1,3 +1,4 @@
+import CBLAS
 import Testing
 @testable import Tensors
 
@@ -52,6 +53,40 @@ import Testing
         let s = svd.s.scalars
         #expect(zip(s, s.dropFirst()).allSatisfy { $0 >= $1 })
         #expect(s.allSatisfy { $0 >= 0 })
+    }
+
+    @Test(arguments: [(40, 24), (24, 40), (30, 30)], [1, 5])
+    func leadingSVDIsTheLeadingPartOfTheFullOne(shape: (Int, Int), count: Int) throws {
+        let a = Self.randomMatrix(shape.0, shape.1, seed: 13)
+        let full = try Linalg.svd(a)
+        let leading = try Linalg.leadingSVD(a, count: count)
+        #expect(leading.u.shape == [shape.0, count] && leading.s.shape == [count] && leading.vt.shape == [count, shape.1])
+        #expect(Self.maxDifference(leading.s, try full.s.slice(0 ..< count)) < 1e-5)
+        #expect(try Self.isOrthonormal(leading.u))
+        #expect(try Self.isOrthonormal(leading.vt, rows: true))
+        // The rank-`count` parts agree whatever the signs of the vector pairs.
+        let truncated = SingularValueDecomposition(u: try full.u.transposed().slice(0 ..< count).transposed(), s: try full.s.slice(0 ..< count),
+                                                   vt: try full.vt.slice(0 ..< count))
+        #expect(Self.maxDifference(try Self.reconstruct(leading), try Self.reconstruct(truncated)) < 1e-4)
+    }
+
+    @Test func leadingSVDOfNoTripletsOrTooManyOrBadInput() throws {
+        let a = Self.randomMatrix(4, 3, seed: 2)
+        let none = try Linalg.leadingSVD(a, count: 0)
+        #expect(none.u.shape == [4, 0] && none.s.shape == [0] && none.vt.shape == [0, 3])
+        let tooMany = #expect(throws: TensorError.self) { try Linalg.leadingSVD(a, count: 4) }
+        #expect(tooMany?.description.contains("has 3") == true)
+        let nan = #expect(throws: TensorError.self) { try Linalg.leadingSVD(Tensor(shape: [2, 2], data: [1, .nan, 0, 1]), count: 1) }
+        #expect(nan?.description.contains("LAPACKE_sgesvdx") == true)
+    }
+
+    @Test func lapackRunsOnOneBlasThreadAndRestoresTheCount() throws {
+        let (before, during, after) = Kernels.withBlasThreads(2) {
+            (openblas_get_num_threads(), LapackThreads.run { openblas_get_num_threads() }, openblas_get_num_threads())
+        }
+        #expect(during == 1)
+        #expect(after == before)
+        #expect(openblas_get_num_threads() == 1)
     }
 
     @Test func singularValuesOfKnownMatrices() throws {

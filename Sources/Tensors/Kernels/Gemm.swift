@@ -47,11 +47,16 @@ public enum Kernels {
     /// Runs `body` with BLAS's own thread pool at `threads` threads, then returns BLAS to one thread.
     /// Benchmarks use it to measure plain multi-threaded `cblas_sgemm` as the machine's GEMM peak.
     public static func withBlasThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
-        BlasCall.useOneThread()
+        useOneBlasThread()
         openblas_set_num_threads(Int32(threads))
         defer { openblas_set_num_threads(1) }
         return try body()
     }
+
+    /// Puts BLAS on one thread, once per process (OpenBLAS starts with one thread per core).
+    static func useOneBlasThread() { _ = singleThreadedBlas }
+
+    private static let singleThreadedBlas: Void = openblas_set_num_threads(1)
 
     /// Adds `source` into `target` element by element (`target += source`), in place.
     public static func add(into target: Tensor, _ source: Tensor, scale: Float = 1) {
@@ -77,10 +82,6 @@ private struct BlasCall {
     var beta: Float
     var c: UnsafeMutablePointer<Float>, ldc: Int
 
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
-
-    /// Puts BLAS on one thread, once per process.
-    static func useOneThread() { _ = singleThreaded }
 
     /// Rows `range` of `C`: the same rows of `op(A)`.
     func rows(_ range: Range<Int>) -> BlasCall {
@@ -101,7 +102,7 @@ private struct BlasCall {
     }
 
     func run() {
-        Self.useOneThread()
+        Kernels.useOneBlasThread()
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -89,7 +89,7 @@ extension Linalg {
         guard k > 0 else { return Float64SVD(u: Float64Matrix(rows: m, cols: 0, values: []), s: [], vt: Float64Matrix(rows: 0, cols: n, values: [])) }
         var a = matrix.values
         var s = [Double](repeating: 0, count: k), u = [Double](repeating: 0, count: m * k), vt = [Double](repeating: 0, count: k * n)
-        let info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), &a, Int32(n), &s, &u, Int32(k), &vt, Int32(n))
+        let info = LapackThreads.run { LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), &a, Int32(n), &s, &u, Int32(k), &vt, Int32(n)) }
         try LapackInput.check(info: info, routine: routine, shape: [m, n], convergenceFailure: "the bidiagonal SVD did not converge; the matrix may be badly scaled")
         return Float64SVD(u: Float64Matrix(rows: m, cols: k, values: u), s: s, vt: Float64Matrix(rows: k, cols: n, values: vt))
     }
@@ -105,8 +105,10 @@ extension Linalg {
         let n = Int32(matrix.rows)
         guard n > 0 else { return matrix }
         var a = matrix.values, pivots = [Int32](repeating: 0, count: Int(n))
-        var info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, &a, n, &pivots)
-        if info == 0 { info = LAPACKE_dgetri(LAPACK_ROW_MAJOR, n, &a, n, &pivots) }
+        let info = LapackThreads.run {
+            let info = LAPACKE_dgetrf(LAPACK_ROW_MAJOR, n, n, &a, n, &pivots)
+            return info == 0 ? LAPACKE_dgetri(LAPACK_ROW_MAJOR, n, &a, n, &pivots) : info
+        }
         try LapackInput.check(info: info, routine: routine, shape: [matrix.rows, matrix.cols], convergenceFailure: "the matrix is singular")
         return Float64Matrix(rows: matrix.rows, cols: matrix.cols, values: a)
     }

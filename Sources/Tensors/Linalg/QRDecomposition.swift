@@ -22,7 +22,7 @@ extension Linalg {
         }
         var a = matrix.scalars
         var tau = [Float](repeating: 0, count: k)
-        try LapackInput.check(info: LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, m, n, &a, n, &tau),
+        try LapackInput.check(info: LapackThreads.run { LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, m, n, &a, n, &tau) },
                               routine: "LAPACKE_sgeqrf", shape: matrix.shape, convergenceFailure: "the factorization failed")
         let r = Tensor.make(shape: [k, cols]) { r in
             for i in 0 ..< k {
@@ -30,7 +30,7 @@ extension Linalg {
             }
         }
         // The reflectors sit in the first k columns of `a` (row stride n); sorgqr turns them into Q there.
-        try LapackInput.check(info: LAPACKE_sorgqr(LAPACK_ROW_MAJOR, m, Int32(k), Int32(k), &a, n, tau),
+        try LapackInput.check(info: LapackThreads.run { LAPACKE_sorgqr(LAPACK_ROW_MAJOR, m, Int32(k), Int32(k), &a, n, tau) },
                               routine: "LAPACKE_sorgqr", shape: matrix.shape, convergenceFailure: "forming Q failed")
         let q = Tensor.make(shape: [rows, k]) { q in
             for i in 0 ..< rows {

@@ -36,7 +36,7 @@ extension Linalg {
         var u = [Float](repeating: 0, count: Int(m) * Int(uCols))
         var vt = [Float](repeating: 0, count: Int(vtRows) * Int(n))
         let jobz: CChar = mode == .thin ? CChar(UInt8(ascii: "S")) : CChar(UInt8(ascii: "A"))
-        let info = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, jobz, m, n, &a, n, &s, &u, uCols, &vt, n)
+        let info = LapackThreads.run { LAPACKE_sgesdd(LAPACK_ROW_MAJOR, jobz, m, n, &a, n, &s, &u, uCols, &vt, n) }
         try LapackInput.check(info: info, routine: routine, shape: matrix.shape,
                               convergenceFailure: "the bidiagonal SVD did not converge; the matrix may be badly scaled")
         return SingularValueDecomposition(u: Tensor(shape: [Int(m), Int(uCols)], data: u), s: Tensor(shape: [Int(k)], data: s),

@@ -25,7 +25,7 @@ extension Linalg {
         }
         var a = matrix.scalars
         var w = [Float](repeating: 0, count: Int(n))
-        let info = LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")), n, &a, n, &w)
+        let info = LapackThreads.run { LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")), n, &a, n, &w) }
         try LapackInput.check(info: info, routine: routine, shape: matrix.shape,
                               convergenceFailure: "the eigenvalue iteration did not converge")
         return SymmetricEigendecomposition(eigenvalues: Tensor(shape: [Int(n)], data: w),

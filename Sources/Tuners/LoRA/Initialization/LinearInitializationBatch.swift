@@ -46,16 +46,14 @@ final class LinearInitializationBatch {
         return computed.removeValue(forKey: key)
     }
 
-    /// The starts of `inputs`, one per core, each LAPACK call on one thread.
+    /// The starts of `inputs`, one per core (each LAPACK call is on one thread, `LapackThreads`).
     private func compute(_ inputs: [LinearInitializationInput]) -> [LinearInitialization?] {
         var starts = [LinearInitialization?](repeating: nil, count: inputs.count)
         starts.withUnsafeMutableBufferPointer { starts in
-            Kernels.withBlasThreads(1) {
-                Parallel.forBlocks(of: inputs.count, alignedTo: 1) { range in
-                    var generator = RandomGenerator(seed: 0)  // the batched inits draw nothing
-                    for i in range {
-                        starts[i] = GradMode.withoutGradients { try? initialization.linearWeights(inputs[i], generator: &generator) }
-                    }
+            Parallel.forBlocks(of: inputs.count, alignedTo: 1) { range in
+                var generator = RandomGenerator(seed: 0)  // the batched inits draw nothing
+                for i in range {
+                    starts[i] = GradMode.withoutGradients { try? initialization.linearWeights(inputs[i], generator: &generator) }
                 }
             }
         }

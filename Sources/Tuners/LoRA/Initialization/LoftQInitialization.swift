@@ -36,9 +36,10 @@ public struct LoftQConfig: Equatable, Sendable {
 }
 
 /// PEFT's `loftq_init(W, bits, r, iter)`: starting from `res = W`, each iteration quantises `res`
-/// to NF4 (`Q`), takes the SVD of `W − Q` and keeps `L = U_r √S_r`, `R = √S_r Vᵀ_r`; between
-/// iterations `res = W − L R`. The base weight becomes `Q` (the dequantised NF4 weight), `lora_A = R`
-/// and `lora_B = L`, with no division by the scaling (the adapted weight is `Q + scaling · L R`).
+/// to NF4 (`Q`), takes the SVD of `W − Q` (only its r leading triplets, all that PEFT keeps) and
+/// keeps `L = U_r √S_r`, `R = √S_r Vᵀ_r`; between iterations `res = W − L R`. The base weight
+/// becomes `Q` (the dequantised NF4 weight), `lora_A = R` and `lora_B = L`, with no division by
+/// the scaling (the adapted weight is `Q + scaling · L R`).
 /// PEFT decomposes the weight as stored, which only fits `nn.Linear`'s `[out, in]`.
 enum LoftQInitialization {
     static func weights(_ input: LinearInitializationInput, config: LoftQConfig) throws -> LinearInitialization {
@@ -52,7 +53,7 @@ enum LoftQInitialization {
             var factors: (quantized: Tensor, a: Tensor, b: Tensor)?
             for iteration in 0 ..< config.iterations {
                 let quantized = NF4Tensor(quantizing: remaining).dequantized()
-                let svd = try Linalg.svd(weight - quantized)
+                let svd = try Linalg.leadingSVD(weight - quantized, count: input.r)
                 let roots = svd.s.scalars.prefix(input.r).map { $0.squareRoot() }
                 let a = LowRankFactors.scalingRows(try svd.vt.slice(0 ..< input.r), by: roots)
                 let b = LowRankFactors.scalingColumns(LowRankFactors.leadingColumns(svd.u, input.r), by: roots)
