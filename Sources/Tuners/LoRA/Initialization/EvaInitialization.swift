@@ -110,6 +110,8 @@ private final class EvaPass {
     /// Row positions of the current batch that the SVD reads (PEFT's `prepare_model_inputs_fn`).
     var rows: [Int] = []
     var hashInputs: [String: [Float]] = [:]
+    /// A layer's selected input waiting to be fitted beside the next layer's.
+    var waiting: (name: String, states: Tensor)?
 
     init(targets: [LinearTarget], eva: EvaConfig, maxComponents: [String: Int], budget: Int) {
         self.targets = targets
@@ -126,7 +128,7 @@ private final class EvaPass {
         let batches = calibration.batches
         // One forward of the first batch finds the layers whose inputs are identical.
         try calibration.checkStop("EVA")
-        try LayerInputRecorder.recording(targets, in: model, record: { name, x in self.hashInputs[name] = try self.selectedRows(x, of: name).values.map(Float.init) }) {
+        try LayerInputRecorder.recording(targets, in: model, record: { name, x in self.hashInputs[name] = try self.selectedRows(x, of: name).scalars }) {
             rows = try selection(batches[0])
             _ = try model.forward(batches[0].input)
         }
@@ -149,6 +151,7 @@ private final class EvaPass {
                 try calibration.checkStop("EVA")
                 rows = try selection(batch)
                 _ = try model.forward(batch.input)
+                try flush()
                 forwards += 1
                 if svdLayers.allSatisfy({ pca[$0]!.components != nil }) { rankDistribution = distributeRanks() }
             }
@@ -194,30 +197,70 @@ private final class EvaPass {
         return (0 ..< count).filter { position in mask[position] != 0 && (labels.map { $0[position] != eva.labelMaskValue } ?? true) }
     }
 
-    /// The selected rows of a layer input (`[positions, in]` flattened from `[batch, length, in]`).
-    func selectedRows(_ x: Tensor, of name: String) throws -> Float64Matrix {
-        let values = x.scalars
-        guard let features = x.shape.last, features > 0, values.count % features == 0, rows.allSatisfy({ $0 < values.count / features }) else {
+    /// The selected rows of a layer input (`[positions, in]` flattened from `[batch, length, in]`);
+    /// when every position is selected, the input itself, reshaped.
+    func selectedRows(_ x: Tensor, of name: String) throws -> Tensor {
+        guard let features = x.shape.last, features > 0, x.count % features == 0, rows.allSatisfy({ $0 < x.count / features }) else {
             throw TunerError.invalidState("the input of \(name) (shape \(x.shape)) does not have one row per token")
         }
-        var selected: [Double] = []
-        selected.reserveCapacity(rows.count * features)
-        for row in rows { selected += values[row * features ..< (row + 1) * features].lazy.map(Double.init) }
-        return Float64Matrix(rows: rows.count, cols: features, values: selected)
+        let positions = x.count / features
+        // `rows` ascends, so all of them selected is every position in order.
+        if rows.count == positions { return try x.reshaped([positions, features]) }
+        return x.withUnsafeBufferPointer { values in
+            Tensor.make(shape: [rows.count, features]) { out in
+                for (i, row) in rows.enumerated() {
+                    for j in 0 ..< features { out[i * features + j] = values[row * features + j] }
+                }
+            }
+        }
     }
 
     /// `SVDHook.__call__`: a layer still converging fits this batch's rows (skipped when there are
-    /// fewer rows than components) and compares its components with the previous ones.
+    /// fewer rows than components) and compares its components with the previous ones. The rows
+    /// wait for the next layer's, and the two layers fit together, one per core (`flush` fits the
+    /// last one of a pass); the fits are independent, so only their order changes.
     func fit(_ name: String, _ x: Tensor) throws {
-        guard done[name] == false, var model = pca[name] else { return }
+        guard done[name] == false, let model = pca[name] else { return }
         let states = try selectedRows(x, of: name)
-        guard states.rows >= model.componentCount else { return }
-        let previous = model.components
-        try model.partialFit(states)
-        if let previous, let now = model.components {
-            converged[name] = IncrementalPCA.cosineSimilarities(now, previous).map { $0 >= eva.tau }
+        guard states.shape[0] >= model.componentCount else { return }
+        if let first = waiting {
+            waiting = nil
+            try fit([first, (name, states)])
+        } else if Parallel.width > 1 {
+            waiting = (name, states)
+        } else {
+            try fit([(name, states)])
         }
-        pca[name] = model
+    }
+
+    /// Fits the layer input still waiting for a partner at the end of a forward pass.
+    func flush() throws {
+        guard let last = waiting else { return }
+        waiting = nil
+        try fit([last])
+    }
+
+    /// The `partial_fit`s of `inputs`, one per core, then each layer's convergence.
+    private func fit(_ inputs: [(name: String, states: Tensor)]) throws {
+        var fitted = [Result<IncrementalPCA, any Error>?](repeating: nil, count: inputs.count)
+        fitted.withUnsafeMutableBufferPointer { fitted in
+            Parallel.forBlocks(of: inputs.count, alignedTo: 1) { range in
+                for i in range {
+                    fitted[i] = Result {
+                        var model = pca[inputs[i].name]!
+                        try model.partialFit(inputs[i].states)
+                        return model
+                    }
+                }
+            }
+        }
+        for (input, result) in zip(inputs, fitted) {
+            let model = try result!.get()
+            if let previous = pca[input.name]!.components, let now = model.components {
+                converged[input.name] = IncrementalPCA.cosineSimilarities(now, previous).map { $0 >= eva.tau }
+            }
+            pca[input.name] = model
+        }
     }
 
     /// `_get_rank_distribution`: the `budget` largest explained-variance ratios over all layers

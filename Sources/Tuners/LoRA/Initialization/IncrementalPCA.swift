@@ -1,12 +1,13 @@
 import Tensors
 
 /// PEFT's `IncrementalPCA` (`peft/utils/incremental_pca.py`, a port of scikit-learn's) as EVA runs
-/// it, in float64: a running mean and variance; the first fit decomposes `X − mean`, later ones
+/// it: a running mean and variance, summed in float64 as PEFT sums them; the first fit decomposes `X − mean`, later ones
 /// `vstack(S · components, X − batch_mean, √(n_seen · n / n_total) · (old_mean − batch_mean))`; each
 /// row of `Vᵀ` takes the sign of its largest-magnitude entry (`svd_flip`), and
 /// `explained_variance_ratio = S² / Σ(var · n_total)`. PEFT decomposes with
 /// `torch.svd_lowrank(q = 2 · n_components, niter = 4, seed 42)`, which is exact when `q` reaches
-/// the smaller side of the matrix; there the exact SVD is used, elsewhere the same randomised SVD.
+/// the smaller side of the matrix; there the exact SVD is used (in float64), elsewhere the same
+/// randomised SVD, on float32 as PEFT's.
 struct IncrementalPCA {
     let componentCount: Int
     private(set) var samplesSeen = 0
@@ -23,23 +24,13 @@ struct IncrementalPCA {
     }
 
     /// One `partial_fit` on the rows of `x` (`[samples, features]`, at least `componentCount` rows).
-    mutating func partialFit(_ x: Float64Matrix) throws {
-        let (n, f) = (x.rows, x.cols)
+    mutating func partialFit(_ x: Tensor) throws {
+        let (n, f) = (x.shape[0], x.shape[1])
         let first = components == nil
         let lastCount = Double(samplesSeen), newCount = Double(n), total = lastCount + newCount
-        var newSum = [Double](repeating: 0, count: f)
-        for i in 0 ..< n { for j in 0 ..< f { newSum[j] += x.values[i * f + j] } }
+        let (newSum, newUnnormalised) = x.withUnsafeBufferPointer { Self.sumAndUnnormalisedVariance($0, rows: n, cols: f) }
         let lastSum = first ? [Double](repeating: 0, count: f) : mean.map { $0 * lastCount }
         let updatedMean = (0 ..< f).map { (lastSum[$0] + newSum[$0]) / total }
-        var centeredSum = [Double](repeating: 0, count: f), squares = [Double](repeating: 0, count: f)
-        for i in 0 ..< n {
-            for j in 0 ..< f {
-                let d = x.values[i * f + j] - newSum[j] / newCount
-                centeredSum[j] += d
-                squares[j] += d * d
-            }
-        }
-        let newUnnormalised = (0 ..< f).map { squares[$0] - centeredSum[$0] * centeredSum[$0] / newCount }
         let updatedVariance: [Double] = first
             ? newUnnormalised.map { $0 / total }
             : (0 ..< f).map { j in
@@ -48,22 +39,17 @@ struct IncrementalPCA {
                 return (variance[j] * lastCount + newUnnormalised[j] + lastOverNew / total * gap * gap) / total
             }
 
-        var stacked: Float64Matrix
+        // The first fit decomposes `x − mean`; later ones stack the kept components (scaled by
+        // their singular values), `x − batch mean` and the mean correction row.
+        let stack: Stack
         if let components {
-            let batchMean = newSum.map { $0 / newCount }
-            var values: [Double] = []
-            values.reserveCapacity((componentCount + n + 1) * f)
-            for i in 0 ..< componentCount { for j in 0 ..< f { values.append(singularValues[i] * components[i, j]) } }
-            for i in 0 ..< n { for j in 0 ..< f { values.append(x.values[i * f + j] - batchMean[j]) } }
             let factor = (lastCount / total * newCount).squareRoot()
-            for j in 0 ..< f { values.append(factor * (mean[j] - batchMean[j])) }
-            stacked = Float64Matrix(rows: componentCount + n + 1, cols: f, values: values)
+            let batchMean = newSum.map { $0 / newCount }
+            stack = Stack(x: x, center: batchMean, head: (singularValues, components), correction: (0 ..< f).map { factor * (mean[$0] - batchMean[$0]) })
         } else {
-            stacked = x
-            for i in 0 ..< n { for j in 0 ..< f { stacked.values[i * f + j] -= updatedMean[j] } }
+            stack = Stack(x: x, center: updatedMean, head: nil, correction: nil)
         }
-
-        var svd = try Self.svd(stacked, q: 2 * componentCount)
+        var svd = try Self.svd(stack, q: 2 * componentCount)
         var vt = svd.vt
         for i in 0 ..< vt.rows {
             var largest = 0
@@ -82,12 +68,69 @@ struct IncrementalPCA {
         variance = updatedVariance
     }
 
+    /// The column sums of `x` and the sums of squares about the column means, `Σ(x − m)² − (Σ(x − m))² / n`,
+    /// in float64 as PEFT's `_incremental_mean_and_var` sums.
+    private static func sumAndUnnormalisedVariance(_ x: UnsafeBufferPointer<Float>, rows n: Int, cols f: Int) -> (sum: [Double], variance: [Double]) {
+        var sum = [Double](repeating: 0, count: f)
+        for i in 0 ..< n { for j in 0 ..< f { sum[j] += Double(x[i * f + j]) } }
+        let batchMean = sum.map { $0 / Double(n) }
+        var centeredSum = [Double](repeating: 0, count: f), squares = [Double](repeating: 0, count: f)
+        for i in 0 ..< n {
+            for j in 0 ..< f {
+                let d = Double(x[i * f + j]) - batchMean[j]
+                centeredSum[j] += d
+                squares[j] += d * d
+            }
+        }
+        return (sum, (0 ..< f).map { squares[$0] - centeredSum[$0] * centeredSum[$0] / Double(n) })
+    }
+
+    /// The matrix a fit decomposes, `[head rows + samples + correction row, features]`: the kept
+    /// components scaled by their singular values, the samples minus `center`, and the correction
+    /// row, each element computed in float64 and then stored as the SVD reads it.
+    private struct Stack {
+        let x: Tensor
+        let center: [Double]
+        let head: (singularValues: [Double], components: Float64Matrix)?
+        let correction: [Double]?
+
+        var rows: Int { (head?.components.rows ?? 0) + x.shape[0] + (correction == nil ? 0 : 1) }
+        var cols: Int { x.shape[1] }
+
+        /// Writes the rows into `out` (`rows · cols` elements), rounding each to `T`.
+        func write<T: BinaryFloatingPoint>(into out: UnsafeMutableBufferPointer<T>) {
+            let f = cols
+            var next = 0
+            if let head {
+                for i in 0 ..< head.components.rows {
+                    for j in 0 ..< f { out[next + j] = T(head.singularValues[i] * head.components.values[i * f + j]) }
+                    next += f
+                }
+            }
+            x.withUnsafeBufferPointer { x in
+                for i in 0 ..< x.count / f {
+                    for j in 0 ..< f { out[next + j] = T(Double(x[i * f + j]) - center[j]) }
+                    next += f
+                }
+            }
+            if let correction { for j in 0 ..< f { out[next + j] = T(correction[j]) } }
+        }
+    }
+
     /// torch's `svd_lowrank(q, niter = 4)` under seed 42: exact when `q` covers the matrix's
     /// smaller side, else randomised.
-    private static func svd(_ matrix: Float64Matrix, q: Int) throws -> Float64SVD {
-        if q >= min(matrix.rows, matrix.cols) { return try Linalg.svd(matrix) }
+    private static func svd(_ stack: Stack, q: Int) throws -> Float64SVD {
+        let count = stack.rows * stack.cols
+        if q >= min(stack.rows, stack.cols) {
+            let values = [Double](unsafeUninitializedCapacity: count) { out, initialized in
+                stack.write(into: out)
+                initialized = count
+            }
+            return try Linalg.svd(Float64Matrix(rows: stack.rows, cols: stack.cols, values: values))
+        }
         var generator = RandomGenerator(seed: 42)
-        let approximate = try Linalg.lowRankSVD(matrix.tensor, q: q, niter: 4, generator: &generator)
+        let matrix = Tensor.make(shape: [stack.rows, stack.cols]) { stack.write(into: $0) }
+        let approximate = try Linalg.lowRankSVD(matrix, q: q, niter: 4, generator: &generator)
         return Float64SVD(u: Float64Matrix(approximate.u), s: approximate.s.scalars.map(Double.init), vt: Float64Matrix(approximate.vt))
     }
 
