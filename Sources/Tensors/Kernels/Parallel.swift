@@ -18,6 +18,12 @@ public enum Parallel {
         }
     }
 
+    /// Calls `body(i)` for every `i` in `0 ..< count`, in parallel, each core claiming the next item
+    /// as it comes free: for a few items of unequal cost, which blocks would share out unevenly.
+    public static func forEachItem(_ count: Int, _ body: (Int) -> Void) {
+        WorkerPool.shared.run(count, body)
+    }
+
     /// Calls `body` on one block of `0 ..< count` per core, in parallel; block boundaries fall on
     /// multiples of `alignment` (so a matrix split into column blocks keeps its vector-aligned edges).
     @inlinable

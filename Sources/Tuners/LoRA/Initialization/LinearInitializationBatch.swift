@@ -7,7 +7,7 @@ import Tensors
 /// another, each on all threads; one LAPACK call per core keeps both cores busy where a single
 /// call's threads would wait on each other. Each module's start is what `linearWeights` computes
 /// for it alone (the same calls on the same weight), so only the order of the work changes. At
-/// most one start per core is held at a time, so memory grows by a few modules, not the model.
+/// most `window` starts are held at a time, so memory grows by a few modules, not the model.
 /// Inits that draw random numbers are not batched, so their draws stay in module order.
 final class LinearInitializationBatch {
     private let initialization: LoraInitialization
@@ -39,22 +39,26 @@ final class LinearInitializationBatch {
     /// runs it itself, and reports the failure).
     func take(_ key: String) -> LinearInitialization? {
         if computed[key] == nil, let index = pending.firstIndex(where: { $0.key == key }) {
-            let next = Array(pending[index ..< min(pending.count, index + Parallel.width)])
+            let next = Array(pending[index ..< min(pending.count, index + Self.window)])
             pending.removeSubrange(index ..< index + next.count)
             for (key, start) in zip(next.map(\.key), compute(next.map(\.input))) { computed[key] = start }
         }
         return computed.removeValue(forKey: key)
     }
 
-    /// The starts of `inputs`, one per core (each LAPACK call is on one thread, `LapackThreads`).
+    /// Modules computed together: a few per core, so that cores taking the next module as they
+    /// come free even out modules of different shapes (a LLaMA layer's MLP weights cost about twice
+    /// its attention ones).
+    static let window = 4 * Parallel.width
+
+    /// The starts of `inputs`, a module per core at a time (each LAPACK call is on one thread,
+    /// `LapackThreads`).
     private func compute(_ inputs: [LinearInitializationInput]) -> [LinearInitialization?] {
         var starts = [LinearInitialization?](repeating: nil, count: inputs.count)
         starts.withUnsafeMutableBufferPointer { starts in
-            Parallel.forBlocks(of: inputs.count, alignedTo: 1) { range in
+            Parallel.forEachItem(inputs.count) { i in
                 var generator = RandomGenerator(seed: 0)  // the batched inits draw nothing
-                for i in range {
-                    starts[i] = GradMode.withoutGradients { try? initialization.linearWeights(inputs[i], generator: &generator) }
-                }
+                starts[i] = GradMode.withoutGradients { try? initialization.linearWeights(inputs[i], generator: &generator) }
             }
         }
         return starts
