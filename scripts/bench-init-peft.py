@@ -39,9 +39,11 @@ def llama_config(args):
 
 
 def lora_config(init, rank):
-    from peft import LoftQConfig, LoraConfig
+    from peft import EvaConfig, LoftQConfig, LoraConfig
 
     extra = {"loftq_config": LoftQConfig(loftq_bits=4, loftq_iter=1)} if init == "loftq" else {}
+    if init == "eva":
+        extra = {"eva_config": EvaConfig()}  # PEFT's defaults, as the saved config names them (no warning)
     return LoraConfig(r=rank, lora_alpha=2 * rank, target_modules="all-linear", lora_dropout=0.0, init_lora_weights=init, **extra)
 
 
