@@ -48,6 +48,36 @@ import Testing
         #expect(rightStripped.offsets[4] == 5..<11)
     }
 
+    @Test func addedTokensWhoseFirstCharactersShareTheirLowByte() throws {
+        // "<" is U+003C and "ļ" U+013C: the matcher's first-character filter must tell them apart.
+        let tokenizer = try TokenizerFixtures.tokenizer(TokenizerFixtures.byteLevelBPE) { json in
+            var added = json["added_tokens"] as! [[String: Any]]
+            added.append(addedToken(400, "ļx"))
+            added.append(addedToken(401, "<b>"))
+            json["added_tokens"] = added
+        }
+        let encoding = tokenizer.encode("a<x ļx <b> ļ<b>x")
+        #expect(encoding.ids == [65, 28, 88, 221, 400, 221, 401, 221, 129, 121, 401, 88])
+        #expect(encoding.offsets == [0..<1, 1..<2, 2..<3, 3..<4, 4..<6, 6..<7, 7..<10, 10..<11, 11..<12, 11..<12, 12..<15, 15..<16])
+        #expect(tokenizer.encode("<<b>ļļx").ids == [28, 401, 129, 121, 400])
+    }
+
+    @Test func idsFarBeyondTheVocabularySize() throws {
+        let model = """
+            {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+             "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0, "a": 1000000, "##b": 7}}
+            """
+        let tokenizer = try Tokenizer(jsonData: TokenizerFixtures.minimalTokenizerJSON(model: model))
+        let encoding = tokenizer.encode("ab a c")
+        #expect(encoding.ids == [1000000, 7, 1000000, 0])
+        #expect(encoding.tokens == ["a", "##b", "a", "[UNK]"])
+        #expect(encoding.offsets == [0..<1, 1..<2, 3..<4, 5..<6])
+        #expect(tokenizer.token(forId: 1000000) == "a")
+        #expect(tokenizer.token(forId: 5) == nil)
+        #expect(tokenizer.token(forId: -1) == nil)
+        #expect(tokenizer.decode([1000000, 7, 0]) == "a ##b [UNK]")
+    }
+
     @Test func mergesGivenAsStringsEqualMergesGivenAsPairs() throws {
         let tokenizer = try TokenizerFixtures.tokenizer(TokenizerFixtures.byteLevelBPE) { json in
             var model = json["model"] as! [String: Any]

@@ -15,6 +15,11 @@ struct BPEMergeCandidate {
 struct BPEMergeQueue {
     private var heap: [BPEMergeCandidate] = []
 
+    /// An empty queue with room for `capacity` candidates before it grows.
+    init(capacity: Int = 0) {
+        heap.reserveCapacity(capacity)
+    }
+
     mutating func push(_ candidate: BPEMergeCandidate) {
         heap.append(candidate)
         var child = heap.count - 1

@@ -15,8 +15,12 @@ struct BPEModel: TokenModel {
     private let endOfWordSuffix: String
     /// The id of each byte's `<0xXX>` piece, where the vocabulary has one.
     private let byteIds: [Int?]
-    /// The ids of the single-character tokens, the symbols every word starts from.
+    /// The ids of the single-character tokens, the symbols every word starts from: by scalar value
+    /// below `Self.denseScalarCount` (-1 for none; every byte-level character is there), else by
+    /// dictionary.
+    private let denseCharacterIds: [Int]
     private let characterIds: [Unicode.Scalar: Int]
+    private static let denseScalarCount = 0x800
     private let cache = WordCache()
 
     init(fields: JSONFieldReader) throws {
@@ -33,11 +37,14 @@ struct BPEModel: TokenModel {
         fuseUnknown = try (fields.bool("fuse_unk") ?? false)
         ignoreMerges = try (fields.bool("ignore_merges") ?? false)
         var characterIds: [Unicode.Scalar: Int] = [:]
+        var denseCharacterIds = [Int](repeating: -1, count: Self.denseScalarCount)
         for (token, id) in vocabulary {
             let scalars = token.value.unicodeScalars
-            if scalars.count == 1, let scalar = scalars.first { characterIds[scalar] = id }
+            guard scalars.count == 1, let scalar = scalars.first else { continue }
+            if scalar.value < Self.denseScalarCount { denseCharacterIds[Int(scalar.value)] = id } else { characterIds[scalar] = id }
         }
         self.characterIds = characterIds
+        self.denseCharacterIds = denseCharacterIds
         byteIds = (0..<256).map { vocabulary[ExactString(Self.byteToken($0))] }
     }
 
@@ -48,15 +55,14 @@ struct BPEModel: TokenModel {
     }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {
-        let key = ExactString(String(String.UnicodeScalarView(word)))
-        if let cached = cache.tokens(for: key) { return cached }
+        if let cached = cache.tokens(for: word) { return cached }
         let tokens: [ModelToken]
-        if ignoreMerges, let id = vocabulary[key] {
+        if ignoreMerges, let id = vocabulary[ExactString(String(String.UnicodeScalarView(word)))] {
             tokens = [ModelToken(id: id, range: 0..<word.count)]
         } else {
             tokens = merged(initialSymbols(of: word))
         }
-        cache.store(tokens, for: key, length: word.count)
+        cache.store(tokens, for: word)
         return tokens
     }
 
@@ -108,44 +114,65 @@ struct BPEModel: TokenModel {
     private func characterId(_ scalar: Unicode.Scalar, isFirst: Bool, isLast: Bool) -> Int? {
         let prefix = isFirst ? "" : continuingPrefix
         let suffix = isLast ? endOfWordSuffix : ""
-        if prefix.isEmpty && suffix.isEmpty { return characterIds[scalar] }
+        if prefix.isEmpty && suffix.isEmpty {
+            guard scalar.value < Self.denseScalarCount else { return characterIds[scalar] }
+            let id = denseCharacterIds[Int(scalar.value)]
+            return id >= 0 ? id : nil
+        }
         var token = prefix
         token.unicodeScalars.append(scalar)
         token += suffix
         return vocabulary[ExactString(token)]
     }
 
-    /// Applies the merges to `symbols`, lowest rank first and leftmost among equal ranks, as the
+    /// One symbol of a word being merged: its token, the scalars it covers, and its neighbours in
+    /// the linked list of live symbols (`previous` -1 at the start, `next` the count at the end).
+    private struct Symbol {
+        var id: Int
+        let start: Int
+        var end: Int
+        var previous: Int
+        var next: Int
+        var alive = true
+    }
+
+    /// Applies the merges to `initial`, lowest rank first and leftmost among equal ranks, as the
     /// `tokenizers` crate does, over a linked list of symbols and a queue of candidate merges.
-    private func merged(_ symbols: [ModelToken]) -> [ModelToken] {
-        let count = symbols.count
-        guard count > 1 else { return symbols }
-        var ids = symbols.map(\.id)
-        var ends = symbols.map(\.range.upperBound)
-        var previous = Array(-1..<(count - 1))
-        var next = Array(1...count)
-        var alive = [Bool](repeating: true, count: count)
-        var queue = BPEMergeQueue()
+    private func merged(_ initial: [ModelToken]) -> [ModelToken] {
+        let count = initial.count
+        guard count > 1 else { return initial }
+        var symbols: [Symbol] = []
+        symbols.reserveCapacity(count)
+        for (index, token) in initial.enumerated() {
+            symbols.append(Symbol(id: token.id, start: token.range.lowerBound, end: token.range.upperBound,
+                                  previous: index - 1, next: index + 1))
+        }
+        var queue = BPEMergeQueue(capacity: count)
         func enqueue(_ position: Int) {
-            guard next[position] < count, let merge = merges[BPEPair(left: ids[position], right: ids[next[position]])] else { return }
+            let next = symbols[position].next
+            guard next < count, let merge = merges[BPEPair(left: symbols[position].id, right: symbols[next].id)] else { return }
             queue.push(BPEMergeCandidate(rank: merge.rank, position: position, mergedId: merge.mergedId))
         }
         for position in 0..<(count - 1) { enqueue(position) }
+        var liveCount = count
         while let candidate = queue.pop() {
             let left = candidate.position
-            guard alive[left], next[left] < count else { continue }
-            let right = next[left]
-            guard merges[BPEPair(left: ids[left], right: ids[right])]?.mergedId == candidate.mergedId else { continue }
-            ids[left] = candidate.mergedId
-            ends[left] = ends[right]
-            alive[right] = false
-            next[left] = next[right]
-            if next[right] < count { previous[next[right]] = left }
-            if previous[left] >= 0 { enqueue(previous[left]) }
+            let right = symbols[left].next
+            guard symbols[left].alive, right < count,
+                  merges[BPEPair(left: symbols[left].id, right: symbols[right].id)]?.mergedId == candidate.mergedId else { continue }
+            symbols[left].id = candidate.mergedId
+            symbols[left].end = symbols[right].end
+            symbols[right].alive = false
+            liveCount -= 1
+            let after = symbols[right].next
+            symbols[left].next = after
+            if after < count { symbols[after].previous = left }
+            if symbols[left].previous >= 0 { enqueue(symbols[left].previous) }
             enqueue(left)
         }
-        return (0..<count).filter { alive[$0] }.map {
-            ModelToken(id: ids[$0], range: symbols[$0].range.lowerBound..<ends[$0])
-        }
+        var tokens: [ModelToken] = []
+        tokens.reserveCapacity(liveCount)
+        for symbol in symbols where symbol.alive { tokens.append(ModelToken(id: symbol.id, range: symbol.start..<symbol.end)) }
+        return tokens
     }
 }

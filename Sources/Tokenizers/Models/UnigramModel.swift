@@ -43,8 +43,7 @@ struct UnigramModel: TokenModel {
     }
 
     func tokenize(_ word: [Unicode.Scalar]) -> [ModelToken] {
-        let key = ExactString(String(String.UnicodeScalarView(word)))
-        if let cached = cache.tokens(for: key) { return cached }
+        if let cached = cache.tokens(for: word) { return cached }
         var tokens: [ModelToken] = []
         // As the crate, each piece of the path is looked up again by its string.
         for range in bestPath(word) {
@@ -63,7 +62,7 @@ struct UnigramModel: TokenModel {
             }
             if let unknownId = unknownTokenId { tokens.append(ModelToken(id: unknownId, range: range, value: value)) }
         }
-        cache.store(tokens, for: key, length: word.count)
+        cache.store(tokens, for: word)
         return tokens
     }
 

@@ -13,6 +13,8 @@ struct UnicodeNormalizer: TextNormalizer {
 
     func normalize(_ text: inout NormalizedText) {
         let scalars = text.scalars
+        // ASCII is the same in every form.
+        guard !scalars.allSatisfy(\.isASCII) else { return }
         var groups: [Range<Int>] = []
         var start = 0
         while start < scalars.count {
@@ -21,11 +23,14 @@ struct UnicodeNormalizer: TextNormalizer {
             groups.append(start..<end)
             start = end
         }
-        text.rewriteGroups(groups) { group in
-            if group.count == 1, let scalar = group.first, scalar.isASCII { return [scalar] }
+        text.rewriteGroups(groups) { group, output in
+            if group.count == 1, let scalar = group.first, scalar.isASCII {
+                output.append(scalar)
+                return
+            }
             var string = String.UnicodeScalarView()
             string.append(contentsOf: group)
-            return Array(normalized(String(string)).unicodeScalars)
+            output.append(contentsOf: normalized(String(string)).unicodeScalars)
         }
     }
 

@@ -9,6 +9,9 @@ struct AddedTokenMatcher {
 
     /// Candidate patterns by first scalar, longest first.
     private let patternsByFirstScalar: [Unicode.Scalar: [(pattern: [Unicode.Scalar], token: AddedToken)]]
+    /// `mayStartMatch[s.value & 0xFF]` is false when no pattern starts with a scalar whose low byte
+    /// is that of `s`: most scalars of a text are passed over without a dictionary look-up.
+    private let mayStartMatch: [Bool]
 
     /// A matcher for `tokens`, each searched for as the scalars `pattern(token)`.
     init(tokens: [AddedToken], pattern: (AddedToken) -> [Unicode.Scalar]) {
@@ -19,6 +22,9 @@ struct AddedTokenMatcher {
             byFirst[first, default: []].append((scalars, token))
         }
         patternsByFirstScalar = byFirst.mapValues { $0.sorted { $0.pattern.count > $1.pattern.count } }
+        var mayStartMatch = [Bool](repeating: false, count: 256)
+        for first in byFirst.keys { mayStartMatch[Int(first.value & 0xFF)] = true }
+        self.mayStartMatch = mayStartMatch
     }
 
     func split(_ scalars: [Unicode.Scalar]) -> [Segment] {
@@ -55,7 +61,8 @@ struct AddedTokenMatcher {
     }
 
     private func longestMatch(in scalars: [Unicode.Scalar], at position: Int) -> (AddedToken, Int)? {
-        guard let candidates = patternsByFirstScalar[scalars[position]] else { return nil }
+        guard mayStartMatch[Int(scalars[position].value & 0xFF)],
+              let candidates = patternsByFirstScalar[scalars[position]] else { return nil }
         for candidate in candidates {
             let end = position + candidate.pattern.count
             if end <= scalars.count && scalars[position..<end].elementsEqual(candidate.pattern) {

@@ -26,13 +26,28 @@ enum ByteLevelAlphabet {
     }()
 
     /// The text with every scalar replaced by the table characters of its UTF-8 bytes; each byte
-    /// character keeps the origin of the scalar it came from.
+    /// character keeps the origin of the scalar it came from. A text of ASCII scalars (one byte
+    /// each) keeps its origins as they are.
     static func encode(_ text: NormalizedText) -> NormalizedText {
-        var encoded = text
-        encoded.transform { scalar, output in
-            UTF8.encode(scalar) { byte in output.append(scalarForByte[Int(byte)]) }
+        let table = scalarForByte
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(text.count)
+        for scalar in text.scalars {
+            if scalar.isASCII {
+                scalars.append(table[Int(scalar.value)])
+            } else {
+                UTF8.encode(scalar) { byte in scalars.append(table[Int(byte)]) }
+            }
         }
-        return encoded
+        guard scalars.count != text.count else {
+            return NormalizedText(scalars: scalars, origins: text.origins, originalStart: text.originalStart)
+        }
+        var origins: [Int] = []
+        origins.reserveCapacity(scalars.count)
+        for (scalar, origin) in zip(text.scalars, text.origins) {
+            origins.append(contentsOf: repeatElement(origin, count: UTF8.width(scalar)))
+        }
+        return NormalizedText(scalars: scalars, origins: origins, originalStart: text.originalStart)
     }
 
     /// The UTF-8 bytes a token stands for, or `nil` if it holds a character outside the table.

@@ -19,6 +19,15 @@ public struct Encoding: Equatable, Sendable {
 
     public init() {}
 
+    /// Makes room for `extra` more tokens.
+    mutating func reserveCapacity(_ extra: Int) {
+        ids.reserveCapacity(count + extra)
+        tokens.reserveCapacity(count + extra)
+        offsets.reserveCapacity(count + extra)
+        typeIds.reserveCapacity(count + extra)
+        sequenceIds.reserveCapacity(count + extra)
+    }
+
     mutating func append(id: Int, token: String, offsets range: Range<Int>, typeId: Int = 0, sequenceId: Int? = 0) {
         ids.append(id)
         tokens.append(token)
@@ -28,6 +37,10 @@ public struct Encoding: Equatable, Sendable {
     }
 
     mutating func append(contentsOf other: Encoding) {
+        guard count > 0 else {
+            self = other
+            return
+        }
         ids.append(contentsOf: other.ids)
         tokens.append(contentsOf: other.tokens)
         offsets.append(contentsOf: other.offsets)
@@ -47,8 +60,10 @@ public struct Encoding: Equatable, Sendable {
 
     /// Gives every token the type id `typeId` and the sequence id `sequenceId`.
     mutating func assign(typeId: Int, sequenceId: Int) {
-        typeIds = Array(repeating: typeId, count: count)
-        sequenceIds = Array(repeating: sequenceId, count: count)
+        for index in typeIds.indices {
+            typeIds[index] = typeId
+            sequenceIds[index] = sequenceId
+        }
     }
 
     /// Rewrites every token's offsets with `transform(token, index, offsets)`.

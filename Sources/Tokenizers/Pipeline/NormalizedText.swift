@@ -59,17 +59,17 @@ struct NormalizedText {
     }
 
     /// Replaces the groups of scalars `groups` (consecutive, covering the text) by what `rewrite`
-    /// gives for each; the scalars written for a group take the origins of the group's scalars in
-    /// order, the extra ones that of its last scalar.
-    mutating func rewriteGroups(_ groups: [Range<Int>], _ rewrite: (ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar]) {
+    /// appends for each; the scalars written for a group take the origins of the group's scalars
+    /// in order, the extra ones that of its last scalar.
+    mutating func rewriteGroups(_ groups: [Range<Int>], _ rewrite: (ArraySlice<Unicode.Scalar>, inout [Unicode.Scalar]) -> Void) {
         var newScalars: [Unicode.Scalar] = []
         var newOrigins: [Int] = []
         newScalars.reserveCapacity(scalars.count)
         newOrigins.reserveCapacity(scalars.count)
         for group in groups {
-            let written = rewrite(scalars[group])
-            newScalars.append(contentsOf: written)
-            for index in written.indices { newOrigins.append(origins[group.lowerBound + min(index, group.count - 1)]) }
+            let start = newScalars.count
+            rewrite(scalars[group], &newScalars)
+            for index in 0..<(newScalars.count - start) { newOrigins.append(origins[group.lowerBound + min(index, group.count - 1)]) }
         }
         scalars = newScalars
         origins = newOrigins

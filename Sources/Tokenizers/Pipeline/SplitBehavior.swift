@@ -23,8 +23,8 @@ enum SplitBehavior: String {
 
     /// Splits `text` at `matches` (ascending, not overlapping) as the crate's
     /// `NormalizedString::split` does; with `invert` the matches are the pieces kept apart and the
-    /// text between them the delimiters. Empty pieces are dropped.
-    func split(_ text: NormalizedText, at matches: [Range<Int>], invert: Bool = false) -> [NormalizedText] {
+    /// text between them the delimiters. The pieces are appended to `words`; empty ones are dropped.
+    func split(_ text: NormalizedText, at matches: [Range<Int>], invert: Bool = false, into words: inout [NormalizedText]) {
         // Every part of the text, each flagged whether it is a delimiter.
         var parts: [(range: Range<Int>, isDelimiter: Bool)] = []
         var position = 0
@@ -73,6 +73,6 @@ enum SplitBehavior: String {
             }
             pieces.reverse()
         }
-        return pieces.filter { !$0.isEmpty }.map { text.slice($0) }
+        for piece in pieces where !piece.isEmpty { words.append(text.slice(piece)) }
     }
 }

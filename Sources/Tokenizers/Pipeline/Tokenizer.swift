@@ -19,7 +19,7 @@ public final class Tokenizer: @unchecked Sendable {
     private let model: TokenModel
     private let postProcessor: PostProcessor?
     private let decoder: TokenDecoder?
-    private let modelTokenById: [Int: String]
+    private let modelTokenById: TokenStrings
     private let specialTokenIds: SpecialTokenIds
 
     /// The number of distinct tokens, added tokens included.
@@ -64,7 +64,7 @@ public final class Tokenizer: @unchecked Sendable {
         let addedTokens = fields.isNull("added_tokens") ? [] : try fields.required("added_tokens", fields.arrayOfFields).map(AddedToken.init)
         addedVocabulary = AddedVocabulary(tokens: addedTokens, normalizer: normalizer)
 
-        modelTokenById = Dictionary(model.vocabulary.map { ($1, $0.value) }, uniquingKeysWith: { first, _ in first })
+        modelTokenById = TokenStrings(vocabulary: model.vocabulary)
         vocabularySize = Set(model.vocabulary.keys).union(addedTokens.map { ExactString($0.content) }).count
         let paddingToken = try fields.fields("padding")?.string("pad_token")
         specialTokenIds = SpecialTokenIds(addedVocabulary: addedVocabulary, modelUnknownId: model.unknownTokenId,
@@ -84,6 +84,7 @@ public final class Tokenizer: @unchecked Sendable {
             Self.truncate(&encodings, to: max(0, maxLength - reserved))
         }
         let processed = postProcessor?.process(encodings, addSpecialTokens: addSpecialTokens) ?? encodings
+        if processed.count == 1 { return processed[0] }
         var result = Encoding()
         for encoding in processed { result.append(contentsOf: encoding) }
         return result
@@ -110,6 +111,8 @@ public final class Tokenizer: @unchecked Sendable {
     private func encodeSequence(_ text: String, index: Int) -> Encoding {
         let original = Array(text.unicodeScalars)
         var encoding = Encoding()
+        // About as many tokens as a small vocabulary gives; a large one gives fewer.
+        encoding.reserveCapacity(original.count / 2 + 8)
         for segment in addedVocabulary.originalTextMatcher.split(original) {
             switch segment {
             case let .token(token, range):
@@ -132,7 +135,8 @@ public final class Tokenizer: @unchecked Sendable {
                 encoding.append(id: token.id, token: String(String.UnicodeScalarView(text.scalars[range])),
                                 offsets: text.originalRange(of: range))
             case let .text(range):
-                let words = preTokenizer?.split(text.slice(range)) ?? [text.slice(range)]
+                var words: [NormalizedText] = []
+                if let preTokenizer { preTokenizer.split(text.slice(range), into: &words) } else { words.append(text.slice(range)) }
                 for word in words where !word.isEmpty {
                     for token in model.tokenize(word.scalars) {
                         encoding.append(id: token.id, token: token.value ?? modelTokenById[token.id] ?? "",

@@ -8,7 +8,9 @@ protocol TextNormalizer {
 
 /// Splits normalized text into the words the model tokenizes one at a time.
 protocol PreTokenizer {
-    func split(_ text: NormalizedText) -> [NormalizedText]
+    /// Appends the words of `text` to `words` (one array for all the words of a text, so a
+    /// sequence of pre-tokenizers makes no array per word).
+    func split(_ text: NormalizedText, into words: inout [NormalizedText])
 }
 
 /// One vocabulary token found by a model inside a word: its id, the scalars of the word it

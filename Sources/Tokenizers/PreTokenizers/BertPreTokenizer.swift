@@ -1,8 +1,7 @@
 /// BERT's pre-tokenizer: splits on whitespace (dropped) and on punctuation (each punctuation
 /// character becomes a word of its own).
 struct BertPreTokenizer: PreTokenizer {
-    func split(_ text: NormalizedText) -> [NormalizedText] {
-        var words: [NormalizedText] = []
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
         var wordStart: Int?
         func endWord(at end: Int) {
             if let start = wordStart { words.append(text.slice(start..<end)) }
@@ -19,6 +18,5 @@ struct BertPreTokenizer: PreTokenizer {
             }
         }
         endWord(at: text.count)
-        return words
     }
 }

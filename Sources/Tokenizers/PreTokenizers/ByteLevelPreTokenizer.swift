@@ -11,10 +11,13 @@ struct ByteLevelPreTokenizer: PreTokenizer {
         useRegex = try (fields.bool("use_regex") ?? true)
     }
 
-    func split(_ text: NormalizedText) -> [NormalizedText] {
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
         var text = text
         if addPrefixSpace && text.scalars.first != " " { text.prepend([" "]) }
-        let pieces = useRegex ? GPT2SplitPattern.pieces(of: text.scalars) : [0..<text.count]
-        return pieces.map { ByteLevelAlphabet.encode(text.slice($0)) }
+        guard useRegex else {
+            words.append(ByteLevelAlphabet.encode(text))
+            return
+        }
+        for piece in GPT2SplitPattern.pieces(of: text.scalars) { words.append(ByteLevelAlphabet.encode(text.slice(piece))) }
     }
 }

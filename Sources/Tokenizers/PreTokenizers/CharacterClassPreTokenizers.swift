@@ -15,9 +15,9 @@ struct DigitsPreTokenizer: PreTokenizer {
         individualDigits = try (fields.bool("individual_digits") ?? false)
     }
 
-    func split(_ text: NormalizedText) -> [NormalizedText] {
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
         let behavior: SplitBehavior = individualDigits ? .isolated : .contiguous
-        return behavior.split(text, at: scalarMatches(in: text, where: \.isNumber))
+        behavior.split(text, at: scalarMatches(in: text, where: \.isNumber), into: &words)
     }
 }
 
@@ -30,22 +30,22 @@ struct PunctuationPreTokenizer: PreTokenizer {
         behavior = fields.isNull("behavior") ? .isolated : try SplitBehavior(fields: fields)
     }
 
-    func split(_ text: NormalizedText) -> [NormalizedText] {
-        behavior.split(text, at: scalarMatches(in: text, where: \.isBertPunctuation))
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
+        behavior.split(text, at: scalarMatches(in: text, where: \.isBertPunctuation), into: &words)
     }
 }
 
 /// `WhitespaceSplit`: splits on whitespace, which is dropped.
 struct WhitespaceSplitPreTokenizer: PreTokenizer {
-    func split(_ text: NormalizedText) -> [NormalizedText] {
-        SplitBehavior.removed.split(text, at: scalarMatches(in: text, where: \.isTokenizerWhitespace))
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
+        SplitBehavior.removed.split(text, at: scalarMatches(in: text, where: \.isTokenizerWhitespace), into: &words)
     }
 }
 
 /// `Whitespace`: the matches of `\w+|[^\w\s]+` (runs of word characters and runs of other
 /// non-space characters); whitespace is dropped.
 struct WhitespacePreTokenizer: PreTokenizer {
-    func split(_ text: NormalizedText) -> [NormalizedText] {
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
         var runs: [Range<Int>] = []
         let scalars = text.scalars
         var start = 0
@@ -63,7 +63,7 @@ struct WhitespacePreTokenizer: PreTokenizer {
             runs.append(start..<end)
             start = end
         }
-        return SplitBehavior.removed.split(text, at: runs, invert: true)
+        SplitBehavior.removed.split(text, at: runs, invert: true, into: &words)
     }
 }
 
@@ -71,7 +71,18 @@ struct WhitespacePreTokenizer: PreTokenizer {
 struct SequencePreTokenizer: PreTokenizer {
     let preTokenizers: [PreTokenizer]
 
-    func split(_ text: NormalizedText) -> [NormalizedText] {
-        preTokenizers.reduce([text]) { pieces, preTokenizer in pieces.flatMap(preTokenizer.split) }
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
+        guard let last = preTokenizers.last else {
+            words.append(text)
+            return
+        }
+        var pieces = [text]
+        for preTokenizer in preTokenizers.dropLast() {
+            var next: [NormalizedText] = []
+            next.reserveCapacity(pieces.count)
+            for piece in pieces { preTokenizer.split(piece, into: &next) }
+            pieces = next
+        }
+        for piece in pieces { last.split(piece, into: &words) }
     }
 }

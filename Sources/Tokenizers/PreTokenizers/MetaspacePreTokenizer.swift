@@ -46,7 +46,7 @@ struct MetaspacePreTokenizer: PreTokenizer {
         return scalar
     }
 
-    func split(_ text: NormalizedText) -> [NormalizedText] {
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
         var text = text
         text.transform { scalar, output in output.append(scalar == " " ? replacement : scalar) }
         let prepends: Bool
@@ -56,8 +56,11 @@ struct MetaspacePreTokenizer: PreTokenizer {
         case .never: prepends = false
         }
         if prepends && text.scalars.first != replacement { text.prepend([replacement]) }
-        guard splits else { return [text] }
+        guard splits else {
+            words.append(text)
+            return
+        }
         let matches = text.scalars.indices.filter { text.scalars[$0] == replacement }.map { $0..<($0 + 1) }
-        return SplitBehavior.mergedWithNext.split(text, at: matches)
+        SplitBehavior.mergedWithNext.split(text, at: matches, into: &words)
     }
 }

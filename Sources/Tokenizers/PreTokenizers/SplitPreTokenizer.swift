@@ -13,7 +13,7 @@ struct SplitPreTokenizer: PreTokenizer {
         invert = try (fields.bool("invert") ?? false)
     }
 
-    func split(_ text: NormalizedText) -> [NormalizedText] {
-        behavior.split(text, at: pattern.matches(in: text.scalars), invert: invert)
+    func split(_ text: NormalizedText, into words: inout [NormalizedText]) {
+        behavior.split(text, at: pattern.matches(in: text.scalars), invert: invert, into: &words)
     }
 }
