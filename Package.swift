@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Tuners", dependencies: ["JSON", "Models", "Tensors", "FileAccess"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["JSON", "Tuners", "Models", "Tokenizers", "Jinja", "Tensors", "FileAccess", "Yams"], swiftSettings: fastMath),
         .target(name: "Benchmarks", dependencies: ["Training", "Tuners", "Models", "Tensors", "CBLAS"], swiftSettings: fastMath),
-        .target(name: "Workbench", dependencies: ["Training", "Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "CCurses", "CReadline"]),
+        .target(name: "Workbench", dependencies: ["Training", "JSON", "Tuners", "Models", "Tokenizers", "Tensors", "FileAccess", "CCurses", "CReadline"]),
 
         // The executable: argument parsing and the choice of front end.
         .executableTarget(name: "lorakit", dependencies: [

@@ -73,38 +73,8 @@ public final class TrainingRun {
         self.model = model
         self.peft = peft
         self.modelDirectory = modelDirectory
-        var loaded: Tokenizer?
-        func load(for data: String) throws -> Tokenizer {
-            if let loaded { return loaded }
-            let made = try tokenizer("training on \(data)")
-            loaded = made
-            return made
-        }
-        var template: ChatTemplate?
-        func chatTemplate() throws -> ChatTemplate {
-            if let template { return template }
-            let file = recipe.chatTemplate.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
-            let made: ChatTemplate
-            do {
-                made = try ChatTemplate(directory: tokenizerDirectory ?? modelDirectory, templateFile: file)
-            } catch let error as TokenizerError {
-                throw DataError("chat data (records with \"messages\") is rendered through a chat template: \(error); "
-                    + "set the recipe's chat_template to a Jinja file, or use a tokenizer folder that has a template")
-            }
-            template = made
-            return made
-        }
-        func examples(_ data: String, classNames: [String]? = nil) throws -> TrainingExamples {
-            try TrainingExamples(DataRecords(data), tokenizer: { try load(for: data) }, seqLen: recipe.seqLen, classNames: classNames,
-                                 chatTemplate: chatTemplate, assistantOnlyLoss: recipe.assistantOnlyLoss, name: data)
-        }
-        var train = try examples(recipe.data)
-        var evaluation: TrainingExamples?
-        if let evalData = recipe.evalData {
-            evaluation = try examples(evalData, classNames: train.classNames)
-        } else if recipe.evalSplit > 0 {
-            evaluation = try train.holdOut(fraction: recipe.evalSplit)
-        }
+        let data = try RecipeExamples(recipe: recipe, tokenizer: tokenizer, tokenizerDirectory: tokenizerDirectory ?? modelDirectory)
+        let train = data.train
         if model.task == .sequenceClassification, train.classNames == nil {
             throw DataError("\(recipe.data) has no labels; a classifier trains on {\"text\", \"label\"} records")
         }
@@ -114,13 +84,13 @@ public final class TrainingRun {
         let named = peft?.trainableParameters ?? model.namedParameters()
         trainable = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.parameter) })
         let trainer = try Trainer(model: model, parameterGroups: OptimizerGroups.make(named, recipe: recipe), recipe: recipe,
-                                  train: train, evaluation: evaluation, padId: loaded?.padTokenId ?? loaded?.eosTokenId ?? 0,
+                                  train: train, evaluation: data.evaluation, padId: data.padId,
                                   dataParallel: dataParallel)
-        self.tokenizer = loaded
+        self.tokenizer = data.tokenizer
         self.trainer = trainer
         methodHook = try peft.flatMap { try trainer.attachMethodHook(for: $0, steps: recipe.updateAndAllocate) }
         warnings = [peft.flatMap(trainer.methodHookWarning(for:))].compactMap { $0 }
-        notes = train.notes + (evaluation?.notes ?? []).filter { !train.notes.contains($0) }
+        notes = data.notes
         outputDirectory = URL(fileURLWithPath: (recipe.outputDir as NSString).expandingTildeInPath)
         resumed = checkpoint != nil
         checkpoints = try CheckpointKeeper(directory: outputDirectory, limit: recipe.saveTotalLimit, resuming: resumed, overwrite: recipe.overwriteOutputDir)

@@ -28,7 +28,8 @@ public final class Trainer {
     /// `batch_size` is then per rank and each step's gradients are averaged over the ranks.
     public let dataParallel: DataParallel?
     private let train: TrainingExamples
-    private let evaluation: TrainingExamples?
+    /// The evaluation every `eval_every` steps and at the end, when there is evaluation data.
+    public let evaluator: Evaluator?
     private let schedule: LearningRateSchedule
     private let padId: Int
     private let baseLearningRates: [Double]
@@ -60,7 +61,6 @@ public final class Trainer {
         self.recipe = recipe
         self.parameters = parameters
         self.train = train
-        self.evaluation = evaluation
         self.padId = padId
         self.dataParallel = dataParallel
         let stepsPerEpoch = max(1, train.examples.count / (recipe.batchSize * (dataParallel?.ranks ?? 1) * recipe.gradAccum))
@@ -76,6 +76,9 @@ public final class Trainer {
             ? try SGD(groups: groups, momentum: recipe.momentum)
             : try AdamW(groups: groups, betas: (recipe.betas[0], recipe.betas[1]), epsilon: recipe.eps)
         position = DataPosition(generator: RandomGenerator(seed: UInt64(recipe.seed)))
+        evaluator = evaluation.map {
+            Evaluator(model: model, examples: $0, batchSize: recipe.batchSize * (dataParallel?.ranks ?? 1), padId: padId, dataParallel: dataParallel)
+        }
         dataParallel?.separateDropoutStreams(of: model)
     }
 
@@ -106,7 +109,7 @@ public final class Trainer {
                 let share = dataParallel?.share(of: global, classification: model.task == .sequenceClassification) ?? (examples: global, lossWeight: 1)
                 guard share.lossWeight > 0 else { continue }
                 let batch = try Batch(share.examples, padId: padId)
-                var objective = try GradientCheckpointing.$isEnabled.withValue(recipe.gradientCheckpointing) { try batchLoss(batch) }
+                var objective = try GradientCheckpointing.$isEnabled.withValue(recipe.gradientCheckpointing) { try BatchLoss.of(batch, model: model) }
                 if share.lossWeight != 1 { objective = objective.scaled(by: Float(share.lossWeight)) }
                 crossEntropy += Double(objective.item) / Double(recipe.gradAccum)
                 if let lossRegularizer { objective = try objective + lossRegularizer() }
@@ -150,56 +153,16 @@ public final class Trainer {
                     remainingSeconds: elapsed / done * Double(totalSteps - position.step))))
             }
             let evaluateNow = recipe.evalEvery > 0 ? position.step % recipe.evalEvery == 0 || position.step == totalSteps : position.step == totalSteps
-            if evaluation != nil, evaluateNow { emit(.evaluation(try evaluate())) }
+            if evaluator != nil, evaluateNow { emit(.evaluation(try evaluate())) }
             try afterStep(position.step)
         }
         emit(.finished(step: position.step, reason: .completed))
     }
 
-    /// Mean loss over the evaluation examples, with perplexity (causal LM) or accuracy (classification).
+    /// The evaluator's metrics now, at the current step.
     public func evaluate() throws -> EvaluationMetrics {
-        guard let evaluation else { throw RecipeError("no evaluation data: give eval_data or eval_split") }
-        model.setTraining(false)
-        defer { model.setTraining(true) }
-        var total = 0.0, batches = 0, correct = 0, classified = 0
-        try GradMode.withoutGradients {
-            // Batches of the global batch size; with several ranks each takes its share of every
-            // batch, its loss weighted so that the ranks' sum is the batch's mean loss.
-            for start in stride(from: 0, to: evaluation.examples.count, by: globalBatchSize) {
-                let global = Array(evaluation.examples[start ..< min(start + globalBatchSize, evaluation.examples.count)])
-                batches += 1
-                let share = dataParallel?.share(of: global, classification: model.task == .sequenceClassification) ?? (examples: global, lossWeight: 1)
-                guard share.lossWeight > 0 else { continue }
-                let batch = try Batch(share.examples, padId: padId)
-                let output = try model.forward(batch.input)
-                total += Double(try batchLoss(batch, output: output).item) * share.lossWeight / Double(dataParallel?.ranks ?? 1)
-                if let classes = batch.classLabels, let logits = output.logits {
-                    let width = logits.shape[1], values = logits.scalars
-                    for (row, label) in classes.enumerated() {
-                        let scores = values[row * width ..< (row + 1) * width]
-                        if scores.indices.max(by: { scores[$0] < scores[$1] })! - row * width == label { correct += 1 }
-                    }
-                    classified += classes.count
-                }
-            }
-        }
-        if let dataParallel {
-            let sums = try dataParallel.communicator.sum([total, Double(correct), Double(classified)], what: "the evaluation at step \(position.step)")
-            (total, correct, classified) = (sums[0], Int(sums[1]), Int(sums[2]))
-        }
-        let loss = total / Double(max(batches, 1))
-        return EvaluationMetrics(step: position.step, loss: loss, perplexity: model.task == .causalLM ? Foundation.exp(loss) : nil,
-                                 accuracy: classified > 0 ? Double(correct) / Double(classified) : nil)
-    }
-
-    private func batchLoss(_ batch: Batch, output: ModelOutput? = nil) throws -> Tensor {
-        let output = try output ?? model.forward(batch.input)
-        guard let logits = output.logits else { throw RecipeError("\(model.architecture) has no head to train; load a causal LM or a classifier") }
-        if model.task == .sequenceClassification {
-            guard let classes = batch.classLabels else { throw DataError("a classification model needs data with labels") }
-            return try logits.crossEntropy(targets: classes)
-        }
-        return try logits.causalLMLoss(labels: batch.labels)
+        guard let evaluator else { throw RecipeError("no evaluation data: give eval_data or eval_split") }
+        return try evaluator.evaluate(step: position.step)
     }
 
     /// The next global micro-batch (`globalBatchSize` examples), reshuffled (with the seed) at each new epoch.

@@ -88,21 +88,9 @@ public struct Recipe: Equatable {
 
     /// Reads a recipe from YAML text, then applies `overrides` (`key=value`, the value in YAML).
     public init(yaml: String, source: String, overrides: [String] = []) throws {
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: yaml) } catch {
-            throw RecipeError("\(source): not valid YAML (\(error)); a recipe is a mapping of keys to values")
-        }
-        guard var values = (loaded ?? [String: Any]()) as? [String: Any] else {
-            throw RecipeError("\(source): a recipe must be a mapping of keys to values, such as `model: builtin:tiny-llama`")
-        }
-        for override in overrides {
-            guard let equals = override.firstIndex(of: "="), equals != override.startIndex else {
-                throw RecipeError("--set \(override): write it as key=value, for example --set lr=1e-4")
-            }
-            let key = String(override[..<equals]), text = String(override[override.index(after: equals)...])
-            values[key] = (try? Yams.load(yaml: text)) ?? text
-        }
-        try self.init(values: values, source: source)
+        var partial = try PartialRecipe(yaml: yaml, source: source)
+        for override in overrides { try partial.apply(override) }
+        try self.init(partial, source: source)
     }
 
     /// Reads a recipe file.
@@ -114,12 +102,13 @@ public struct Recipe: Equatable {
         try self.init(yaml: text, source: url.path, overrides: overrides)
     }
 
-    init(values: [String: Any], source: String) throws {
-        for key in values.keys where !Self.keys.contains(key) {
-            let hint = EditDistance.suggestion(for: key, among: Self.keys).map { "; did you mean \($0)?" } ?? ""
-            throw RecipeError("\(source): unknown key \"\(key)\"\(hint)")
+    /// The recipe `partial` gives, checked whole (required keys, kinds, ranges, keys that need
+    /// each other); errors name `source`.
+    public init(_ partial: PartialRecipe, source: String) throws {
+        for key in partial.values.keys.sorted() {
+            if let problem = PartialRecipe.unknownKeyProblem(key) { throw RecipeError("\(source): \(problem)") }
         }
-        let read = JSONFieldReader(recipe: values, source: source)
+        let read = JSONFieldReader(recipe: partial.values, source: source)
         model = try read.required("model", read.text)
         data = try read.required("data", read.text)
         outputDir = try read.required("output_dir", read.text)

@@ -3,9 +3,9 @@ import JSON
 /// The recipe's reads on top of `JSONFieldReader`: YAML's scalars as the recipe takes them, ranges,
 /// and errors that name the recipe file and the key.
 extension JSONFieldReader {
-    /// A reader of recipe values as a YAML reader gives them; errors are `RecipeError`s naming `source`.
-    init(recipe values: [String: Any], source: String) {
-        self.init(values: values.mapValues { JSONValue(plain: $0) ?? .string("\($0)") }, source: source) { field, reason in
+    /// A reader of a recipe's values; errors are `RecipeError`s naming `source`.
+    init(recipe values: [String: JSONValue], source: String) {
+        self.init(values: values, source: source) { field, reason in
             RecipeError("\(source): \(field) \(reason)")
         }
     }

@@ -1,5 +1,6 @@
 import FileAccess
 import Foundation
+import JSON
 import Tuners
 
 /// `method` and `config set|show|unset|load|save`: the adapter config being drafted, in PEFT's keys.
@@ -75,9 +76,9 @@ enum ConfigCommands {
         }
     }
 
-    /// What `config set KEY VALUE` changes: a field's JSON text, or (for the target fields) the rules.
+    /// What `config set KEY VALUE` changes: a field's value, or (for the target fields) the rules.
     enum Change: Equatable {
-        case value(String)
+        case value(JSONValue)
         case rules(TargetRules)
     }
 
@@ -86,12 +87,15 @@ enum ConfigCommands {
     /// accepts (null only where PEFT's default is null). The config form checks what is typed with
     /// it, so the form and the command agree.
     static func change(_ key: String, words: [String], controller: Controller, command: String) throws -> Change {
-        let field = try controller.draft.field(key, command: command)
-        let text = ConfigDraft.parseValue(words)
+        _ = try controller.draft.field(key, command: command)
+        let value = ConfigDraft.parseValue(words)
         if key == "target_modules" || key == "exclude_modules" {
-            let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
-            let entries = (parsed as? [String]) ?? (parsed as? String).map { [$0] } ?? []
-            guard !entries.isEmpty || parsed is NSNull else { throw CommandError(command, "\(key) takes module names, a regex, or all-linear") }
+            // A name, or a list of names only.
+            let names = value.elements.map { $0.compactMap(\.stringValue) }
+            let entries = value.stringValue.map { [$0] } ?? (names?.count == value.elements?.count ? names : nil) ?? []
+            guard !entries.isEmpty || value.isNull else {
+                throw CommandError(command, "\(key) takes module names, a regex, or all-linear")
+            }
             if entries.contains(TargetRules.allLinear), entries.count > 1 {
                 throw CommandError(command, "all-linear cannot be combined with other rules; give it alone")
             }
@@ -104,20 +108,17 @@ enum ConfigCommands {
             return .rules(key == "target_modules" ? TargetRules(entries: entries, excluded: controller.rules.excluded)
                 : TargetRules(entries: controller.rules.entries, excluded: entries))
         }
-        if text == "null", field.defaultValue != "null" {
-            throw CommandError(command, "\(key) needs a value; null is not one (PEFT's default is \(field.defaultValue); `config unset \(key)` restores it)")
-        }
-        if let problem = controller.draft.problem(setting: key, to: text, rules: controller.rules, totalStep: controller.training.maxSteps) {
+        if let problem = controller.draft.problem(setting: key, to: value, rules: controller.rules, totalStep: controller.training.maxSteps) {
             throw CommandError(command, problem)
         }
-        return .value(text)
+        return .value(value)
     }
 
     /// Sets a field after checking it (`change`); the target fields set the rules.
     static func set(_ key: String, words: [String], controller: Controller, command: String) throws {
         switch try change(key, words: words, controller: controller, command: command) {
         case let .rules(rules): controller.rules = rules
-        case let .value(text): controller.draft.values[key] = text
+        case let .value(value): controller.draft.values[key] = value
         }
     }
 
@@ -127,14 +128,7 @@ enum ConfigCommands {
         let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
             ? url.appendingPathComponent(AdapterFiles.configFileName) : url
         let config = try PeftConfigs.read(contentsOf: file)
-        guard let object = try JSONSerialization.jsonObject(with: Data(config.jsonText.utf8)) as? [String: Any] else { return }
-        var draft = ConfigDraft()
-        draft.method = PeftMethods.method(config.peftType) ?? .lora
-        for field in draft.method.fields where !["target_modules", "exclude_modules"].contains(field.key) {
-            let text = ConfigDraft.jsonText(object[field.key] ?? NSNull())
-            if text != field.defaultValue { draft.values[field.key] = text }
-        }
-        controller.draft = draft
+        controller.draft = ConfigDraft(config)
         controller.rules = TargetRules(config.targeting.targetModules, excluding: config.targeting.excludeModules)
     }
 

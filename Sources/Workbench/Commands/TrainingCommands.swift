@@ -23,7 +23,7 @@ enum TrainingCommands {
         guard let first = invocation.words.first, !first.contains("=") else { throw invocation.error("missing DIR (usage: \(invocation.usage))") }
         let checkpoint = URL(fileURLWithPath: (first as NSString).expandingTildeInPath)
         var words = Array(invocation.words.dropFirst())
-        if controller.training.values["output_dir"] == nil, !words.contains(where: { $0.hasPrefix("output_dir=") }) {
+        if controller.training.partial["output_dir"] == nil, !words.contains(where: { $0.hasPrefix("output_dir=") }) {
             words.append("output_dir=\(checkpoint.deletingLastPathComponent().path)")
         }
         try start(controller, invocation: Invocation(command: invocation.command, words: words, usage: invocation.usage), resumeFrom: checkpoint)
@@ -53,7 +53,7 @@ enum TrainingCommands {
         let recipe = try settings.recipe(model: workspace.reference.description, data: controller.dataSource ?? DataCommands.defaultSource,
                                          outputDirectory: newRunDirectory(controller, adapter: adapterName).path)
         var remembered = settings
-        if checkpoint != nil { remembered.values["output_dir"] = controller.training.values["output_dir"] }
+        if checkpoint != nil { remembered.partial["output_dir"] = controller.training.partial["output_dir"] }
         controller.training = remembered
         if let peft = workspace.peft, let other = AdapterCommands.otherMethod(peft, than: controller.draft.method.peftType) {
             // The method was switched: train a new adapter of it, not the old one.
@@ -121,18 +121,21 @@ enum TrainingCommands {
         controller.say("stopping at the end of this step")
     }
 
-    static let eval: CommandSpec = CommandSpec("eval", usage: "eval", summary: "evaluation loss and perplexity of the active adapter on held-out data") { controller, invocation in
+    static let eval: CommandSpec = CommandSpec(
+        "eval", usage: "eval", summary: "evaluation loss and perplexity of the active adapter on held-out data (eval_data, or eval_split of the data)"
+    ) { controller, invocation in
         _ = try invocation.arguments(0, 0, names: "")
         let workspace = try controller.requireWorkspace(invocation.command, needs: [.idle, .weights])
         var settings = controller.training
-        if Double(settings.values["eval_split"] ?? "0") ?? 0 <= 0, settings.values["eval_data"] == nil {
-            try settings.apply([("eval_split", "0.02")], command: "eval")
+        if settings.partial["eval_data"] == nil, (settings.partial["eval_split"]?.doubleValue ?? 0) <= 0 {
+            try settings.apply([("eval_split", "0.02")], command: invocation.command)
         }
         let recipe = try settings.recipe(model: workspace.reference.description, data: controller.dataSource ?? DataCommands.defaultSource,
                                          outputDirectory: controller.environment.runsDirectory.path)
-        let run = try TrainingRun(recipe: recipe, model: workspace.model, peft: workspace.peft, tokenizer: workspace.requireTokenizer,
-                                  modelDirectory: workspace.reference.directory)
-        let metrics = try run.trainer.evaluate()
+        // The held-out examples and the loss of a run's evaluation with these settings.
+        let data = try RecipeExamples(recipe: recipe, tokenizer: workspace.requireTokenizer, tokenizerDirectory: workspace.reference.directory)
+        guard let held = data.evaluation else { throw invocation.error("no evaluation data; set eval_data or eval_split") }
+        let metrics = try Evaluator(model: workspace.model, examples: held, batchSize: recipe.batchSize, padId: data.padId).evaluate()
         controller.say(String(format: "eval loss %.4f", metrics.loss) + (metrics.perplexity.map { String(format: "  perplexity %.2f", $0) } ?? "")
             + (metrics.accuracy.map { String(format: "  accuracy %.1f%%", $0 * 100) } ?? ""))
     }

@@ -1,22 +1,26 @@
 import Foundation
+import JSON
 import Models
 import Tuners
 
-/// The adapter config being edited: the values the user set (JSON text by PEFT key) over the
-/// method's defaults. It becomes a validated `LoraConfig` with the target rules filled in, and
-/// reports PEFT's validation messages for a value before it is accepted.
+/// The adapter config being edited: the values the user set (JSON values by PEFT key) over the
+/// method's defaults. It becomes a validated PEFT config with the target rules filled in, and
+/// reports PEFT's validation message for a value before it is set.
 public struct ConfigDraft: Equatable, Sendable {
     public internal(set) var method = PeftMethod.lora
     /// The names of the methods `method` chooses from (every registered one).
     static var methodNames: [String] { PeftMethods.all.map(\.name) }
 
-    /// Values the user set, as JSON text, by key.
-    public internal(set) var values: [String: String] = [:]
+    /// Values the user set, by key.
+    public internal(set) var values: [String: JSONValue] = [:]
 
-    /// The text of `key`'s current value (the default if unset).
-    public func value(of key: String) -> String {
-        values[key] ?? method.fields.first { $0.key == key }?.defaultValue ?? "null"
+    /// `key`'s current value: the one set, else the method's default (null for no field of it).
+    public func json(of key: String) -> JSONValue {
+        values[key] ?? method.fields.first { $0.key == key }?.defaultValue ?? .null
     }
+
+    /// The JSON text of `key`'s current value.
+    public func value(of key: String) -> String { json(of: key).description }
 
     /// The field `key`, or an error with the closest field name.
     func field(_ key: String, command: String) throws -> ConfigField {
@@ -26,19 +30,16 @@ public struct ConfigDraft: Equatable, Sendable {
         return field
     }
 
-    /// JSON text for what the user typed after `config set KEY`: one JSON value as written
-    /// (`16`, `true`, `["a","b"]`, `null`), a bare word as a string, several words as a list (unless
+    /// The value of what the user typed after `config set KEY`: one JSON value as written (`16`,
+    /// `true`, `["a","b"]`, `null`), a bare word as a string, several words as a list (unless
     /// together they are one JSON list or object).
-    static func parseValue(_ words: [String]) -> String {
-        func one(_ word: String) -> Any {
-            (try? JSONSerialization.jsonObject(with: Data(word.utf8), options: [.fragmentsAllowed])) ?? word
-        }
+    static func parseValue(_ words: [String]) -> JSONValue {
+        func one(_ word: String) -> JSONValue { (try? JSONParser.parse(word.utf8)) ?? .string(word) }
         // Words that together are one JSON list or object (`[[0, 2], [1, 2]]` typed with spaces) are that value.
-        if words.count > 1, let whole = try? JSONSerialization.jsonObject(with: Data(words.joined(separator: " ").utf8)),
-           whole is [Any] || whole is [String: Any] {
-            return jsonText(whole)
+        if words.count > 1, let whole = try? JSONParser.parse(words.joined(separator: " ").utf8), whole.elements != nil || whole.members != nil {
+            return whole
         }
-        return jsonText(words.count == 1 ? one(words[0]) : words.map(one))
+        return words.count == 1 ? one(words[0]) : .array(words.map(one))
     }
 
     /// The words of a value typed into the config form, split as `config set` splits them (`null`
@@ -48,45 +49,39 @@ public struct ConfigDraft: Equatable, Sendable {
         return words.isEmpty ? ["null"] : words
     }
 
-    /// A Foundation JSON value as compact JSON text.
-    static func jsonText(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]) else {
-            return "null"
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// The config: the draft's values, the target rules, the model's task when none is set, and
     /// (AdaLoRA) `total_step` from the run's `max_steps` when none is set; validated as PEFT
     /// validates it. Errors name the field.
     func peftConfig(rules: TargetRules, task: ModelTask?, totalStep: Int?) throws -> any PeftConfig {
         var members = values
-        members["peft_type"] = Self.jsonText(method.peftType.rawValue)
-        if let task, values["task_type"] == nil { members["task_type"] = Self.jsonText(task.rawValue) }
-        members["target_modules"] = rules.targetModules.map(Self.jsonText(targets:)) ?? "null"
-        members["exclude_modules"] = rules.excludeModules.map(Self.jsonText(targets:)) ?? "null"
-        let text = "{" + members.sorted { $0.key < $1.key }.map { "\(Self.jsonText($0.key)): \($0.value)" }.joined(separator: ", ") + "}"
-        let source = "the \(method.name) config"
+        members["peft_type"] = .string(method.peftType.rawValue)
+        if let task, values["task_type"] == nil { members["task_type"] = .string(task.rawValue) }
+        members["target_modules"] = rules.targetModules.map(Self.json(targets:)) ?? .null
+        members["exclude_modules"] = rules.excludeModules.map(Self.json(targets:)) ?? .null
         do {
-            return try PeftConfigs.read(jsonData: Data(text.utf8), source: source, totalStepIfMissing: totalStep)
-        } catch let TunerError.invalidConfig(path, reason) where path == source {
-            throw ConfigProblem(description: reason)
+            return try PeftConfigs.config(json: .object(members.sorted { $0.key < $1.key }), totalStepIfMissing: totalStep)
+        } catch let error as TunerError {
+            throw ConfigProblem(description: error.description)
         }
     }
 
     /// The `target_modules` JSON for a rule set.
-    private static func jsonText(targets: TargetModules) -> String {
+    private static func json(targets: TargetModules) -> JSONValue {
         switch targets {
-        case let .names(names): return jsonText(names)
-        case let .pattern(pattern): return jsonText(pattern)
-        case .allLinear: return jsonText(TargetRules.allLinear)
+        case let .names(names): return .strings(names)
+        case let .pattern(pattern): return .string(pattern)
+        case .allLinear: return .string(TargetRules.allLinear)
         }
     }
 
-    /// The validation message for the draft with `key` set to `text`, or nil when it is valid.
-    public func problem(setting key: String, to text: String, rules: TargetRules, totalStep: Int?) -> String? {
+    /// PEFT's validation message for the draft with `key` set to `value` (or, for a field PEFT
+    /// needs, that null is no value), or nil when it is valid.
+    public func problem(setting key: String, to value: JSONValue, rules: TargetRules, totalStep: Int?) -> String? {
+        if value.isNull, let field = method.fields.first(where: { $0.key == key }), !field.defaultValue.isNull {
+            return "\(key) needs a value; null is not one (PEFT's default is \(field.defaultValue); `config unset \(key)` restores it)"
+        }
         var candidate = self
-        candidate.values[key] = text
+        candidate.values[key] = value
         do {
             _ = try candidate.peftConfig(rules: rules, task: nil, totalStep: totalStep)
             return nil
@@ -94,6 +89,19 @@ public struct ConfigDraft: Equatable, Sendable {
             return "\(error)"
         }
     }
+
+    /// The draft of `config`: its method, and each field that differs from the method's default.
+    init(_ config: any PeftConfig) {
+        method = PeftMethods.method(config.peftType) ?? .lora
+        let given = Dictionary(config.json.members ?? [], uniquingKeysWith: { _, last in last })
+        for field in method.fields where !["target_modules", "exclude_modules"].contains(field.key) {
+            let value = given[field.key] ?? .null
+            if value != field.defaultValue { values[field.key] = value }
+        }
+    }
+
+    /// A draft of the default method (LoRA) with every field at PEFT's default.
+    init() {}
 }
 
 /// A config value PEFT refuses, described as PEFT describes it (`r: ...`).

@@ -1,18 +1,25 @@
 import Foundation
+import JSON
 import Training
 
-/// The recipe keys `train KEY=VALUE` sets, remembered across runs of a session, with defaults
-/// suited to a short interactive run. The model, tokenizer and adapter come from the session, so
-/// those recipe keys are refused here.
+/// The recipe keys `train KEY=VALUE` and `recipe set` set, remembered across runs of a session: a
+/// partial recipe over defaults suited to a short interactive run. The model, tokenizer and adapter
+/// come from the session, so those recipe keys are refused here.
 public struct TrainingSettings: Equatable, Sendable {
-    /// The workbench's defaults, suited to a short interactive run (YAML text by recipe key).
-    static let defaults: [String: String] = [
-        "max_steps": "60", "batch_size": "4", "seq_len": "64", "lr": "2e-4", "warmup": "0.1",
-        "eval_split": "0.02", "eval_every": "20", "logging": "1", "seed": "42",
-    ]
+    /// The workbench's defaults, suited to a short interactive run.
+    static let defaultRecipe = PartialRecipe([
+        "max_steps": .int(60), "batch_size": .int(4), "seq_len": .int(64), "lr": .number("2e-4"), "warmup": .number("0.1"),
+        "eval_split": .number("0.02"), "eval_every": .int(20), "logging": .int(1), "seed": .int(42),
+    ])
 
-    /// Values as YAML text, by recipe key.
-    public internal(set) var values: [String: String] = defaults
+    /// The settings as a partial recipe.
+    public internal(set) var partial = defaultRecipe
+
+    /// Values as one writes them after `KEY=`, by recipe key.
+    public var values: [String: String] { partial.values.keys.reduce(into: [:]) { $0[$1] = partial.text(of: $1) } }
+
+    /// The workbench's defaults as one writes them after `KEY=`, by recipe key.
+    public static var defaults: [String: String] { TrainingSettings().values }
 
     /// A recipe key as the settings form shows it, with a line of help.
     public struct Field: Sendable, Equatable {
@@ -36,8 +43,8 @@ public struct TrainingSettings: Equatable, Sendable {
         Field(key: "seed", help: "seed of the adapter's initialisation, data order and dropout"),
     ]
 
-    /// `key`'s value as YAML text, or nil when the recipe's own default applies.
-    public func value(of key: String) -> String? { values[key] }
+    /// `key`'s value as one writes it after `KEY=`, or nil when the recipe's own default applies.
+    public func value(of key: String) -> String? { partial.text(of: key) }
 
     /// Refuses settings a run would refuse, with the recipe's reason (the key, its range).
     func check(command: String) throws {
@@ -65,11 +72,11 @@ public struct TrainingSettings: Equatable, Sendable {
     /// Takes `key` back to the workbench's default (or the recipe's, when the workbench has none).
     mutating func unset(_ key: String, command: String) throws {
         guard Self.keys.contains(key) else { throw CommandError.unknown(command, what: "recipe key", word: key, valid: Self.keys) }
-        values[key] = Self.defaults[key]
+        partial[key] = Self.defaultRecipe[key]
     }
 
     /// `max_steps`, if set.
-    public var maxSteps: Int? { values["max_steps"].flatMap { Int($0) } }
+    public var maxSteps: Int? { partial["max_steps"]?.integer }
 
     /// Keys that come from the session rather than `train`.
     static let sessionKeys: [String: String] = [
@@ -80,14 +87,14 @@ public struct TrainingSettings: Equatable, Sendable {
     /// Recipe keys `train` accepts.
     public static var keys: [String] { Recipe.keys.filter { sessionKeys[$0] == nil } }
 
-    /// Applies `KEY=VALUE` pairs (an empty value gives the key back to the recipe's default); unknown
-    /// keys are refused with the closest known one.
+    /// Applies `KEY=VALUE` pairs as `lorakit train --set` applies them (`PartialRecipe.apply`; an
+    /// empty value gives the key back to the recipe's default); session keys are refused, naming the
+    /// command that sets them, and unknown keys with the closest known one.
     mutating func apply(_ pairs: [(key: String, value: String)], command: String) throws {
         for (key, value) in pairs {
             if let source = Self.sessionKeys[key] { throw CommandError(command, "\(key) comes from the session; set it with `\(source)`") }
             guard Self.keys.contains(key) else { throw CommandError.unknown(command, what: "recipe key", word: key, valid: Self.keys) }
-            // `key=` leaves the key to the recipe's default (save_total_limit: keep every checkpoint).
-            values[key] = value.isEmpty ? nil : value
+            do { try partial.apply(key: key, value: value) } catch let error as RecipeError { throw CommandError(command, error.message) }
         }
     }
 
@@ -97,11 +104,11 @@ public struct TrainingSettings: Equatable, Sendable {
     /// A recipe from these values for `model` and `data`, written to `outputDirectory` unless an
     /// `output_dir` is set; errors are the recipe's (key, range, closest known key).
     func recipe(model: String, data: String, outputDirectory: String) throws -> Recipe {
-        var all = values
-        all["model"] = model
-        all["data"] = data
-        if all["output_dir"] == nil { all["output_dir"] = outputDirectory }
-        return try Recipe(yaml: "", source: Self.source, overrides: all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        var all = partial
+        all["model"] = .string(model)
+        all["data"] = .string(data)
+        if all["output_dir"] == nil { all["output_dir"] = .string(outputDirectory) }
+        return try Recipe(all, source: Self.source)
     }
 }
 

@@ -12,7 +12,7 @@ enum RecordingPreamble {
         if let data = controller.dataSource { lines.append("data load \(CommandWords.quoted(data))") }
         if controller.draft.method != .lora { lines.append("method \(controller.draft.method.name)") }
         for (key, value) in controller.draft.values.sorted(by: { $0.key < $1.key }) {
-            lines.append("config set \(key) \(CommandWords.quoted(value))")
+            lines.append("config set \(key) \(CommandWords.quoted(value.description))")
         }
         let rules = controller.rules
         if !rules.entries.isEmpty { lines.append("target only " + rules.entries.map(CommandWords.quoted).joined(separator: " ")) }
