@@ -1,4 +1,4 @@
-extension JSONValue: Equatable, Sendable {
+extension JSONValue: Equatable {
     /// Equality as Python compares the values `json.load` gives: numbers by value (`4 == 4.0`),
     /// objects as dictionaries (member order aside, the last of repeated keys counts), arrays
     /// element by element; a boolean is never equal to a number.

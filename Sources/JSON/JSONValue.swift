@@ -2,7 +2,7 @@
 /// (so duplicate names can be reported, `rank_pattern` keys tried in order, and unknown keys
 /// round-trip unchanged) and numbers keep their literal text (so `4`, `4.0` and `1e99` can be told
 /// apart when an exact integer is required).
-public enum JSONValue {
+public enum JSONValue: Sendable {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
