@@ -14,9 +14,9 @@ import Tuners
         for method in PeftMethods.all {
             try session.run("method \(method.name)")
             for field in method.fields where field.key != "target_modules" && field.key != "exclude_modules" {
-                let shown = session.controller.draft.value(of: field.key)
+                let (value, shown) = (session.controller.draft.json(of: field.key), session.controller.draft.value(of: field.key))
                 try session.run("config set \(field.key) \(CommandWords.quoted(shown))")
-                #expect(session.controller.draft.json(of: field.key) == field.defaultValue, "\(method.name) \(field.key) = \(shown)")
+                #expect(session.controller.draft.json(of: field.key) == value, "\(method.name) \(field.key) = \(shown)")
             }
         }
     }

@@ -35,13 +35,17 @@ public struct PartialRecipe: Equatable, Sendable {
     }
 
     /// Sets `key` to `text` read as a YAML value (`16`, `cosine`, `[0.9, 0.95]`, `true`; a JSON number
-    /// such as `1e-4` is a number); empty text removes the key, leaving it to the recipe's default.
+    /// such as `1e-4` is that number, kept as written); empty text removes the key, leaving it to the recipe's default.
     /// The one reader of `key=value`: `lorakit train --set` and the workbench's `train` and
     /// `recipe set` go through it. An unknown key is refused with the closest known one.
     public mutating func apply(key: String, value text: String) throws {
         if let problem = Self.unknownKeyProblem(key) { throw RecipeError(problem) }
         guard !text.isEmpty else {
             values[key] = nil
+            return
+        }
+        if case let .number(literal)? = try? JSONParser.parse(text.utf8) {
+            values[key] = .number(literal)
             return
         }
         let loaded: Any? = (try? Yams.load(yaml: text)) ?? nil
