@@ -12,7 +12,8 @@ import Models
 /// (transformers' `save_pretrained` refuses the shared tensors of PEFT's merged model). Floating
 /// tensors are written in `dtype` (float32 unless told; `config.json`'s `dtype` says which), one
 /// tensor at a time, into a temporary file renamed into place when complete; the config and
-/// tokenizer files follow, so a failed write leaves what the folder held before.
+/// tokenizer files follow, so a merge or weight write that fails leaves what the folder held before
+/// (and no folder when it made one).
 public enum MergedModelWriter {
     /// The files copied from the source folder when it has them: the configs and what
     /// `tokenizer.save_pretrained` writes (fast and slow tokenizers, chat template).
