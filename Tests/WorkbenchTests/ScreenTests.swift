@@ -60,7 +60,9 @@ import Testing
         keys.handle(.down)
         keys.handle(.down)
         keys.handle(.enter)
-        keys.handle(.backspace)
+        // The field opens with its current value, PEFT's default 0.0; clear it first.
+        let current = try #require(session.controller.draft.value(of: "lora_dropout"))
+        for _ in current { keys.handle(.backspace) }
         for character in "1.5" { keys.handle(.character(character)) }
         var grid = Self.render(session, state)
         #expect(grid.contains("✗ lora_dropout: must be in [0, 1); got 1.5"))

@@ -12,6 +12,8 @@ import Testing
         try session.run("target add k_proj")
         try session.run("target remove model.layers.0.self_attn.q_proj")
         try session.run("data load builtin:definitions")
+        try session.run("recipe set lr=3e-4 max_steps=7")
+        try session.run("recipe set schedule=cosine warmup=2")
         let recorded = session.folder.appendingPathComponent("rec.lks")
         try session.run("record start \(recorded.path)")
         try session.run("target add o_proj")
@@ -24,6 +26,8 @@ import Testing
         #expect(fresh.controller.rules == session.controller.rules)
         #expect(fresh.controller.draft == session.controller.draft)
         #expect(fresh.controller.dataSource == "builtin:definitions")
+        #expect(fresh.controller.training == session.controller.training)
+        #expect(fresh.controller.training.value(of: "max_steps") == "7")
         #expect(fresh.controller.selection.names == session.controller.selection.names)
     }
 

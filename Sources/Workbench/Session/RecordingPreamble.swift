@@ -2,7 +2,8 @@ import Foundation
 
 /// The command lines that bring a fresh session to the state a recording starts from: the model
 /// (also when it was loaded implicitly, by `--model` or the built-in default), the data, the method,
-/// the config values, the target rules and the theme. A recorded script then replays on its own.
+/// the config values, the training settings changed from the workbench's defaults, the target rules
+/// and the theme. A recorded script then replays on its own.
 enum RecordingPreamble {
     static func lines(for controller: Controller) -> [String] {
         guard let workspace = controller.workspace else { return [] }
@@ -13,6 +14,10 @@ enum RecordingPreamble {
         if controller.draft.method != .lora { lines.append("method \(controller.draft.method.name)") }
         for (key, value) in controller.draft.values.sorted(by: { $0.key < $1.key }) {
             lines.append("config set \(key) \(CommandWords.quoted(value.description))")
+        }
+        let training = controller.training
+        for key in training.partial.values.keys.sorted() where training.partial[key] != TrainingSettings.defaultRecipe[key] {
+            lines.append("recipe set " + CommandWords.quoted("\(key)=\(training.value(of: key) ?? "")"))
         }
         let rules = controller.rules
         if !rules.entries.isEmpty { lines.append("target only " + rules.entries.map(CommandWords.quoted).joined(separator: " ")) }
