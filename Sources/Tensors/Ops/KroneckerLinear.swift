@@ -6,13 +6,7 @@ extension Tensor {
     /// `2·rows·p·q·m·n` of multiplying by the materialised `[p·q, m·n]` matrix. Gradients reach
     /// the input, `w1` and `w2`.
     public static func addKroneckerLinear(_ input: Tensor, _ w1: Tensor, _ w2: Tensor, scale: Float, to sum: inout Tensor) throws {
-        guard w1.rank == 2, w2.rank == 2, input.rank >= 1, input.shape.last == w1.shape[1] * w2.shape[1],
-              sum.shape == Array(input.shape.dropLast()) + [w1.shape[0] * w2.shape[0]] else {
-            throw TensorError.shapeMismatch(op: "addKroneckerLinear", shapes: [sum.shape, input.shape, w1.shape, w2.shape],
-                                            reason: "expected sum [..., p·q], input [..., m·n], w1 [p, m] and w2 [q, n]")
-        }
-        let product = KroneckerProduct(rows: input.count / Swift.max(input.shape.last!, 1), p: w1.shape[0], m: w1.shape[1],
-                                       q: w2.shape[0], n: w2.shape[1], scale: scale)
+        let product = try KroneckerProduct(checking: "addKroneckerLinear", result: ("sum", sum), input: input, w1, w2, scale: scale)
         let target = isKnownUniquelyReferenced(&sum) && sum.ownsAllStorage ? sum : sum.copy()
         input.withUnsafeBufferPointer { x in
             w1.withUnsafeBufferPointer { a in
@@ -35,13 +29,7 @@ extension Tensor {
     /// gradient on to `output` and gives `w1` and `w2` theirs from `input` and the gradient, as
     /// `addKroneckerLinear`'s does, without the `[p·q, m·n]` gradient of ΔW.
     public static func kroneckerFactorGradients(of output: Tensor, input: Tensor, _ w1: Tensor, _ w2: Tensor, scale: Float) throws -> Tensor {
-        guard w1.rank == 2, w2.rank == 2, input.rank >= 1, input.shape.last == w1.shape[1] * w2.shape[1],
-              output.shape == Array(input.shape.dropLast()) + [w1.shape[0] * w2.shape[0]] else {
-            throw TensorError.shapeMismatch(op: "kroneckerFactorGradients", shapes: [output.shape, input.shape, w1.shape, w2.shape],
-                                            reason: "expected output [..., p·q], input [..., m·n], w1 [p, m] and w2 [q, n]")
-        }
-        let product = KroneckerProduct(rows: input.count / Swift.max(input.shape.last!, 1), p: w1.shape[0], m: w1.shape[1],
-                                       q: w2.shape[0], n: w2.shape[1], scale: scale)
+        let product = try KroneckerProduct(checking: "kroneckerFactorGradients", result: ("output", output), input: input, w1, w2, scale: scale)
         return Tensor.record(Tensor(shape: output.shape, storage: output.storage, offset: output.offset), op: "kronecker_factor_gradients",
                              inputs: [output, w1, w2]) { g in
             [g as Tensor?] + product.pullback(g, input: input, w1: w1, w2: w2, inputGradient: false, addingInputGradientTo: nil).dropFirst()
@@ -152,5 +140,19 @@ struct KroneckerProduct {
             }
         } } }
         return [dx, dw1, dw2]
+    }
+}
+
+extension KroneckerProduct {
+    /// The product of `input · (w1 ⊗ w2)ᵀ` for `op`, after checking that `result` (named in the
+    /// error), `input`, `w1` and `w2` have the shapes it needs.
+    init(checking op: String, result: (name: String, tensor: Tensor), input: Tensor, _ w1: Tensor, _ w2: Tensor, scale: Float) throws {
+        guard w1.rank == 2, w2.rank == 2, input.rank >= 1, input.shape.last == w1.shape[1] * w2.shape[1],
+              result.tensor.shape == Array(input.shape.dropLast()) + [w1.shape[0] * w2.shape[0]] else {
+            throw TensorError.shapeMismatch(op: op, shapes: [result.tensor.shape, input.shape, w1.shape, w2.shape],
+                                            reason: "expected \(result.name) [..., p·q], input [..., m·n], w1 [p, m] and w2 [q, n]")
+        }
+        self.init(rows: input.count / Swift.max(input.shape.last!, 1), p: w1.shape[0], m: w1.shape[1],
+                  q: w2.shape[0], n: w2.shape[1], scale: scale)
     }
 }
