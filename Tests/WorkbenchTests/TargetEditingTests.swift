@@ -55,4 +55,20 @@ import Testing
         #expect(session.failure("undo") == "undo: nothing to undo")
         #expect(session.controller.rules.entries.isEmpty)
     }
+
+    @Test func editingTheTargetsOrConfigUnderAnAdapterSaysTheAdapterKeepsItsOwn() throws {
+        let session = try TestSession()
+        try session.run("adapter new a")
+        let peft = try #require(session.controller.workspace?.peft)
+        let added = try session.run("target add k_proj")
+        #expect(added.contains("note: adapter a keeps its 4 modules (the targets now select 6)"))
+        #expect(added.contains("`adapter new NAME` makes one from this config"))
+        #expect(peft.wrappedModuleNames(of: "a").count == 4)
+        #expect(try session.run("config set r 16").contains("note: adapter a keeps r 8;"))
+        #expect(!(try session.run("config set r 8")).contains("note:"))
+        #expect(try session.run("adapter new b").contains("on 6 modules"))
+        #expect(!(try session.run("config set lora_dropout 0.0")).contains("note:"))
+        #expect(try session.run("target remove k_proj").contains("note: adapter b keeps its 6 modules (the targets now select 4)"))
+        #expect(!(try session.run("undo")).contains("note:"))
+    }
 }

@@ -86,9 +86,12 @@ public final class Controller {
             try spec.run(self, Invocation(command: name, words: Array(words.dropFirst()), usage: spec.usage))
             // Only lines that worked, and not `stop`, which depends on what runs at that moment.
             if spec.name != "record", spec.name != "stop", replaying == 0 { recorder?.record(line) }
-            if spec.name != "undo", before.rules != rules || before.draft != draft {
-                undoStack.append(before)
-                if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+            if before.rules != rules || before.draft != draft {
+                if let note = activeAdapterNote(before: before) { say(note) }
+                if spec.name != "undo" {
+                    undoStack.append(before)
+                    if undoStack.count > Self.undoLimit { undoStack.removeFirst() }
+                }
             }
         } catch let error as CommandError {
             log.append(.error, error.description)
