@@ -40,6 +40,18 @@ import Training
         #expect(try Recipe(PartialRecipe(yaml: partial.yaml(), source: "file.yaml"), source: "file.yaml") == Recipe(partial, source: "set"))
     }
 
+    @Test func yamlScalarsAreReadAsTheRecipeFieldsSay() throws {
+        let head = "data: d\noutput_dir: o\nmax_steps: 3\n"
+        let plain = try PartialRecipe(yaml: head + "lr: 1e-4", source: "r.yaml")
+        #expect(plain["lr"]?.stringValue == nil && plain["lr"]?.doubleValue == 1e-4, "Yams reads 1e-4 (no dot) as a float")
+        #expect(try PartialRecipe(yaml: head + "lr: \"1e-4\"", source: "r.yaml")["lr"] == .number("1e-4"))
+        let quoted = try PartialRecipe(yaml: head + "lr: \".5\"", source: "r.yaml")
+        #expect(quoted["lr"] == .string(".5"))
+        #expect(try Recipe(PartialRecipe(yaml: head + "model: 1\ntokenizer: on\nlr: \".5\"", source: "r.yaml"), source: "r.yaml").lr == 0.5)
+        let names = try Recipe(yaml: head + "model: 1\ntokenizer: on", source: "r.yaml")
+        #expect(names.model == "1" && names.tokenizer == "true")
+    }
+
     @Test func setReadsValuesAsTheWorkbenchDoesAndAnEmptyValueGivesTheDefaultBack() throws {
         let yaml = "model: m\ndata: d\noutput_dir: o\nmax_steps: 3\nsave_total_limit: 3"
         let recipe = try Recipe(yaml: yaml, source: "r.yaml", overrides: ["save_total_limit=", "lr=1e-3", "betas=[0.8,0.9]"])

@@ -86,8 +86,8 @@ public struct PartialRecipe: Equatable, Sendable {
         return "unknown key \"\(key)\"" + (EditDistance.suggestion(for: key, among: Recipe.keys).map { "; did you mean \($0)?" } ?? "")
     }
 
-    /// A value as the YAML reader gives it, as JSON; text spelling a JSON number (`1e-4`, which
-    /// YAML 1.1 leaves as text) is that number.
+    /// A value as the YAML reader gives it, as JSON; text spelling a JSON number (a quoted `"1e-4"`)
+    /// is that number.
     static func value(plain: Any) -> JSONValue {
         let value = JSONValue(plain: plain) ?? .string("\(plain)")
         if case let .string(text) = value, case let .number(literal)? = try? JSONParser.parse(text.utf8) { return .number(literal) }

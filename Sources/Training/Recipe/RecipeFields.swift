@@ -10,7 +10,9 @@ extension JSONFieldReader {
         }
     }
 
-    /// A text value: YAML may give a name that looks like a number or a boolean (`model: 1`) as one.
+    /// A text value. YAML gives a name that looks like a number or a boolean as one: a number is
+    /// taken as written (`model: 1` is "1"), a boolean as `true` or `false` (YAML 1.1's `on`, `yes`
+    /// included, so such a name must be quoted).
     func text(_ key: String) throws -> String? {
         switch value(key) {
         case nil: return nil
@@ -27,7 +29,9 @@ extension JSONFieldReader {
         return n
     }
 
-    /// A number in `range`; YAML 1.1 reads `1e-4` (no dot) as text, which is taken as the number it spells.
+    /// A number in `range`; text that spells one where JSON would not (a quoted `".5"` or `"+1e-4"`)
+    /// is taken as that number (`1e-4`, plain or quoted, already is one: Yams reads it as a float, and
+    /// `PartialRecipe` a quoted JSON number as the number).
     func double(_ key: String, in range: Range<Double>) throws -> Double? {
         guard let value = value(key) else { return nil }
         guard let number = value.doubleValue ?? value.stringValue.flatMap(Double.init), range.contains(number) else {
