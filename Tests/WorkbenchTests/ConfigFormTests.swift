@@ -86,4 +86,26 @@ import Testing
         #expect(try Self.formFooter(session, key: "runtime_config", text: "'{\"ephemeral_gpu_offload\": true}'").contains("✓ valid"))
         #expect(try session.run("help layer_replication").contains("copies share the base weights"))
     }
+
+    @Test func aFieldSetToItsDefaultValueIsNotMarkedChanged() throws {
+        let session = try TestSession()
+        func form() -> String {
+            let state = TUIState()
+            state.focus = .config
+            return Screen.render(controller: session.controller, state: state, width: 200, height: 60).text
+        }
+        try session.run("config set r 8")
+        try session.run("config set lora_dropout 0")
+        try session.run("recipe set lr=0.0002")
+        #expect(!form().contains("*r ") && !form().contains("*lora_dropout") && !form().contains("*lr "), "\(form())")
+        let shown = try session.run("config show")
+        #expect(shown.contains("\n  r                    8\n") && shown.contains("\n  lora_dropout         0\n"), "\(shown)")
+        #expect(try session.run("recipe show").contains("\n  lr                0.0002"))
+        try session.run("config set r 16")
+        try session.run("config set exclude_modules model.layers.0.self_attn.q_proj")
+        try session.run("recipe set lr=1e-3")
+        #expect(form().contains("*r ") && form().contains("*exclude_modules") && form().contains("*lr "), "\(form())")
+        let changed = try session.run("config show")
+        #expect(changed.contains("\n* r                    16\n") && changed.contains("\n* exclude_modules"), "\(changed)")
+    }
 }

@@ -138,11 +138,20 @@ enum ConfigCommands {
         var lines = ["\(draft.method.name) config (* changed from PEFT's default):"]
         for field in draft.method.fields {
             let value = displayValue(of: field.key, controller: controller)
-            let changed = draft.values[field.key] != nil || (field.key == "target_modules" && !controller.rules.entries.isEmpty)
-            lines.append("\(changed ? "*" : " ") \(field.key.rightPadded(to: 20)) \(value)")
+            lines.append("\(isChanged(field.key, controller: controller) ? "*" : " ") \(field.key.rightPadded(to: 20)) \(value)")
         }
         if let problem = controller.selection.problem, controller.workspace != nil { lines.append("! \(problem)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// Whether a field differs from PEFT's default, as `config show` and the form mark it (`*`):
+    /// the target fields when there are rules, any other when its value is not the default.
+    static func isChanged(_ key: String, controller: Controller) -> Bool {
+        switch key {
+        case "target_modules": return !controller.rules.entries.isEmpty
+        case "exclude_modules": return !controller.rules.excluded.isEmpty
+        default: return controller.draft.isChanged(key)
+        }
     }
 
     /// A field's value as the form shows it; the target fields show the rules.

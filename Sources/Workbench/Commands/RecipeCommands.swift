@@ -52,8 +52,7 @@ enum RecipeCommands {
         let settings = controller.training
         var lines = ["training settings (* changed from the workbench's default; `recipe set KEY=VALUE` changes one):"]
         for field in TrainingSettings.formFields {
-            let changed = settings.partial[field.key] != TrainingSettings.defaultRecipe[field.key]
-            lines.append("\(changed ? "*" : " ") \(field.key.rightPadded(to: 17)) \((settings.value(of: field.key) ?? "-").rightPadded(to: 8)) \(field.help)")
+            lines.append("\(settings.isChanged(field.key) ? "*" : " ") \(field.key.rightPadded(to: 17)) \((settings.value(of: field.key) ?? "-").rightPadded(to: 8)) \(field.help)")
         }
         let others = settings.partial.values.keys.filter { key in !TrainingSettings.formFields.contains { $0.key == key } }.sorted()
         if !others.isEmpty { lines.append("  also: " + others.map { "\($0)=\(settings.value(of: $0) ?? "")" }.joined(separator: " ")) }

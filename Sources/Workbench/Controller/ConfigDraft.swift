@@ -16,7 +16,17 @@ public struct ConfigDraft: Equatable, Sendable {
 
     /// `key`'s current value: the one set, else the method's default (null for no field of it).
     public func json(of key: String) -> JSONValue {
-        values[key] ?? method.fields.first { $0.key == key }?.defaultValue ?? .null
+        values[key] ?? json(ofDefault: key)
+    }
+
+    /// Whether `key`'s value differs from the method's default (a value set equal to it does not).
+    public func isChanged(_ key: String) -> Bool {
+        values[key].map { $0 != json(ofDefault: key) } ?? false
+    }
+
+    /// The method's default of `key` (null for no field of it).
+    private func json(ofDefault key: String) -> JSONValue {
+        method.fields.first { $0.key == key }?.defaultValue ?? .null
     }
 
     /// The JSON text of `key`'s current value.

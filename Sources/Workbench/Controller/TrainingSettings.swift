@@ -75,6 +75,9 @@ public struct TrainingSettings: Equatable, Sendable {
         partial[key] = Self.defaultRecipe[key]
     }
 
+    /// Whether `key` differs from the workbench's default, by value (`lr=0.0002` is the default 2e-4).
+    public func isChanged(_ key: String) -> Bool { partial[key] != Self.defaultRecipe[key] }
+
     /// `max_steps`, if set.
     public var maxSteps: Int? { partial["max_steps"]?.integer }
 

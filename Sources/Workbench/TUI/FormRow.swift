@@ -29,10 +29,8 @@ public enum FormRow: Equatable, Sendable {
     /// Whether the value differs from the default (PEFT's, or the workbench's for a setting).
     func isChanged(_ controller: Controller) -> Bool {
         switch self {
-        case let .config(field):
-            return controller.draft.values[field.key] != nil || (field.key == "target_modules" && !controller.rules.entries.isEmpty)
-        case let .setting(field):
-            return controller.training.value(of: field.key) != TrainingSettings.defaults[field.key]
+        case let .config(field): return ConfigCommands.isChanged(field.key, controller: controller)
+        case let .setting(field): return controller.training.isChanged(field.key)
         }
     }
 
