@@ -108,4 +108,20 @@ import Testing
         let changed = try session.run("config show")
         #expect(changed.contains("\n* r                    16\n") && changed.contains("\n* exclude_modules"), "\(changed)")
     }
+
+    @Test func adaloraTotalStepShowsTheStepsARunGivesItOrThatItMustBeSet() throws {
+        let session = try TestSession()
+        try session.run("method adalora")
+        #expect(try session.run("config show").contains("\n  total_step           60 (max_steps)\n"))
+        try session.run("recipe set max_steps=25")
+        let form = Screen.render(controller: session.controller, state: TUIState(), width: 200, height: 60).text
+        #expect(form.contains(" total_step") && form.contains("25 (max_steps)"), "\(form)")
+        try session.run("recipe set max_steps= epochs=1")
+        #expect(try session.run("config show").contains("\n  total_step           null (required: set it, or recipe set max_steps=N)\n"))
+        try session.run("config set total_step 30")
+        #expect(try session.run("config show").contains("\n* total_step           30\n"))
+        try session.run("config unset total_step")
+        try session.run("recipe set max_steps=25")
+        #expect(try session.run("adapter new a").contains("adalora r 12→8 over 25 steps"))
+    }
 }

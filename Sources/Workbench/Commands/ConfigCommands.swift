@@ -154,11 +154,14 @@ enum ConfigCommands {
         }
     }
 
-    /// A field's value as the form shows it; the target fields show the rules.
+    /// A field's value as the form shows it; the target fields show the rules, and AdaLoRA's
+    /// `total_step` left null what a run takes for it (`max_steps`, as `draftConfig()` fills it in).
     static func displayValue(of key: String, controller: Controller) -> String {
         switch key {
         case "target_modules": return controller.rules.targetModules.map(describe) ?? "null (defaults for the model type)"
         case "exclude_modules": return controller.rules.excludeModules.map(describe) ?? "null"
+        case "total_step" where controller.draft.json(of: key).isNull:
+            return controller.training.maxSteps.map { "\($0) (max_steps)" } ?? "null (required: set it, or recipe set max_steps=N)"
         default: return controller.draft.value(of: key)
         }
     }

@@ -39,8 +39,8 @@ public enum FormRow: Equatable, Sendable {
         switch self {
         case let .config(field) where field.key == "target_modules": return controller.rules.entries.joined(separator: " ")
         case let .config(field) where field.key == "exclude_modules": return controller.rules.excluded.joined(separator: " ")
+        case let .config(field): return controller.draft.value(of: field.key)
         case let .setting(field): return controller.training.value(of: field.key) ?? ""
-        default: return shown(controller)
         }
     }
 
