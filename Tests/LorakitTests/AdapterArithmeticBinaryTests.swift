@@ -21,7 +21,7 @@ import Testing
 
     @Test(arguments: weightedCases)
     func combineWritesPeftsAdapterAndForwardGivesItsLogits(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try ForwardFixtureTests.Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let adapters = try #require(fixture.caseInfo["adapters"] as? [String: [String: Any]])
         let base = fixture.directory.appendingPathComponent("base"), out = scratch.url.appendingPathComponent("combined")
         let weights = try #require(fixture.caseInfo["weights"] as? [Double])
@@ -48,12 +48,12 @@ import Testing
         #expect(written.names.sorted() == peft.names.sorted())
         for tensor in peft.names { #expect(written.info(named: tensor)?.shape == peft.info(named: tensor)?.shape) }
 
-        let logits = try ForwardFixtureTests().forward(fixture, model: base, ["--adapter", out.path], scratch: scratch)
+        let logits = try LorakitBinary.forward(fixture, model: base, ["--adapter", out.path], scratch: scratch)
         #expect(try fixture.mismatch(logits.tensor(named: "logits"), expectedName: "logits_adapted") == nil)
     }
 
     @Test func combineRefusesBadInputWithAMessage() throws {
-        let fixture = try FixtureCase("weighted_linear"), scratch = try ForwardFixtureTests.Scratch()
+        let fixture = try FixtureCase("weighted_linear"), scratch = try ScratchFolder()
         let base = ["combine", "--model", fixture.directory.appendingPathComponent("base").path,
                     "--adapter", fixture.directory.appendingPathComponent("adapter_first").path,
                     "--adapter", fixture.directory.appendingPathComponent("adapter_second").path, "--out", scratch.url.appendingPathComponent("x").path]
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func intrudersWritesTheReducedAdapterAndListsTheDimensions() throws {
-        let fixture = try FixtureCase("intruders_llama"), scratch = try ForwardFixtureTests.Scratch()
+        let fixture = try FixtureCase("intruders_llama"), scratch = try ScratchFolder()
         let call = try #require(fixture.caseInfo["call"] as? [String: Any])
         let base = fixture.directory.appendingPathComponent("base"), out = scratch.url.appendingPathComponent("reduced")
         let result = try LorakitBinary.run(["intruders", "--model", base.path, "--adapter", fixture.directory.appendingPathComponent("adapter").path,
@@ -83,7 +83,7 @@ import Testing
             let listed = line.dropFirst(module.count).split(separator: ",").compactMap { Int($0.split(separator: " ").first ?? "") }
             #expect(listed == dimensions, "\(line)")
         }
-        let logits = try ForwardFixtureTests().forward(fixture, model: base, ["--adapter", out.path], scratch: scratch)
+        let logits = try LorakitBinary.forward(fixture, model: base, ["--adapter", out.path], scratch: scratch)
         #expect(try fixture.mismatch(logits.tensor(named: "logits"), expectedName: "logits_reduced") == nil)
         let written = try SafeTensorsFile(contentsOf: out.appendingPathComponent("adapter_model.safetensors"))
         let peft = try SafeTensorsFile(contentsOf: fixture.directory.appendingPathComponent("adapter_reduced/adapter_model.safetensors"))
@@ -95,7 +95,7 @@ import Testing
 @Suite struct ArrowBinaryTests {
     @Test(arguments: ["arrow_llama", "arrow_gks_llama"])
     func forwardRoutesOverTheExpertsAsPeft(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try ForwardFixtureTests.Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let arrow = try #require(fixture.caseInfo["arrow_config"] as? [String: Any])
         func folders(_ key: String) -> [String] {
             ((fixture.caseInfo[key] as? [String: [String: Any]]) ?? [:]).compactMap { $0.value["folder"] as? String }.sorted()
@@ -105,7 +105,7 @@ import Testing
         if arrow["use_gks"] as? Bool == true {
             for folder in folders("general_adapters") { extra += ["--arrow-general", fixture.directory.appendingPathComponent(folder).path] }
         }
-        let logits = try ForwardFixtureTests().forward(fixture, model: fixture.directory.appendingPathComponent("base"), extra, scratch: scratch)
+        let logits = try LorakitBinary.forward(fixture, model: fixture.directory.appendingPathComponent("base"), extra, scratch: scratch)
         #expect(try fixture.mismatch(logits.tensor(named: "logits"), expectedName: "logits_adapted") == nil)
     }
 }
@@ -114,7 +114,7 @@ import Testing
 /// whose word `tN` is token N so the case's ids can be typed as a prompt.
 @Suite struct ArrowGenerateBinaryTests {
     @Test func generateContinuesWithPeftsRoutedPrediction() throws {
-        let fixture = try FixtureCase("arrow_llama"), scratch = try ForwardFixtureTests.Scratch()
+        let fixture = try FixtureCase("arrow_llama"), scratch = try ScratchFolder()
         let base = fixture.directory.appendingPathComponent("base")
         let vocabulary = try #require(try AdapterArithmeticBinaryTests.json(base.appendingPathComponent("config.json"))["vocab_size"] as? Int)
         let vocab = Dictionary(uniqueKeysWithValues: (0 ..< vocabulary).map { ("t\($0)", $0) })

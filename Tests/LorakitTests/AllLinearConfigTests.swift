@@ -8,7 +8,7 @@ import Testing
 @Suite struct AllLinearConfigTests {
     @Test(arguments: ["lora_gemma3_all_linear", "lora_llama_all_linear"])
     func savedTargetModulesMatchPeft(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try ForwardFixtureTests.Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let peftConfig = try #require(fixture.caseInfo["peft_config"] as? [String: Any])
         let config = scratch.url.appendingPathComponent("adapter_config.json")
         try JSONSerialization.data(withJSONObject: peftConfig.merging(["peft_type": "LORA", "task_type": "CAUSAL_LM"]) { $1 }).write(to: config)

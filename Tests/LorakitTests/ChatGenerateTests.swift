@@ -9,13 +9,11 @@ import Tokenizers
 /// turn, or a conversation read from stdin), a template that raises fails with its message, and
 /// the shipped chat recipe trains the built-in model with its loss falling.
 @Suite struct ChatGenerateTests {
-    typealias Scratch = ForwardFixtureTests.Scratch
-
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A small randomly initialised LLaMA whose vocabulary covers the chat_gemma_style tokenizer
     /// (Metaspace BPE, Gemma-style template), in a model folder with that tokenizer.
-    static func chatModel(_ scratch: Scratch) throws -> (folder: URL, model: any PretrainedModel, tokenizer: Tokenizer) {
+    static func chatModel(_ scratch: ScratchFolder) throws -> (folder: URL, model: any PretrainedModel, tokenizer: Tokenizer) {
         let source = FixtureCase.root.appendingPathComponent("chat_gemma_style")
         let folder = scratch.url.appendingPathComponent("model")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -34,7 +32,7 @@ import Tokenizers
     }
 
     @Test func plainGenerationKeepsTheSpaceAfterThePromptWithAMetaspaceTokenizer() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchFolder()
         let (folder, model, tokenizer) = try Self.chatModel(scratch)
         let options = SamplingOptions(maxNewTokens: 6, stopTokens: try EndOfSequenceIds.read(modelDirectory: folder).union([tokenizer.eosTokenId].compactMap { $0 }))
         // A prompt whose first new token starts with the Metaspace "▁", which a decoder drops from
@@ -52,7 +50,7 @@ import Tokenizers
     }
 
     @Test func chatRepliesThroughTheTemplateForOneTurnAndAConversation() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchFolder()
         let (folder, model, tokenizer) = try Self.chatModel(scratch)
         let template = try ChatTemplate(directory: folder)
         #expect(template.endOfTurn == "<end_of_turn>")
@@ -69,7 +67,7 @@ import Tokenizers
     }
 
     @Test func aTemplateThatRaisesEndsTheCommandWithItsMessage() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchFolder()
         let (folder, _, _) = try Self.chatModel(scratch)
         let file = scratch.url.appendingPathComponent("refusing.jinja")
         try Data("{{ raise_exception('This model does not chat.') }}".utf8).write(to: file)
@@ -80,7 +78,7 @@ import Tokenizers
     }
 
     @Test func theShippedChatRecipeLowersTheEvalLossOnAssistantTokens() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchFolder()
         let out = scratch.url.appendingPathComponent("run")
         let result = try LorakitBinary.run(["train", Self.repository.appendingPathComponent("recipes/chat-tiny-llama.yaml").path,
                                             "--set", "max_steps=8", "--set", "eval_every=4", "--set", "batch_size=4", "--set", "warmup=0",

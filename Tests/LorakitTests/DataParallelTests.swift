@@ -8,13 +8,6 @@ import Testing
 /// batch, resumable with another number of ranks, and ending cleanly when a rank dies or hangs.
 @Suite(.enabled(if: MPIRun.unavailableReason == nil, "\(MPIRun.unavailableReason ?? "")"))
 struct DataParallelTests {
-    /// A fresh folder for one test.
-    static func workspace() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-mpi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// The `event: step` lines of a run's metrics.
     static func steps(_ run: URL) throws -> [[String: Any]] {
         try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").compactMap {
@@ -28,8 +21,7 @@ struct DataParallelTests {
         let fixture = try FixtureCase(name)
         let rows = try fixture.input().batch
         try #require(rows % 2 == 0, "\(name): the case's batch of \(rows) does not split over 2 ranks")
-        let folder = try Self.workspace()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let output = folder.appendingPathComponent("out")
         try TrainFixtureReplayTests.recipe(fixture, adapter: "adapter", outputDirectory: output)
             .write(to: folder.appendingPathComponent("recipe.yaml"), atomically: true, encoding: .utf8)
@@ -54,8 +46,7 @@ struct DataParallelTests {
     @Test func adaloraMasksOnTwoRanksAreOneProcesssMasks() throws {
         let fixture = try FixtureCase("adalora_llama_schedule")
         let rows = try fixture.input().batch
-        let folder = try Self.workspace()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let output = folder.appendingPathComponent("out")
         try TrainFixtureReplayTests.recipe(fixture, adapter: "adapter_init", outputDirectory: output)
             .write(to: folder.appendingPathComponent("recipe.yaml"), atomically: true, encoding: .utf8)
@@ -83,8 +74,7 @@ struct DataParallelTests {
 
     @Test func lossCurveOfTwoRanksIsOneProcesssWithTheDoubledBatchAndResumesOnOneRank() throws {
         let fixture = try FixtureCase("train_lora_llama")
-        let folder = try Self.workspace()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture.directory.appendingPathComponent("base/config.json"))) as! [String: Any]
         try Self.paddedData(vocabulary: try #require(config["vocab_size"] as? Int), rows: 40, length: 10, to: folder.appendingPathComponent("data.safetensors"))
         try """
@@ -166,8 +156,7 @@ struct DataParallelTests {
     }
 
     @Test func aHungRankEndsTheJobWithinTheTimeoutNamingIt() throws {
-        let folder = try Self.workspace()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let job = try Self.startLongRun(in: folder)
         let rank1 = try #require(job.pid(ofRank: 1), "rank 1 of the job was not found")
         kill(rank1, SIGSTOP)
@@ -180,8 +169,7 @@ struct DataParallelTests {
     }
 
     @Test func aKilledRankEndsTheJobNamingIt() throws {
-        let folder = try Self.workspace()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let job = try Self.startLongRun(in: folder)
         let rank1 = try #require(job.pid(ofRank: 1), "rank 1 of the job was not found")
         kill(rank1, SIGKILL)
@@ -193,8 +181,7 @@ struct DataParallelTests {
     }
 
     @Test func interruptingMpirunStopsEveryRankWithACheckpoint() throws {
-        let folder = try Self.workspace()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let job = try Self.startLongRun(in: folder)
         kill(job.process.processIdentifier, SIGINT)
         let result = job.finish(limit: 120)

@@ -13,26 +13,10 @@ import Testing
                             "lora_gemma3_all_linear", "lora_phi3_all_linear",
                             "merge_loha_llama", "merge_lokr_llama"]
 
-    /// A scratch folder removed when the value is released.
-    final class Scratch {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-forward-\(UUID().uuidString)")
-        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(at: url) }
-    }
-
-    /// Runs `lorakit forward` on the case's inputs with `extra` arguments and returns what it wrote.
-    func forward(_ fixture: FixtureCase, model: URL, _ extra: [String], scratch: Scratch) throws -> SafeTensorsFile {
-        let out = scratch.url.appendingPathComponent("out-\(UUID().uuidString).safetensors")
-        let result = try LorakitBinary.run(["forward", "--model", model.path, "--inputs",
-                                            fixture.directory.appendingPathComponent("inputs.safetensors").path, "--out", out.path] + extra)
-        #expect(result.status == 0, "\(fixture.name) \(extra): \(result.error)")
-        return try SafeTensorsFile(contentsOf: out)
-    }
-
     @Test(arguments: baseCases)
     func baseLogitsAndHiddenStates(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
-        let written = try forward(fixture, model: fixture.directory.appendingPathComponent("base"), ["--hidden-states"], scratch: scratch)
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
+        let written = try LorakitBinary.forward(fixture, model: fixture.directory.appendingPathComponent("base"), ["--hidden-states"], scratch: scratch)
         let expected = try fixture.expected.names
         #expect(expected.allSatisfy(written.names.contains), "\(name): wrote \(written.names)")
         for tensor in expected { #expect(try fixture.mismatch(written.tensor(named: tensor), expectedName: tensor) == nil) }
@@ -40,10 +24,10 @@ import Testing
 
     @Test(arguments: loraCases)
     func adaptedDisabledAndMergedLogitsAndTheMergedCheckpoint(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let base = fixture.directory.appendingPathComponent("base"), adapter = ["--adapter", fixture.directory.appendingPathComponent("adapter").path]
         for (flags, expected) in [([String](), "logits_adapted"), (["--disable-adapters"], "logits_base"), (["--merged"], "logits_merged")] {
-            let written = try forward(fixture, model: base, adapter + flags, scratch: scratch)
+            let written = try LorakitBinary.forward(fixture, model: base, adapter + flags, scratch: scratch)
             #expect(try fixture.mismatch(written.tensor(named: "logits"), expectedName: expected) == nil)
         }
         let merged = scratch.url.appendingPathComponent("merged")
@@ -55,13 +39,13 @@ import Testing
         for tensor in mergedNames {
             #expect(try fixture.mismatch(weights.tensor(named: String(tensor.dropFirst("merged.".count))), expectedName: tensor) == nil)
         }
-        let reloaded = try forward(fixture, model: merged, [], scratch: scratch)
+        let reloaded = try LorakitBinary.forward(fixture, model: merged, [], scratch: scratch)
         #expect(try fixture.mismatch(reloaded.tensor(named: "logits"), expectedName: "logits_merged") == nil)
     }
 
     @Test(arguments: baseCases)
     func infoMetaReadsTheConfigAlone(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         try FileManager.default.copyItem(at: fixture.directory.appendingPathComponent("base/config.json"),
                                          to: scratch.url.appendingPathComponent("config.json"))
         let result = try LorakitBinary.run(["info", scratch.url.path, "--meta"])
@@ -72,7 +56,7 @@ import Testing
     }
 
     @Test func anUnsupportedModelTypeIsRefusedWithTheSupportedOnes() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchFolder()
         try Data(#"{"model_type": "t5", "architectures": ["T5ForConditionalGeneration"]}"#.utf8)
             .write(to: scratch.url.appendingPathComponent("config.json"))
         let result = try LorakitBinary.run(["info", scratch.url.path, "--meta"])

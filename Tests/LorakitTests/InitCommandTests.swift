@@ -7,20 +7,14 @@ import Testing
 /// `lorakit init` and `lorakit convert` as a user runs them, checked against the init and
 /// conversion fixtures through `lorakit forward`.
 @Suite struct InitCommandTests {
-    typealias Scratch = ForwardFixtureTests.Scratch
-
     /// `lorakit forward` of the case's inputs; the logits it wrote.
-    static func logits(_ fixture: FixtureCase, model: URL, adapter: URL, scratch: Scratch) throws -> Tensor {
-        let out = scratch.url.appendingPathComponent("out-\(UUID().uuidString).safetensors")
-        let result = try LorakitBinary.run(["forward", "--model", model.path, "--adapter", adapter.path, "--inputs",
-                                            fixture.directory.appendingPathComponent("inputs.safetensors").path, "--out", out.path])
-        #expect(result.status == 0, "\(fixture.name): \(result.error)")
-        return try SafeTensorsFile(contentsOf: out).tensor(named: "logits")
+    static func logits(_ fixture: FixtureCase, model: URL, adapter: URL, scratch: ScratchFolder) throws -> Tensor {
+        try LorakitBinary.forward(fixture, model: model, ["--adapter", adapter.path], scratch: scratch).tensor(named: "logits")
     }
 
     @Test(arguments: ["init_pissa_llama", "init_olora_llama"])
     func initWritesTheResidualBaseAndAnAdapterThatReproducesTheModel(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let base = fixture.directory.appendingPathComponent("base"), adapter = fixture.directory.appendingPathComponent("adapter")
         let out = scratch.url.appendingPathComponent("init")
         let result = try LorakitBinary.run(["init", "--model", base.path, "--config", adapter.appendingPathComponent("adapter_config.json").path, "--out", out.path])
@@ -46,7 +40,7 @@ import Testing
 
     @Test(arguments: ["convert_pissa_llama", "convert_olora_llama"])
     func convertGivesARank2rLoraForTheOriginalBase(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let out = scratch.url.appendingPathComponent("converted")
         let result = try LorakitBinary.run(["convert", "--initial", fixture.directory.appendingPathComponent("adapter_init").path,
                                             "--trained", fixture.directory.appendingPathComponent("adapter").path, "--out", out.path])
@@ -66,11 +60,9 @@ import Testing
 /// `lorakit init --data` with EVA and CorDA as a user runs it: the case's own config and
 /// calibration file, the result checked through `lorakit forward` and trained with `lorakit train`.
 @Suite struct DataDrivenInitCommandTests {
-    typealias Scratch = ForwardFixtureTests.Scratch
-
     /// Writes the case's `peft_config` as an adapter_config.json and runs `lorakit init` on its base
     /// and calibration data; returns the output folder.
-    static func initialize(_ fixture: FixtureCase, scratch: Scratch, extra: [String] = []) throws -> (out: URL, result: LorakitBinary.Result) {
+    static func initialize(_ fixture: FixtureCase, scratch: ScratchFolder, extra: [String] = []) throws -> (out: URL, result: LorakitBinary.Result) {
         let config = scratch.url.appendingPathComponent("config-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: fixture.caseInfo["peft_config"]!).write(to: config)
         let out = scratch.url.appendingPathComponent("init-\(UUID().uuidString)")
@@ -84,7 +76,7 @@ import Testing
     }
 
     /// Two steps of `lorakit train` from `adapter` on `model`; the run's output folder.
-    static func train(_ fixture: FixtureCase, model: URL, adapter: URL, scratch: Scratch) throws -> URL {
+    static func train(_ fixture: FixtureCase, model: URL, adapter: URL, scratch: ScratchFolder) throws -> URL {
         let output = scratch.url.appendingPathComponent("run-\(UUID().uuidString)")
         let recipe = scratch.url.appendingPathComponent("recipe-\(UUID().uuidString).yaml")
         try """
@@ -107,7 +99,7 @@ import Testing
     }
 
     @Test func evaInitReproducesPeftsRanksAndComponentsAndTrains() throws {
-        let fixture = try FixtureCase("init_eva_llama"), scratch = try Scratch()
+        let fixture = try FixtureCase("init_eva_llama"), scratch = try ScratchFolder()
         let (out, result) = try Self.initialize(fixture, scratch: scratch, extra: Self.calibration(fixture))
         #expect(result.status == 0, "\(result.error)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("base").path), "EVA leaves the base unchanged")
@@ -130,7 +122,7 @@ import Testing
 
     @Test(arguments: ["init_corda_llama_ipm", "init_corda_llama_kpm"])
     func cordaInitWritesTheResidualBaseTrainsAndConverts(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let (out, result) = try Self.initialize(fixture, scratch: scratch, extra: Self.calibration(fixture))
         #expect(result.status == 0, "\(result.error)")
         let written = try SafeTensorsFile(contentsOf: out.appendingPathComponent("base/model.safetensors"))
@@ -154,7 +146,7 @@ import Testing
     }
 
     @Test func badCalibrationUseIsRefusedWithAMessage() throws {
-        let eva = try FixtureCase("init_eva_llama"), corda = try FixtureCase("init_corda_llama_ipm"), scratch = try Scratch()
+        let eva = try FixtureCase("init_eva_llama"), corda = try FixtureCase("init_corda_llama_ipm"), scratch = try ScratchFolder()
         let none = try Self.initialize(eva, scratch: scratch).result
         #expect(none.status != 0 && none.error.contains("--data"), "\(none.error)")
         let batched = try Self.initialize(corda, scratch: scratch, extra: Self.calibration(corda) + ["--batch-size", "4"]).result

@@ -9,7 +9,7 @@ import Testing
 @Suite struct LayerReplicationTrainTests {
     @Test func aRecipeWithLayerReplicationTrainsAndSavesPEFTsKeys() throws {
         let fixture = try FixtureCase("lora_llama_layer_replication")
-        let scratch = try LoraModelFeatureFixtureTests.Scratch()
+        let scratch = try ScratchFolder()
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture.directory.appendingPathComponent("adapter").appendingPathComponent("adapter_config.json"))) as! [String: Any]
         let ranges = try #require(config["layer_replication"] as? [[Int]])
         let targets = try #require(config["target_modules"] as? [String])
@@ -37,7 +37,7 @@ import Testing
             != saved.tensor(named: "base_model.model.model.layers.2.self_attn.q_proj.lora_B.weight").scalars)
         let savedConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("adapter_config.json"))) as! [String: Any]
         #expect(savedConfig["layer_replication"] as? [[Int]] == ranges)
-        let logits = try LoraModelFeatureFixtureTests().forward(fixture, model: fixture.directory.appendingPathComponent("base"), ["--adapter", output.path], scratch: scratch)
+        let logits = try LorakitBinary.forward(fixture, model: fixture.directory.appendingPathComponent("base"), ["--adapter", output.path], scratch: scratch)
         #expect(try fixture.mismatch(logits.tensor(named: "logits"), expectedName: "logits_base") != nil, "the trained adapter changes nothing")
     }
 }

@@ -9,11 +9,10 @@ import Testing
 /// adapter out (compared in the canonical-sign forms), reproducing the model, training, and
 /// `lorakit convert` of PEFT's trained adapter for the original base.
 @Suite struct LoraGAInitCommandTests {
-    typealias Scratch = ForwardFixtureTests.Scratch
     static let cases = ["init_loraga_llama", "init_loraga_arbr_llama", "init_loraga_a2rbr_llama"]
 
     /// `lorakit init` on the case's base with `config` and `extra` arguments; the output folder.
-    static func initialize(_ fixture: FixtureCase, config: URL, extra: [String], scratch: Scratch) throws -> (out: URL, result: LorakitBinary.Result) {
+    static func initialize(_ fixture: FixtureCase, config: URL, extra: [String], scratch: ScratchFolder) throws -> (out: URL, result: LorakitBinary.Result) {
         let out = scratch.url.appendingPathComponent("init-\(UUID().uuidString)")
         let result = try LorakitBinary.run(["init", "--model", fixture.directory.appendingPathComponent("base").path, "--config", config.path,
                                             "--out", out.path] + extra)
@@ -26,7 +25,7 @@ import Testing
 
     @Test(arguments: cases)
     func initWritesTheCanonicalResidualAndAdapterThatReproduceTheModel(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let config = fixture.directory.appendingPathComponent("adapter/adapter_config.json")
         let (out, result) = try Self.initialize(fixture, config: config, extra: Self.calibration(fixture), scratch: scratch)
         #expect(result.status == 0, "\(name): \(result.error)")
@@ -55,7 +54,7 @@ import Testing
 
     @Test(arguments: cases)
     func convertGivesTheRank2rLoraForTheOriginalBase(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let out = scratch.url.appendingPathComponent("converted")
         let result = try LorakitBinary.run(["convert", "--initial", fixture.directory.appendingPathComponent("adapter_init").path,
                                             "--trained", fixture.directory.appendingPathComponent("adapter_trained").path, "--out", out.path])
@@ -76,7 +75,7 @@ import Testing
         (#""r": 20, "lora_ga_config": {}"#, ["calibration"], "lower r"),
     ])
     func badConfigsAreRefusedWithTheirReason(_ fields: String, _ extra: [String], _ reason: String) throws {
-        let fixture = try FixtureCase(Self.cases[0]), scratch = try Scratch()
+        let fixture = try FixtureCase(Self.cases[0]), scratch = try ScratchFolder()
         let config = scratch.url.appendingPathComponent("adapter_config.json")
         try #"{"peft_type": "LORA", "task_type": "CAUSAL_LM", "target_modules": ["q_proj"], "init_lora_weights": "lora_ga", \#(fields)}"#
             .write(to: config, atomically: true, encoding: .utf8)

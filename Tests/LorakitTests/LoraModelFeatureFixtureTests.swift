@@ -12,28 +12,13 @@ import Testing
     static let cases = ["lora_llama_target_parameters", "lora_llama_trainable_tokens", "lora_llama_layer_replication",
                         "lora_bert_layer_replication", "lora_gpt2_layer_replication"]
 
-    /// A scratch folder removed when the value is released.
-    final class Scratch {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-features-\(UUID().uuidString)")
-        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(at: url) }
-    }
-
-    func forward(_ fixture: FixtureCase, model: URL, _ extra: [String], scratch: Scratch) throws -> SafeTensorsFile {
-        let out = scratch.url.appendingPathComponent("out-\(UUID().uuidString).safetensors")
-        let result = try LorakitBinary.run(["forward", "--model", model.path, "--inputs",
-                                            fixture.directory.appendingPathComponent("inputs.safetensors").path, "--out", out.path] + extra)
-        #expect(result.status == 0, "\(fixture.name) \(extra): \(result.error)")
-        return try SafeTensorsFile(contentsOf: out)
-    }
-
     @Test(arguments: cases)
     func adaptedDisabledAndMergedLogits(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let base = fixture.directory.appendingPathComponent("base"), adapter = ["--adapter", fixture.directory.appendingPathComponent("adapter").path]
         let output = fixture.outputName
         for (flags, expected) in [([String](), "adapted"), (["--disable-adapters"], "base"), (["--merged"], "merged")] {
-            let written = try forward(fixture, model: base, adapter + flags, scratch: scratch)
+            let written = try LorakitBinary.forward(fixture, model: base, adapter + flags, scratch: scratch)
             #expect(try fixture.mismatch(written.tensor(named: output), expectedName: "\(output)_\(expected)") == nil)
         }
     }
@@ -42,7 +27,7 @@ import Testing
     /// and that computes `logits_merged` on its own.
     @Test(arguments: cases)
     func theMergedCheckpoint(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let merged = scratch.url.appendingPathComponent("merged")
         let result = try LorakitBinary.run(["merge", "--model", fixture.directory.appendingPathComponent("base").path,
                                             "--adapter", fixture.directory.appendingPathComponent("adapter").path, "--out", merged.path])
@@ -51,7 +36,7 @@ import Testing
         for tensor in try fixture.expected.names where tensor.hasPrefix("merged.") {
             #expect(try fixture.mismatch(weights.tensor(named: String(tensor.dropFirst("merged.".count))), expectedName: tensor) == nil)
         }
-        let reloaded = try forward(fixture, model: merged, [], scratch: scratch)
+        let reloaded = try LorakitBinary.forward(fixture, model: merged, [], scratch: scratch)
         #expect(try fixture.mismatch(reloaded.tensor(named: fixture.outputName), expectedName: "\(fixture.outputName)_merged") == nil)
     }
 
@@ -59,7 +44,7 @@ import Testing
     /// reports PEFT's trainable and total parameter counts.
     @Test(arguments: cases)
     func aResavedAdapterIsPEFTsOwn(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let original = fixture.directory.appendingPathComponent("adapter"), resaved = scratch.url.appendingPathComponent("resaved")
         let script = scratch.url.appendingPathComponent("resave.lks")
         try "load \(fixture.directory.appendingPathComponent("base").path)\nadapter load \(original.path)\nsave \(resaved.path)\n"

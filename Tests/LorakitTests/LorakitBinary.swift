@@ -1,4 +1,7 @@
+import FixtureSupport
 import Foundation
+import Models
+import Testing
 
 /// The real `lorakit` binary, built beside the test bundle, run as a user runs it.
 enum LorakitBinary {
@@ -42,5 +45,15 @@ enum LorakitBinary {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
                       error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+    }
+
+    /// Runs `lorakit forward --model MODEL` on `fixture`'s inputs with `extra` arguments (`--adapter
+    /// DIR`, `--merged`, ...), writing into `scratch`, and returns what it wrote.
+    static func forward(_ fixture: FixtureCase, model: URL, _ extra: [String] = [], scratch: ScratchFolder) throws -> SafeTensorsFile {
+        let out = scratch.url.appendingPathComponent("forward-\(UUID().uuidString).safetensors")
+        let result = try run(["forward", "--model", model.path, "--inputs", fixture.directory.appendingPathComponent("inputs.safetensors").path,
+                              "--out", out.path] + extra)
+        #expect(result.status == 0, "\(fixture.name) forward \(model.lastPathComponent) \(extra): \(result.error)")
+        return try SafeTensorsFile(contentsOf: out)
     }
 }

@@ -10,29 +10,18 @@ import Testing
 @Suite struct MergeExportTests {
     static let fixtureName = "lora_llama_all_linear"
 
-    /// A scratch folder removed when the value is released.
-    final class Scratch {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-export-\(UUID().uuidString)")
-        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(at: url) }
-    }
-
     let fixture: FixtureCase
-    let scratch: Scratch
+    let scratch: ScratchFolder
     var base: URL { fixture.directory.appendingPathComponent("base") }
     var adapter: URL { fixture.directory.appendingPathComponent("adapter") }
 
     init() throws {
         fixture = try FixtureCase(Self.fixtureName)
-        scratch = try Scratch()
+        scratch = try ScratchFolder()
     }
 
     func logits(_ model: URL, _ extra: [String] = []) throws -> [Float] {
-        let out = scratch.url.appendingPathComponent("logits-\(UUID().uuidString).safetensors")
-        let result = try LorakitBinary.run(["forward", "--model", model.path, "--inputs", fixture.directory.appendingPathComponent("inputs.safetensors").path,
-                                            "--out", out.path] + extra)
-        #expect(result.status == 0, "forward \(model.lastPathComponent): \(result.error)")
-        return try SafeTensorsFile(contentsOf: out).tensor(named: "logits").scalars
+        try LorakitBinary.forward(fixture, model: model, extra, scratch: scratch).tensor(named: "logits").scalars
     }
 
     func merge(_ model: URL, to name: String, _ extra: [String]) throws -> URL {

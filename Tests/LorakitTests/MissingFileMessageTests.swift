@@ -6,17 +6,10 @@ import Testing
 /// What a user reads when a file is missing or wrong: which file, what was wrong, what to do, and
 /// never Foundation's "The operation could not be completed" wording.
 @Suite struct MissingFileMessageTests {
-    static func scratch() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-files-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
-
     /// Text data on a model folder without tokenizer.json: the message says what needed a tokenizer
     /// and names the recipe key that gives one.
     @Test func textDataWithoutATokenizerNamesWhatNeedsOne() throws {
-        let folder = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let base = try FixtureCase("train_lora_llama").directory.appendingPathComponent("base")
         let recipe = folder.appendingPathComponent("recipe.yaml")
         try "model: \(base.path)\ndata: builtin:fortunes\noutput_dir: \(folder.path)/out\nmax_steps: 1\nadapter: {peft_type: LORA, r: 2, target_modules: [q_proj]}\n"
@@ -38,8 +31,7 @@ import Testing
 
     /// Each kind of unreadable file gets its own reason.
     @Test func fileProblemsSayWhatIsWrong() throws {
-        let folder = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchFolder(), folder = scratch.url
         let missing = folder.appendingPathComponent("nope.yaml")
         #expect(throws: FileAccessError(role: "the recipe", path: missing.path, problem: .missing)) {
             try FileAccess.text(missing, role: "the recipe")

@@ -41,15 +41,13 @@ import Testing
             """ + (loraPlusLines + extra).map { "\n" + $0 }.joined()
     }
 
-    /// Runs `lorakit train` on the case and returns its output folder.
-    static func train(_ fixture: FixtureCase, adapter: String, extra: [String] = []) throws -> URL {
+    /// Runs `lorakit train` on the case in `scratch` and returns its output folder.
+    static func train(_ fixture: FixtureCase, adapter: String, extra: [String] = [], scratch: ScratchFolder) throws -> URL {
         #expect(!FileManager.default.fileExists(atPath: fixture.directory.appendingPathComponent("base/tokenizer.json").path))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let output = folder.appendingPathComponent("out")
-        let recipeFile = folder.appendingPathComponent("recipe.yaml")
+        let output = scratch.url.appendingPathComponent("out")
+        let recipeFile = scratch.url.appendingPathComponent("recipe.yaml")
         try recipe(fixture, adapter: adapter, outputDirectory: output, extra: extra).write(to: recipeFile, atomically: true, encoding: .utf8)
-        let result = try LorakitBinary.run(["train", recipeFile.path], in: folder)
+        let result = try LorakitBinary.run(["train", recipeFile.path], in: scratch.url)
         #expect(result.status == 0, "lorakit train failed: \(result.error)")
         return output
     }
@@ -72,9 +70,8 @@ import Testing
 
     @Test(arguments: trainStepCases)
     func trainStepCaseMatchesAfterThreeSteps(_ name: String, _ extra: [String]) throws {
-        let fixture = try FixtureCase(name)
-        let output = try Self.train(fixture, adapter: "adapter", extra: extra)
-        defer { try? FileManager.default.removeItem(at: output.deletingLastPathComponent()) }
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
+        let output = try Self.train(fixture, adapter: "adapter", extra: extra, scratch: scratch)
         let saved = try SafeTensorsFile(contentsOf: output.appendingPathComponent("adapter_model.safetensors"))
         let steps = fixture.caseInfo["steps"] as! Int
         let expectedNames = try fixture.expected.names.filter { $0.hasPrefix("after\(steps).") }
@@ -96,10 +93,8 @@ import Testing
     /// back), and of LoHa and LoKr.
     @Test(arguments: ["train_vblora_llama", "train_randlora_llama", "train_loha_llama", "train_lokr_llama"])
     func sharedTensorRunsResumeExactly(_ name: String) throws {
-        let fixture = try FixtureCase(name)
-        let output = try Self.train(fixture, adapter: "adapter", extra: ["save_every: 1"])
-        let folder = output.deletingLastPathComponent()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder(), folder = scratch.url
+        let output = try Self.train(fixture, adapter: "adapter", extra: ["save_every: 1"], scratch: scratch)
         let resumedOutput = folder.appendingPathComponent("resumed")
         let recipeFile = folder.appendingPathComponent("resumed.yaml")
         try Self.recipe(fixture, adapter: "adapter", outputDirectory: resumedOutput, extra: ["save_every: 1"]).write(to: recipeFile, atomically: true, encoding: .utf8)
@@ -111,9 +106,8 @@ import Testing
 
     @Test(arguments: ["adalora_llama_schedule", "adalora_llama_schedule_long"])
     func adaloraScheduleWithSGDEndsOnPEFTsRankPattern(_ name: String) throws {
-        let fixture = try FixtureCase(name)
-        let output = try Self.train(fixture, adapter: "adapter_init")
-        defer { try? FileManager.default.removeItem(at: output.deletingLastPathComponent()) }
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
+        let output = try Self.train(fixture, adapter: "adapter_init", scratch: scratch)
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("adapter_config.json"))) as! [String: Any]
         let saved = try #require(config["rank_pattern"] as? [String: [Bool]])
         let expected = try #require(try fixture.expectedJSON["final_rank_pattern"] as? [String: [Bool]])

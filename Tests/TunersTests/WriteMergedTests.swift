@@ -9,14 +9,6 @@ import Testing
 /// file `merge_and_unload` + the writer make, written a layer at a time, with the model's adapters
 /// and base weights as they were afterwards.
 @Suite struct WriteMergedTests {
-    /// A folder removed when the value is released.
-    final class Scratch {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lorakit-write-merged-\(UUID().uuidString)")
-        init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(at: url) }
-        func folder(_ name: String) -> URL { url.appendingPathComponent(name) }
-    }
-
     typealias State = [(name: String, bits: [UInt32], packed: FrozenWeight?)]
 
     /// Every parameter's name with its values' bits and packed storage, to compare before and after.
@@ -32,7 +24,7 @@ import Testing
     @Test(arguments: ["merge_lora_gpt2", "merge_dora_llama", "merge_loha_llama", "lora_llama_layer_replication", "lora_llama_trainable_tokens",
                       "lora_bert_seq_cls", "lora_gpt2_bias_all"])
     func isTheFileOfMergeAndUnloadAndLeavesTheModelAsItWas(_ name: String) throws {
-        let fixture = try FixtureCase(name), scratch = try Scratch()
+        let fixture = try FixtureCase(name), scratch = try ScratchFolder()
         let peft = try fixture.loadAdapted()
         let before = try Self.state(of: peft), adapted = try fixture.output(of: peft), adapters = peft.adapterNames
         let files = try peft.writeMerged(to: scratch.folder("streamed"), configFrom: fixture.folder("base"))
@@ -50,7 +42,7 @@ import Testing
     }
 
     @Test func aPackedSessionExportsItsMergeAndKeepsEveryPackedWeightBitForBit() throws {
-        let fixture = try FixtureCase("lora_llama_all_linear"), scratch = try Scratch()
+        let fixture = try FixtureCase("lora_llama_all_linear"), scratch = try ScratchFolder()
         let base = try ModelLoader.load(directory: fixture.folder("base"), storage: BaseStorage(dtype: .nf4)).model
         let peft = try PeftModel.fromPretrained(base, directory: fixture.folder("adapter"))
         let before = try Self.state(of: peft), adapted = try fixture.output(of: peft)
@@ -85,7 +77,7 @@ import Testing
     }
 
     @Test func aFailedSafeMergeWritesNothingAndKeepsAnEarlierExport() throws {
-        let fixture = try FixtureCase("lora_llama_qv"), scratch = try Scratch()
+        let fixture = try FixtureCase("lora_llama_qv"), scratch = try ScratchFolder()
         let peft = try fixture.loadAdapted()
         let out = scratch.folder("merged")
         try peft.writeMerged(to: out, configFrom: fixture.folder("base"))
