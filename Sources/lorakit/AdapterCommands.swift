@@ -6,7 +6,8 @@ import Tuners
 /// `lorakit merge`: folds a saved adapter into its base model and writes a transformers checkpoint.
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Merge a PEFT adapter into its base model; write config.json and model.safetensors.")
+        abstract: "Merge a PEFT adapter into its base model; write config.json and model.safetensors.",
+        discussion: "Ctrl-C stops the write, removes the unfinished file and leaves what --out held (exit status 130).")
 
     @Option(help: "The base model: a directory with config.json and model.safetensors, or builtin:NAME.")
     var model: String
@@ -33,7 +34,15 @@ struct Merge: ParsableCommand {
         let (loaded, _) = try reference.load(storage: storage)
         let peft = try PeftModel.loading(loaded, adapters: [AdapterReference(adapter)])
         for warning in peft.warnings { print("note: \(warning)") }
-        let files = try peft.writeMerged(to: URL(fileURLWithPath: out), configFrom: reference.directory, dtype: written, safeMerge: safeMerge)
+        let files: [String]
+        do {
+            files = try WriteInterruption.catching {
+                try peft.writeMerged(to: URL(fileURLWithPath: out), configFrom: reference.directory, dtype: written, safeMerge: safeMerge)
+            }
+        } catch let interrupted as WriteInterrupted {
+            FileHandle.standardError.write(Data("merge \(interrupted) (\(out))\n".utf8))
+            throw ExitCode(128 + interrupted.signal)
+        }
         print("merged \(adapter) into \(model)\(storage.dtype == .float32 ? "" : " (base held as \(storage))"); wrote \(files.joined(separator: ", ")) to \(out) as \(written.rawValue)")
     }
 }

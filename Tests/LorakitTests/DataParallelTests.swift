@@ -131,11 +131,11 @@ struct DataParallelTests {
     }
 
     /// A long run on 2 ranks with a short collective timeout, started and left to write two checkpoints.
-    static func startLongRun(in folder: URL) throws -> MPIRun.Job {
+    static func startLongRun(in folder: URL) throws -> LorakitBinary.Job {
         let fixture = try FixtureCase("train_lora_llama")
         try TrainFixtureReplayTests.recipe(fixture, adapter: "adapter", outputDirectory: folder.appendingPathComponent("out"))
             .write(to: folder.appendingPathComponent("recipe.yaml"), atomically: true, encoding: .utf8)
-        let job = try MPIRun.Job(ranks: 2, ["train", "recipe.yaml", "--set", "batch_size=1", "--set", "max_steps=1000000", "--set", "save_every=5",
+        let job = try MPIRun.job(ranks: 2, ["train", "recipe.yaml", "--set", "batch_size=1", "--set", "max_steps=1000000", "--set", "save_every=5",
                                             "--set", "logging=1"], in: folder, environment: ["LORAKIT_MPI_TIMEOUT": "5"])
         let metrics = folder.appendingPathComponent("out/metrics.jsonl")
         let deadline = Date().addingTimeInterval(120)

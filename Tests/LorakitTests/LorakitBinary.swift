@@ -47,6 +47,45 @@ enum LorakitBinary {
                       error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
     }
 
+    /// A started process (`lorakit arguments...`, or `executable`, such as mpirun, running it) whose
+    /// output goes to files, so a test can act on it while it runs.
+    final class Job {
+        let process = Process()
+        let outputFile: URL, errorFile: URL
+
+        init(executable: URL = LorakitBinary.url, _ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
+            process.executableURL = executable
+            process.arguments = arguments
+            process.currentDirectoryURL = directory
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            outputFile = directory.appendingPathComponent("job-\(UUID().uuidString).out")
+            errorFile = directory.appendingPathComponent("job-\(UUID().uuidString).err")
+            for file in [outputFile, errorFile] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+            process.standardOutput = try FileHandle(forWritingTo: outputFile)
+            process.standardError = try FileHandle(forWritingTo: errorFile)
+            process.standardInput = FileHandle.nullDevice
+            // A child starts with its parent thread's blocked signals, and a test runner's threads
+            // block most: the child would then never see the SIGINT of a Ctrl-C. Start it with none blocked.
+            var none = sigset_t(), saved = sigset_t()
+            sigemptyset(&none)
+            pthread_sigmask(SIG_SETMASK, &none, &saved)
+            defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+            try process.run()
+        }
+
+        /// Waits for the process to end, killing it after `limit` seconds (a guard against a hang,
+        /// which then fails the test through the status); returns what it printed.
+        func finish(limit: TimeInterval = 300) -> Result {
+            let deadline = Date().addingTimeInterval(limit)
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus,
+                          output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
+                          error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+        }
+    }
+
     /// Runs `lorakit forward --model MODEL` on `fixture`'s inputs with `extra` arguments (`--adapter
     /// DIR`, `--merged`, ...), writing into `scratch`, and returns what it wrote.
     static func forward(_ fixture: FixtureCase, model: URL, _ extra: [String] = [], scratch: ScratchFolder) throws -> SafeTensorsFile {

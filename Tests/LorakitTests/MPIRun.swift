@@ -23,65 +23,34 @@ enum MPIRun {
          "-np", String(ranks), LorakitBinary.url.path] + arguments
     }
 
-    /// A started job whose output goes to files, so a test can act on it while it runs.
-    final class Job {
-        let process = Process()
-        let outputFile: URL, errorFile: URL
-
-        init(ranks: Int, _ lorakitArguments: [String], in directory: URL, environment: [String: String] = [:]) throws {
-            guard let launcher else { throw CocoaError(.fileNoSuchFile) }
-            process.executableURL = launcher
-            process.arguments = MPIRun.arguments(ranks: ranks, lorakitArguments)
-            process.currentDirectoryURL = directory
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-            outputFile = directory.appendingPathComponent("mpirun-\(UUID().uuidString).out")
-            errorFile = directory.appendingPathComponent("mpirun-\(UUID().uuidString).err")
-            for file in [outputFile, errorFile] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
-            process.standardOutput = try FileHandle(forWritingTo: outputFile)
-            process.standardError = try FileHandle(forWritingTo: errorFile)
-            process.standardInput = FileHandle.nullDevice
-            // A child starts with its parent thread's blocked signals, and a test runner's threads
-            // block most: mpirun would then never see the SIGINT of a Ctrl-C. Start it with none blocked.
-            var none = sigset_t(), saved = sigset_t()
-            sigemptyset(&none)
-            pthread_sigmask(SIG_SETMASK, &none, &saved)
-            defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-            try process.run()
-        }
-
-        /// Waits for the job to end, killing it after `limit` seconds (a guard against a hang, which
-        /// then fails the test through the status); returns what it printed.
-        func finish(limit: TimeInterval = 300) -> LorakitBinary.Result {
-            let deadline = Date().addingTimeInterval(limit)
-            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return LorakitBinary.Result(status: process.terminationStatus,
-                                        output: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
-                                        error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
-        }
-
-        /// The process id of rank `rank` of this job: the child of the launcher whose environment says
-        /// `OMPI_COMM_WORLD_RANK=rank`, or nil before it started.
-        func pid(ofRank rank: Int) -> pid_t? {
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-            for entry in entries {
-                guard let pid = pid_t(entry),
-                      let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                      let close = stat.lastIndex(of: ")") else { continue }
-                let fields = stat[stat.index(after: close)...].split(separator: " ")
-                guard fields.count > 2, pid_t(fields[1]) == process.processIdentifier,
-                      let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
-                if environment.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)" }) {
-                    return pid
-                }
-            }
-            return nil
-        }
+    /// `ranks` ranks of `lorakit arguments...` started in `directory`, for a test to act on while they run.
+    static func job(ranks: Int, _ lorakitArguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> LorakitBinary.Job {
+        guard let launcher else { throw CocoaError(.fileNoSuchFile) }
+        return try LorakitBinary.Job(executable: launcher, arguments(ranks: ranks, lorakitArguments), in: directory, environment: environment)
     }
 
     /// Runs `lorakit arguments...` on `ranks` ranks in `directory` and waits for the job to end.
     static func run(ranks: Int, _ lorakitArguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> LorakitBinary.Result {
-        try Job(ranks: ranks, lorakitArguments, in: directory, environment: environment).finish()
+        try job(ranks: ranks, lorakitArguments, in: directory, environment: environment).finish()
+    }
+}
+
+extension LorakitBinary.Job {
+    /// The process id of rank `rank` of this job: the child of the launcher whose environment says
+    /// `OMPI_COMM_WORLD_RANK=rank`, or nil before it started.
+    func pid(ofRank rank: Int) -> pid_t? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 2, pid_t(fields[1]) == process.processIdentifier,
+                  let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+            if environment.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)" }) {
+                return pid
+            }
+        }
+        return nil
     }
 }

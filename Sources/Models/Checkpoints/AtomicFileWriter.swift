@@ -8,6 +8,7 @@ import Darwin
 /// Writes a file under a temporary name in the target's folder and renames it over the target only
 /// when everything was written and flushed to disk, so a crash or an error never leaves a
 /// half-written file at the target path (and an existing file there stays intact until the rename).
+/// Inside `WriteInterruption.catching` a Ctrl-C or SIGTERM stops it at the next append or the commit.
 final class AtomicFileWriter {
     /// The final path.
     let path: String
@@ -24,7 +25,7 @@ final class AtomicFileWriter {
     }
 
     deinit {
-        // Reached without `commit()` only after an error: drop the partial file.
+        // Reached without `commit()` only after an error or an interruption: drop the partial file.
         if descriptor >= 0 {
             close(descriptor)
             unlink(temporaryPath)
@@ -33,6 +34,7 @@ final class AtomicFileWriter {
 
     /// Appends `bytes` to the temporary file.
     func append(_ bytes: UnsafeRawBufferPointer) throws {
+        try WriteInterruption.check()
         var done = 0
         while done < bytes.count {
             let written = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
@@ -44,6 +46,7 @@ final class AtomicFileWriter {
 
     /// Flushes the temporary file to disk and renames it to the final path.
     func commit() throws {
+        try WriteInterruption.check()
         guard fsync(descriptor) == 0 else { throw Self.failure(path, "cannot flush to disk") }
         let closed = close(descriptor)
         descriptor = -1

@@ -131,7 +131,7 @@ enum AdapterCommands {
             controller.say("saved \(name) to \(path) as a plain LoRA of rank 2r for the original base (converted with the initial adapter \(initial), as save_pretrained(path_initial_model_for_weight_conversion=...) does)")
             return
         }
-        try peft.savePretrained(directory: url)
+        try WriteInterruption.catching { try peft.savePretrained(directory: url) }
         let saved = peft.adapterNames.filter { !peft.isArrowRouter($0) }
         controller.unsavedAdapters.subtract(saved)
         controller.say(saved.map { name in
@@ -183,7 +183,7 @@ enum AdapterCommands {
             throw invocation.error("--dtype: \(error)")
         }
         let url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath)
-        let written = try peft.writeMerged(to: url, configFrom: workspace.reference.directory, dtype: dtype, safeMerge: true)
+        let written = try WriteInterruption.catching { try peft.writeMerged(to: url, configFrom: workspace.reference.directory, dtype: dtype, safeMerge: true) }
         controller.say("wrote the model with \(peft.activeAdapters.joined(separator: ", ")) merged to \(path) as \(dtype.rawValue) (\(written.joined(separator: ", "))); the session keeps its adapters")
     }
 }
