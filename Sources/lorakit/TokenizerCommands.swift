@@ -159,7 +159,9 @@ struct TokenizerCommand: ParsableCommand {
                     throw ValidationError("cannot read \(path): \(FileProblem.reading(url, error: error))")
                 }
                 guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("cannot read \(path): \(FileProblem.notUTF8)") }
-                lines += text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                // At each "\n" scalar, as Python's `str.split("\n")`: a "\r\n" is one Character, so a
+                // split by Characters would keep it inside the line; here the "\r" stays with its line.
+                lines += text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
             }
             let bytes = lines.reduce(0) { $0 + $1.utf8.count + 1 }
             for pass in 1...repeats {

@@ -1,3 +1,4 @@
+import FixtureSupport
 import Foundation
 import Testing
 
@@ -111,6 +112,17 @@ import Testing
         #expect(result.status == 0, "\(result.error)")
         let lines = result.output.split(separator: "\n")
         #expect(lines.count == 2 && lines.allSatisfy { $0.contains("MB/s") && $0.contains("tokens/s") })
+    }
+
+    /// Lines end at "\n" as in scripts/bench-tokenizer-python.py (`str.split("\n")`), a "\r" staying
+    /// with its line: the bytes and tokens are the ones that script reports for the same file
+    /// (tokenizers 0.23.3: "82 bytes, 47 tokens"); kept whole, the "\r\n" text encodes to 51 tokens.
+    @Test func throughputSplitsLinesAtNewlinesAsPythonDoes() throws {
+        let scratch = try ScratchFolder(), corpus = scratch.folder("crlf.txt")
+        try "The first line\r\nthe second, indented:\r\n    code();\r\n\r\nlast line without an ending".write(to: corpus, atomically: true, encoding: .utf8)
+        let result = try LorakitBinary.run(["tokenizer", "throughput", "--tokenizer", Self.file("tokenizer_llama3_style"), corpus.path])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.hasPrefix("pass 1: 82 bytes, 47 tokens in "), "\(result.output)")
     }
 
     @Test func unreadableTokenizerFailsWithTheReason() throws {
