@@ -5,7 +5,8 @@ init alone (not the model load) on a random-init LLaMA, all-linear targets, on t
 
 First `--prepare DIR` writes what both sides read, so they start from the same weights:
     DIR/model/                        the LLaMA (save_pretrained, safetensors), `lorakit bench train --arch llama` shape
-    DIR/calibration.safetensors       input_ids and attention_mask, int64 [batches, batch, length] (random ids)
+    DIR/calibration.safetensors       input_ids and attention_mask, int64 [batches, batch, length]: text, the
+                                      built-in King James corpus through the built-in tiny-llama tokenizer
     DIR/configs/INIT/adapter_config.json   LoRA r, alpha 2r, all-linear, for INIT in pissa, pissa_niter_4, eva, loftq
 Then each init, one per process, on the same threads (torch's --threads, lorakit's LORAKIT_THREADS):
     python3 scripts/bench-init-peft.py --dir DIR --init pissa --threads 2
@@ -14,12 +15,16 @@ Then each init, one per process, on the same threads (torch's --threads, lorakit
 
 What is timed: `get_peft_model` (PiSSA, pissa_niter_N, LoftQ: PEFT inits each layer as it wraps it), and
 for EVA `get_peft_model` + `initialize_lora_eva_weights` over the calibration batches (cycled until
-EVA converges, as PEFT's loop does). PEFT 0.21's `loftq_init` quantises with bitsandbytes and moves the
-weight to CUDA (or XPU) first, so it cannot run on a CPU-only machine: this script runs PEFT's own
-`loftq_init` body on the CPU instead (bitsandbytes' CPU NF4, PEFT's `_low_rank_decomposition`), swapped
-in for the one PEFT's LoRA layer calls, so the rest of `get_peft_model` is PEFT's.
+EVA converges, as PEFT's loop does; it prints the forward passes and converged layers as lorakit does).
+Calibration ids drawn uniformly at random would give a random-init model nearly isotropic inputs, whose
+components never settle; text's skewed token frequencies give them directions to converge on.
+PEFT 0.21's `loftq_init` quantises with bitsandbytes and moves the weight to CUDA (or XPU) first, so it
+cannot run on a CPU-only machine: this script runs PEFT's own `loftq_init` body on the CPU instead
+(bitsandbytes' CPU NF4, PEFT's `_low_rank_decomposition`), swapped in for the one PEFT's LoRA layer calls,
+so the rest of `get_peft_model` is PEFT's.
 
-Needs torch, transformers, peft, safetensors and, for LoftQ, bitsandbytes (CPU); not part of the build.
+Needs torch, transformers, peft, safetensors, tokenizers and, for LoftQ, bitsandbytes (CPU); not part of the
+build. Run from the repository root (--prepare reads Sources/Models/Resources/builtin/).
 """
 import argparse
 import json
@@ -56,11 +61,33 @@ def prepare(args):
 
     torch.manual_seed(0)
     LlamaForCausalLM(llama_config(args)).save_pretrained(os.path.join(args.dir, "model"), safe_serialization=True)
-    ids = torch.randint(0, args.vocab, (args.batches, args.batch, args.length), dtype=torch.int64)
+    ids = calibration_ids(args)
     save_file({"input_ids": ids, "attention_mask": torch.ones_like(ids)}, os.path.join(args.dir, "calibration.safetensors"))
     for init in INITS:
         lora_config(init, args.rank).save_pretrained(os.path.join(args.dir, "configs", init))
     print(f"wrote {args.dir}: model/, calibration.safetensors ({args.batches}×{args.batch}×{args.length}), configs/{{{','.join(INITS)}}}")
+
+
+def calibration_ids(args):
+    """`batches × batch` rows of `length` tokens of the King James text (4096-token tokenizer, within
+    the bench vocab), each row from the start of a verse, the rows spread evenly over the book."""
+    from tokenizers import Tokenizer
+
+    builtin = "Sources/Models/Resources/builtin/"
+    tokenizer = Tokenizer.from_file(builtin + "tiny-llama/tokenizer.json")
+    if tokenizer.get_vocab_size() > args.vocab:
+        raise SystemExit(f"--vocab {args.vocab} is smaller than the calibration tokenizer's {tokenizer.get_vocab_size()} tokens")
+    with open(builtin + "data/pretrain.txt", encoding="utf-8") as file:
+        text = file.read()
+    count = args.batches * args.batch
+    rows = []
+    for k in range(count):
+        start = text.index("\n", k * (len(text) // count)) + 1 if k else 0
+        ids = tokenizer.encode(text[start:start + 8 * args.length]).ids[:args.length]
+        if len(ids) < args.length:
+            raise SystemExit(f"calibration row {k} has only {len(ids)} tokens; lower --length or --batches")
+        rows.append(ids)
+    return torch.tensor(rows, dtype=torch.int64).reshape(args.batches, args.batch, args.length)
 
 
 def cpu_loftq_init(weight, num_bits, reduced_rank, num_iter=1):
@@ -85,7 +112,24 @@ def cpu_loftq_init(weight, num_bits, reduced_rank, num_iter=1):
     return dequantized_weight.to(device=device, dtype=dtype), R, L
 
 
+class EvaLoopReport:
+    """Stands in for the tqdm bar of PEFT's EVA loop (`_get_eva_state_dict`), printing nothing: keeps
+    the description the loop sets before each pass, "K/N layers have converged"."""
+
+    last = ""
+
+    def __init__(self, iterable, **_):
+        self.iterable = iterable
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def set_description(self, text):
+        EvaLoopReport.last = text
+
+
 def time_init(args):
+    import peft.tuners.lora.eva as eva
     import peft.tuners.lora.layer as lora_layer
     from peft import get_peft_model, initialize_lora_eva_weights
     from safetensors.torch import load_file
@@ -101,16 +145,17 @@ def time_init(args):
     forwards = [0]
     model.register_forward_pre_hook(lambda *_: forwards.__setitem__(0, forwards[0] + 1))
     if args.init == "eva":
+        eva.tqdm = EvaLoopReport
         data = load_file(os.path.join(args.dir, "calibration.safetensors"))
         batches = [{key: value[i] for key, value in data.items()} for i in range(data["input_ids"].shape[0])]
     start = time.perf_counter()
     peft_model = get_peft_model(model, config)
     if args.init == "eva":
-        initialize_lora_eva_weights(peft_model, batches, show_progress_bar=False)
+        initialize_lora_eva_weights(peft_model, batches, show_progress_bar=True)
     seconds = time.perf_counter() - start
     modules = sum(1 for m in peft_model.modules() if isinstance(m, lora_layer.LoraLayer))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; {modules} LoRA modules"
-          + (f", {forwards[0]} forward passes" if args.init == "eva" else ""))
+          + (f"; EVA: {forwards[0]} forward passes; {EvaLoopReport.last.split()[0]} layers converged" if args.init == "eva" else ""))
     print(f"{args.init} init {seconds:.2f} s")
 
 
