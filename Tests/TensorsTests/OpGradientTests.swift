@@ -170,6 +170,9 @@ import Testing
         let lora = P.parameter([2, 3, 5], seed: 36), s = P.parameter([5], seed: 37)
         try check([result, base, lora, s]) { try Tensor.doraOutput(result: $0[0], base: $0[1], lora: $0[2], s: $0[3], scaling: 1.5) }
         try check([result, lora, s]) { try Tensor.doraOutput(result: $0[0], base: $0[0], lora: $0[1], s: $0[2], scaling: 1.5) }
+        // The update already added into the result: `s ⊙ result`, and `result + (s − 1) ⊙ base` apart.
+        try check([result, s]) { try Tensor.doraOutput(result: $0[0], base: $0[0], lora: nil, s: $0[1], scaling: 1.5) }
+        try check([result, base, s]) { try Tensor.doraOutput(result: $0[0], base: $0[1], lora: nil, s: $0[2], scaling: 1.5) }
     }
 
     @Test func topKMix() throws {

@@ -210,6 +210,9 @@ import Testing
         close(y.scalars, [2, 3, -1, 6])
         let shared = try Tensor.doraOutput(result: result, base: result, lora: lora, s: s, scaling: 3)
         close(shared.scalars, [2, 2.5, 0, 5])
+        // Without a separate update: s ⊙ result, and result + (s − 1) · base.
+        close(try Tensor.doraOutput(result: result, base: result, lora: nil, s: s, scaling: 3).scalars, [2, 1, 6, 2])
+        close(try Tensor.doraOutput(result: result, base: base, lora: nil, s: s, scaling: 3).scalars, [2, 1.5, 5, 3])
     }
 
     /// The fused DoRA weight norm equals the composed `‖W + scaling · B A‖` per output row, for

@@ -2,41 +2,48 @@ extension Tensor {
     /// DoRA's output in one pass: `result + (s − 1) ⊙ base + scaling · s ⊙ lora`, with `s` `[out]`
     /// (magnitude over weight norm) broadcast over the rows of the `[..., out]` tensors (PEFT's
     /// `DoraLinearLayer.forward` added to the base layer's result). When `base` is `result` itself
-    /// (no dropout, no bias) it is `s ⊙ (result + scaling · lora)`.
+    /// (no dropout, no bias) it is `s ⊙ (result + scaling · lora)`. A nil `lora` counts as zero: the
+    /// caller has already added `scaling · lora` into `result` in place (LoRA's fused `addLinear`),
+    /// so with `base` the result itself the output is `s ⊙ result` and no `[..., out]` update
+    /// tensor is made.
     ///
     /// The backward pass is one pass too: `g` to `result`, `(s − 1) ⊙ g` to `base` (`s ⊙ g` to
     /// `result` when they are one tensor), `scaling · s ⊙ g` to `lora`, and
     /// `Σ_rows g ⊙ (base + scaling · lora)` to `s`, instead of the five broadcast products, sums and
     /// their reductions of the composed form.
-    public static func doraOutput(result: Tensor, base: Tensor, lora: Tensor, s: Tensor, scaling: Float) throws -> Tensor {
+    public static func doraOutput(result: Tensor, base: Tensor, lora: Tensor?, s: Tensor, scaling: Float) throws -> Tensor {
         let out = result.shape.last ?? 0
-        guard base.shape == result.shape, lora.shape == result.shape, s.shape == [out] else {
-            throw TensorError.shapeMismatch(op: "doraOutput", shapes: [result.shape, base.shape, lora.shape, s.shape],
+        guard base.shape == result.shape, lora.map({ $0.shape == result.shape }) ?? true, s.shape == [out] else {
+            throw TensorError.shapeMismatch(op: "doraOutput", shapes: [result.shape, base.shape, lora?.shape ?? [], s.shape],
                                             reason: "result, base and lora must share one shape [..., out] and s must be [out]")
         }
         let shared = base === result
         let rows = out == 0 ? 0 : result.count / out
-        let y = result.withUnsafeBufferPointer { pr in base.withUnsafeBufferPointer { pb in lora.withUnsafeBufferPointer { pl in s.withUnsafeBufferPointer { ps in
+        let y = result.withUnsafeBufferPointer { pr in base.withUnsafeBufferPointer { pb in lora.withOptionalPointer { l0 in s.withUnsafeBufferPointer { ps in
             Tensor.make(shape: result.shape) { py in
-                let (r0, b0, l0, s0, y0) = (pr.baseAddress!, pb.baseAddress!, pl.baseAddress!, ps.baseAddress!, py.baseAddress!)
+                let (r0, b0, s0, y0) = (pr.baseAddress!, pb.baseAddress!, ps.baseAddress!, py.baseAddress!)
                 Parallel.forEachChunk(rows, costPerItem: out) { range in
                     for row in range {
-                        let (r, b, l, y) = (r0 + row * out, b0 + row * out, l0 + row * out, y0 + row * out)
-                        for j in 0 ..< out { y[j] = r[j] + (s0[j] - 1) * b[j] + scaling * s0[j] * l[j] }
+                        let (r, b, y) = (r0 + row * out, b0 + row * out, y0 + row * out)
+                        if let l = l0.map({ $0 + row * out }) {
+                            for j in 0 ..< out { y[j] = r[j] + (s0[j] - 1) * b[j] + scaling * s0[j] * l[j] }
+                        } else {
+                            for j in 0 ..< out { y[j] = r[j] + (s0[j] - 1) * b[j] }
+                        }
                     }
                 }
             }
         } } } }
-        let inputs = shared ? [result, lora, s] : [result, base, lora, s]
+        let inputs = [result] + (shared ? [] : [base]) + (lora.map { [$0] } ?? []) + [s]
         return record(y, op: "dora_output", inputs: inputs) { g in
             // Every entry of the row gradients is written, so they start uninitialised; s's is summed.
             func buffer(_ t: Tensor, _ wanted: Bool) -> Tensor? { wanted ? Tensor.make(shape: t.shape) { _ in } : nil }
             let gradients = [shared && result.requiresGrad ? buffer(result, true) : nil, buffer(base, !shared && base.requiresGrad),
-                             buffer(lora, lora.requiresGrad), s.requiresGrad ? Tensor.zeros(s.shape) : nil]
+                             lora.flatMap { buffer($0, $0.requiresGrad) }, s.requiresGrad ? Tensor.zeros(s.shape) : nil]
             Kernels.withMutablePointers(gradients[...]) { d in
                 let (dr0, db0, dl0, ds0) = (d[0], d[1], d[2], d[3])
-                g.withUnsafeBufferPointer { pg in base.withUnsafeBufferPointer { pb in lora.withUnsafeBufferPointer { pl in s.withUnsafeBufferPointer { ps in
-                    let (g0, b0, l0, s0) = (pg.baseAddress!, pb.baseAddress!, pl.baseAddress!, ps.baseAddress!)
+                g.withUnsafeBufferPointer { pg in base.withUnsafeBufferPointer { pb in lora.withOptionalPointer { l0 in s.withUnsafeBufferPointer { ps in
+                    let (g0, b0, s0) = (pg.baseAddress!, pb.baseAddress!, ps.baseAddress!)
                     // Column blocks, so that each core sums its own entries of the gradient of s; sixteen lanes at a time.
                     func columns(_ columns: Range<Int>) {
                         for row in 0 ..< rows {
@@ -48,7 +55,8 @@ extension Tensor {
                                 if let db0 { Kernels.storeLanes((sv - 1) * gv, db0 + at, n) }
                                 if let dl0 { Kernels.storeLanes(scaling * sv * gv, dl0 + at, n) }
                                 if let ds0 {
-                                    let sum = Kernels.loadLanes(b0 + at, n) + scaling * Kernels.loadLanes(l0 + at, n)
+                                    var sum = Kernels.loadLanes(b0 + at, n)
+                                    if let l0 { sum += scaling * Kernels.loadLanes(l0 + at, n) }
                                     Kernels.storeLanes(Kernels.loadLanes(ds0 + j, n) + gv * sum, ds0 + j, n)
                                 }
                                 j += 16
@@ -60,8 +68,16 @@ extension Tensor {
             }
             // Without a shared base, the result's gradient is the output's itself.
             let resultGradient = shared ? gradients[0] : result.requiresGrad ? g : nil
-            return shared ? [resultGradient, gradients[2], gradients[3]] : [resultGradient, gradients[1], gradients[2], gradients[3]]
+            return [resultGradient] + (shared ? [] : [gradients[1]]) + (lora == nil ? [] : [gradients[2]]) + [gradients[3]]
         }
+    }
+}
+
+extension Optional where Wrapped == Tensor {
+    /// `body` with a pointer to the tensor's elements, or nil when there is no tensor.
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let tensor = self else { return body(nil) }
+        return tensor.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }
 
@@ -88,6 +104,8 @@ extension Tensor {
                                             reason: "expected a weight [out, in] (or [in, out]), a [r, in] and b [out, r]")
         }
         let (r, block) = (a.shape[0], 16)
+        // Recorded nowhere, so a profile charges the norm to a row of its own rather than to the next operation.
+        defer { OpProfile.current?.mark("dora_weight_norm") }
         return weight.withUnsafeBufferPointer { pw in a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
             Tensor.make(shape: [outFeatures]) { norms in
                 let (w, a, b, norms) = (pw.baseAddress!, pa.baseAddress!, pb.baseAddress!, norms.baseAddress!)

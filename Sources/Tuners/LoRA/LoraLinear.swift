@@ -87,7 +87,7 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
             guard let adapter = adapters[name] else { return }
             let dropped = try adapter.dropout.forward(x)
             if let magnitude = adapter.magnitude {
-                result = try doraOutput(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, result: result)
+                try addDoraOutput(adapter, magnitude: magnitude, input: dropped, dropped: dropped !== x, to: &result)
             } else {
                 try adapter.addUpdate(dropped, to: &result)
             }
@@ -96,18 +96,19 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
 
     /// DoRA's output: `result + (s − 1) · base + s · scaling · B(A(x))` with `s = m / ‖W + scaling·BA‖`
     /// per output row, the norm treated as a constant, as PEFT computes it (`Tensor.doraOutput`).
-    private func doraOutput(_ adapter: LoraAdapter, magnitude: DoraMagnitude, input: Tensor, dropped: Bool, result: Tensor) throws -> Tensor {
+    /// When the base output is the result itself (no dropout, no bias), that is
+    /// `s ⊙ (result + scaling · B(A(x)))`: the update is added into the result in place as plain
+    /// LoRA adds it, and the sum scaled, with no `[..., out]` update tensor in between.
+    private func addDoraOutput(_ adapter: LoraAdapter, magnitude: DoraMagnitude, input: Tensor, dropped: Bool, to result: inout Tensor) throws {
         let s = try magnitude.weight.value() / doraWeightNorm(adapter)
-        let baseResult: Tensor
-        if dropped {
-            baseResult = try input.linear(weight: weight.value(), layout: layout)
-        } else if let bias {
-            baseResult = try result - bias.value()
-        } else {
-            baseResult = result
+        if !dropped, bias == nil {
+            try adapter.addUpdate(input, to: &result)
+            result = try Tensor.doraOutput(result: result, base: result, lora: nil, s: s, scaling: adapter.scaling)
+            return
         }
+        let baseResult = try dropped ? input.linear(weight: weight.value(), layout: layout) : result - bias!.value()
         let lora = try adapter.b.forward(adapter.a.forward(input))
-        return try Tensor.doraOutput(result: result, base: baseResult, lora: lora, s: s, scaling: adapter.scaling)
+        result = try Tensor.doraOutput(result: result, base: baseResult, lora: lora, s: s, scaling: adapter.scaling)
     }
 
     /// `‖W + scaling · B A‖` over each output row, detached (`Tensor.doraWeightNorm`).
