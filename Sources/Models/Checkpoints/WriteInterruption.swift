@@ -78,6 +78,7 @@ public enum WriteInterruption {
             guard depth == 0 else { return nil }
             for (number, var old) in previous { sigaction(number, &old, nil) }
             let caught = caughtSignal.pointee
+            caughtSignal.pointee = 0  // a signal caught here must not stop a later write outside `catching`
             guard caught != 0, let old = previous[caught], isDefault(old) else { return nil }
             return caught
         }
