@@ -26,6 +26,10 @@ import Tensors
             OpenBLASCoreChoice.coreTypeVariable: "Sandybridge", OpenBLASCoreChoice.originalChoiceVariable: nil,
         ])
         #expect(result.status == 0)
-        #expect(result.output.contains("kernel Sandybridge (set by OPENBLAS_CORETYPE)"), "\(result.output)")
+        #expect(result.output.contains("kernel Sandybridge (set by OPENBLAS_CORETYPE"), "\(result.output)")
+        // A CPU with AVX2 runs a later core than Sandybridge's AVX, and the line names it.
+        if let better = OpenBLASCoreChoice.betterCore(than: "Sandybridge", features: CPUFeatures.current) {
+            #expect(result.output.contains("this CPU also runs \(better), unset the variable to use it)"), "\(result.output)")
+        }
     }
 }

@@ -42,7 +42,13 @@ import Testing
         Case(name: "Zen on Zen 3 stays", features: zen3, loaded: "Zen", expected: .keep(reason: .openBLASChoseWell)),
         Case(name: "Zen on AVX-512 Zen 4 stays Zen", features: zen4, loaded: "Zen", expected: .keep(reason: .openBLASChoseWell)),
         Case(name: "Cooperlake picked by a newer OpenBLAS on Zen 4 stays", features: zen4, loaded: "Cooperlake", expected: .keep(reason: .openBLASChoseWell)),
-        Case(name: "Barcelona on Zen 5 (family 0x1A, unknown to 0.3.21) becomes Zen", features: zen5, loaded: "Barcelona",
+        Case(name: "Barcelona on Zen 5 (full-width AVX-512) becomes Cooperlake", features: zen5, loaded: "Barcelona",
+             expected: .reexecute(core: "Cooperlake", openBLASChoice: "Barcelona")),
+        Case(name: "Zen on Zen 5 becomes Cooperlake", features: zen5, loaded: "Zen",
+             expected: .reexecute(core: "Cooperlake", openBLASChoice: "Zen")),
+        Case(name: "Cooperlake on Zen 5, as Debian's 0.3.21 loads it, stays", features: zen5, loaded: "Cooperlake",
+             expected: .keep(reason: .openBLASChoseWell)),
+        Case(name: "Barcelona on Zen 4 becomes Zen", features: zen4, loaded: "Barcelona",
              expected: .reexecute(core: "Zen", openBLASChoice: "Barcelona")),
         Case(name: "an old CPU with no AVX keeps its SSE kernel", features: core2, loaded: "Core2", expected: .keep(reason: .openBLASChoseWell)),
         Case(name: "Nehalem on an AVX-only CPU becomes Sandybridge", features: sandyBridge, loaded: "Nehalem",
@@ -85,5 +91,20 @@ import Testing
         #expect(OpenBLASCoreChoice.candidates(for: Self.core2).isEmpty)
         #expect(!OpenBLASCoreChoice.candidates(for: Self.skylakeServer).contains("Cooperlake"))
         #expect(OpenBLASCoreChoice.candidates(for: Self.zen4).first == "Zen")
+        #expect(OpenBLASCoreChoice.candidates(for: Self.zen5) == ["Cooperlake", "SkylakeX", "Zen", "Haswell", "Sandybridge"])
+        #expect(OpenBLASCoreChoice.candidates(for: Self.zen3) == ["Zen", "Haswell", "Sandybridge"])
+    }
+
+    /// A user's core below what the CPU runs is named beside the better one; one as good or better, or
+    /// one the table does not know, is not.
+    @Test func betterCoreThanAUserSetting() {
+        #expect(OpenBLASCoreChoice.betterCore(than: "Haswell", features: Self.zen5) == "Cooperlake")
+        #expect(OpenBLASCoreChoice.betterCore(than: "Haswell", features: Self.emeraldRapids) == "Cooperlake")
+        #expect(OpenBLASCoreChoice.betterCore(than: "Prescott", features: Self.zen3) == "Zen")
+        #expect(OpenBLASCoreChoice.betterCore(than: "Haswell", features: Self.zen3) == nil)
+        #expect(OpenBLASCoreChoice.betterCore(than: "Zen", features: Self.zen4) == nil)
+        #expect(OpenBLASCoreChoice.betterCore(than: "Cooperlake", features: Self.emeraldRapids) == nil)
+        #expect(OpenBLASCoreChoice.betterCore(than: "Diamondlake", features: Self.emeraldRapids) == nil)
+        #expect(OpenBLASCoreChoice.betterCore(than: "Haswell", features: nil) == nil)
     }
 }

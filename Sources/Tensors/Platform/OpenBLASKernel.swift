@@ -36,7 +36,9 @@ public enum OpenBLASKernel {
     public static var summary: String {
         let origin: String = switch reason {
         case .openBLASChoseWell: "OpenBLAS's choice"
-        case .userSetting: "set by OPENBLAS_CORETYPE"
+        case .userSetting:
+            OpenBLASCoreChoice.betterCore(than: coreName, features: CPUFeatures.current)
+                .map { "set by OPENBLAS_CORETYPE; this CPU also runs \($0), unset the variable to use it" } ?? "set by OPENBLAS_CORETYPE"
         case .chosenByLorakit(let own): "chosen by lorakit; OpenBLAS picked \(own)"
         case .noBetterCoreAvailable(let own): "OpenBLAS picked \(own) and no better core loaded"
         case .unknownCore: "OpenBLAS's choice"
