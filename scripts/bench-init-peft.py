@@ -29,6 +29,7 @@ build. Run from the repository root (--prepare reads Sources/Models/Resources/bu
 import argparse
 import json
 import os
+import sys
 import time
 
 import torch
@@ -113,10 +114,12 @@ def cpu_loftq_init(weight, num_bits, reduced_rank, num_iter=1):
 
 
 class EvaLoopReport:
-    """Stands in for the tqdm bar of PEFT's EVA loop (`_get_eva_state_dict`), printing nothing: keeps
-    the description the loop sets before each pass, "K/N layers have converged"."""
+    """Stands in for the tqdm bar of PEFT's EVA loop (`_get_eva_state_dict`): keeps the description the
+    loop sets before each pass, "K/N layers have converged", and writes it to stderr with the seconds
+    since the loop began, one line per pass, so a run that never converges still shows its progress."""
 
     last = ""
+    start = None
 
     def __init__(self, iterable, **_):
         self.iterable = iterable
@@ -126,6 +129,8 @@ class EvaLoopReport:
 
     def set_description(self, text):
         EvaLoopReport.last = text
+        EvaLoopReport.start = EvaLoopReport.start or time.perf_counter()
+        print(f"EVA {time.perf_counter() - EvaLoopReport.start:.1f} s: {text}", file=sys.stderr, flush=True)
 
 
 def time_init(args):
