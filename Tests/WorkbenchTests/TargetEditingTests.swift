@@ -71,4 +71,21 @@ import Testing
         #expect(try session.run("target remove k_proj").contains("note: adapter b keeps its 6 modules (the targets now select 4)"))
         #expect(!(try session.run("undo")).contains("note:"))
     }
+
+    /// `train` on an adapter that exists trains it as it was made, and says which values set with
+    /// `config set` or which targets it does not follow; with nothing different it says nothing.
+    @Test func trainingAnAdapterUnlikeTheDraftSaysTheRunKeepsTheAdapter() throws {
+        let session = try TestSession()
+        try session.run("adapter new a")
+        let plain = try session.run("train max_steps=2 batch_size=2 seq_len=16 eval_split=0")
+        session.controller.job?.wait()
+        #expect(!plain.contains("note: training adapter"), "\(plain)")
+        try session.run("config set r 16")
+        try session.run("target add k_proj")
+        let edited = try session.run("train max_steps=2 batch_size=2 seq_len=16 eval_split=0")
+        session.controller.job?.wait()
+        #expect(edited.contains("note: training adapter a as it was made: r 8 (the draft has 16), its 4 modules (the targets select 6);"), "\(edited)")
+        #expect(session.controller.workspace?.peft?.wrappedModuleNames(of: "a").count == 4)
+    }
 }
+

@@ -61,6 +61,8 @@ enum TrainingCommands {
             try AdapterCommands.create(adapterName, in: workspace, controller: controller, command: command)
         } else if workspace.peft == nil {
             try AdapterCommands.create(adapterName, in: workspace, controller: controller, command: command)
+        } else if checkpoint == nil, let note = controller.trainingDraftNote() {
+            controller.say(note)
         }
         let peft = workspace.peft!
         if controller.dataSource == nil { controller.say("no data loaded; training on \(DataCommands.defaultSource) (`data load` to choose)") }

@@ -26,4 +26,24 @@ extension Controller {
         return "note: adapter \(name) keeps \(kept.joined(separator: " and ")); PEFT fixes an adapter's config when it makes it. "
             + "`adapter new NAME` makes one from this config (`adapter delete \(name)` first to replace it), and `train` trains the active adapter"
     }
+
+    /// What `train` says before it trains an adapter that already exists: the config values set
+    /// with `config set` that the adapter does not hold, and a target selection other than its
+    /// modules, since the run trains the adapter as it was made. Only values the user set count,
+    /// so a config PEFT filled in when making the adapter (its `task_type`) is no difference. Nil
+    /// when nothing differs.
+    func trainingDraftNote() -> String? {
+        guard let peft = workspace?.peft, let name = peft.activeAdapter, !peft.isArrowRouter(name), let config = peft.configs[name],
+              config.peftType == draft.method.peftType else { return nil }
+        let held = Dictionary(config.json.members ?? [], uniquingKeysWith: { _, last in last })
+        var differing = draft.values.keys.sorted().compactMap { key -> String? in
+            guard let value = held[key], value != draft.values[key]!, !["target_modules", "exclude_modules"].contains(key) else { return nil }
+            return "\(key) \(value) (the draft has \(draft.values[key]!))"
+        }
+        let wrapped = Set(peft.wrappedModuleNames(of: name)), selected = TargetSelection(controller: self).names
+        if !rules.entries.isEmpty, wrapped != selected { differing.append("its \(wrapped.count) modules (the targets select \(selected.count))") }
+        guard !differing.isEmpty else { return nil }
+        return "note: training adapter \(name) as it was made: \(differing.joined(separator: ", ")); "
+            + "`adapter new NAME` makes an adapter from the draft"
+    }
 }
