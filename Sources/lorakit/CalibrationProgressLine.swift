@@ -2,31 +2,48 @@ import Foundation
 import Tuners
 
 /// Shows a calibration pass's progress on stderr: on a terminal as one line rewritten in place;
-/// elsewhere (logs, tests) only its last state, once the pass ends.
+/// elsewhere (a log, a pipe) as a line of its own every `interval` seconds, so a long EVA run's log
+/// shows where it is, and its last state once the pass ends.
 final class CalibrationProgressLine {
     private let isTerminal = isatty(STDERR_FILENO) != 0
+    private let interval: UInt64
     private var shown = false
     private var last: String?
+    /// Off a terminal: what was last written, and when (the first report starts the clock).
+    private var written: String?
+    private var writtenAt: UInt64?
+
+    init(interval seconds: Double = 10) {
+        interval = UInt64(seconds * 1e9)
+    }
 
     func show(_ progress: CalibrationProgress) {
         let count = progress.total.map { "\(progress.done)/\($0)" } ?? "\(progress.done)"
-        last = "\(progress.method): \(count) \(progress.detail)"
-        guard isTerminal, let last else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(last)".utf8))
-        shown = true
+        let line = "\(progress.method): \(count) \(progress.detail)"
+        last = line
+        if isTerminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[2K\(line)".utf8))
+            shown = true
+            return
+        }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard let since = writtenAt else { return writtenAt = now }
+        if now - since >= interval {
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+            (written, writtenAt) = (line, now)
+        }
     }
 
-    /// Runs `body`, then ends the line if one was shown, or writes the last state if none was
-    /// (also when `body` throws).
+    /// Runs `body`, then ends the line if one was shown, or writes the last state if it was not
+    /// written yet (also when `body` throws).
     func around<T>(_ body: () throws -> T) rethrows -> T {
         defer {
             if shown {
                 FileHandle.standardError.write(Data("\n".utf8))
-            } else if let last {
+            } else if let last, last != written {
                 FileHandle.standardError.write(Data("\(last)\n".utf8))
             }
-            shown = false
-            last = nil
+            (shown, last, written, writtenAt) = (false, nil, nil, nil)
         }
         return try body()
     }
