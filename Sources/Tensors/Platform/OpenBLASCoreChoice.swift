@@ -75,13 +75,11 @@ public enum OpenBLASCoreChoice {
         guard let features else { return [] }
         var cores: [String] = []
         let zen = (features.vendor == .amd || features.vendor == .hygon) && features.family >= 0x17
-        if zen && features.family < 0x1A {
-            if features.avx2 && features.fma { cores.append("Zen") }
-        } else {
-            if features.avx512BF16 { cores.append("Cooperlake") }
-            if features.avx512 { cores.append("SkylakeX") }
-        }
-        if zen && features.family >= 0x1A && features.avx2 && features.fma { cores.append("Zen") }
+        // Zen 4's AVX-512 is 256 bits wide, so there Zen's AVX2 kernels stay first.
+        let avx512Worthwhile = !zen || features.family >= 0x1A
+        if avx512Worthwhile && features.avx512BF16 { cores.append("Cooperlake") }
+        if avx512Worthwhile && features.avx512 { cores.append("SkylakeX") }
+        if zen && features.avx2 && features.fma { cores.append("Zen") }
         if features.avx2 && features.fma { cores.append("Haswell") }
         if features.avx { cores.append("Sandybridge") }
         return cores
