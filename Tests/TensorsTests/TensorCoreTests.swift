@@ -13,6 +13,25 @@ import Testing
         #expect(flat.scalars == [1, 2, 3, 4, 5, 6])
     }
 
+    /// A product on frozen inputs records nothing on the tape, yet the profile charges it to its own
+    /// row, not to the next operation that records.
+    @Test func aProfileChargesAnOperationOnFrozenInputsToItsOwnRow() throws {
+        var generator = RandomGenerator(seed: 3)
+        let x = Tensor.normal([256, 256], generator: &generator), w = Tensor.normal([256, 256], generator: &generator)
+        let trained = Tensor.normal([4], generator: &generator)
+        trained.requiresGrad = true
+        let profile = OpProfile()
+        let frozen = try OpProfile.$current.withValue(profile) {
+            let y = try x.linear(weight: w)
+            _ = trained.scaled(by: 2)
+            return y
+        }
+        #expect(!frozen.requiresGrad)
+        let rows = Dictionary(uniqueKeysWithValues: profile.rows.map { ($0.name, $0) })
+        #expect(rows["linear"]?.calls == 1, "\(profile.rows.map(\.name))")
+        #expect(rows["scale"]?.calls == 1)
+    }
+
     @Test func zeroSizedTensorsWork() throws {
         let empty = Tensor.zeros([0, 4])
         let w = Tensor.zeros([3, 4])

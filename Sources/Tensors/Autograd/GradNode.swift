@@ -45,9 +45,11 @@ extension Tensor {
     }
 
     /// Gives `output` the node `makeNode` builds, if recording is on and any input requires a gradient.
+    /// A profile charges the operation's time to its row either way, so a product on frozen inputs
+    /// (which records nothing) is not charged to the next operation.
     private static func attach(to output: Tensor, op: String, inputs: [Tensor], _ makeNode: () -> GradNode) -> Tensor {
-        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
         OpProfile.current?.mark(op)
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
         output.requiresGrad = true
         output.gradNode = makeNode()
         return output

@@ -6,9 +6,9 @@ import Dispatch
 /// Backward times are exact: each node's pullback is timed, and summing gradients that meet at a
 /// tensor is its own row. Forward times are the time between one recorded operation and the next,
 /// charged to the later one: an operation computes its result just before it records itself, so
-/// this is its cost plus any glue before it (an operation that records nothing, such as one on
-/// frozen inputs only, is charged to the next that does). `mark(_:)` charges other work, such as an
-/// optimizer step, to a row of its own.
+/// this is its cost plus any glue before it. An operation on frozen inputs only, which puts nothing
+/// on the tape, still charges its own row (its calls count too). `mark(_:)` charges other work,
+/// such as an optimizer step, to a row of its own.
 public final class OpProfile: @unchecked Sendable {
     /// The profile times are added to on this task, if any.
     @TaskLocal public static var current: OpProfile?
