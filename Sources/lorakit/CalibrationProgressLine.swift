@@ -2,20 +2,17 @@ import Foundation
 import Tuners
 
 /// Shows a calibration pass's progress on stderr: on a terminal as one line rewritten in place;
-/// elsewhere (a log, a pipe) as a line of its own every `interval` seconds, so a long EVA run's log
-/// shows where it is, and its last state once the pass ends.
+/// elsewhere (a log, a pipe) as a line of its own every ten seconds, so a long EVA run's log shows
+/// where it is, and its last state once the pass ends.
 final class CalibrationProgressLine {
     private let isTerminal = isatty(STDERR_FILENO) != 0
-    private let interval: UInt64
+    /// Off a terminal, the nanoseconds between written lines.
+    private static let interval: UInt64 = 10_000_000_000
     private var shown = false
     private var last: String?
     /// Off a terminal: what was last written, and when (the first report starts the clock).
     private var written: String?
     private var writtenAt: UInt64?
-
-    init(interval seconds: Double = 10) {
-        interval = UInt64(seconds * 1e9)
-    }
 
     func show(_ progress: CalibrationProgress) {
         let count = progress.total.map { "\(progress.done)/\($0)" } ?? "\(progress.done)"
@@ -28,7 +25,7 @@ final class CalibrationProgressLine {
         }
         let now = DispatchTime.now().uptimeNanoseconds
         guard let since = writtenAt else { return writtenAt = now }
-        if now - since >= interval {
+        if now - since >= Self.interval {
             FileHandle.standardError.write(Data("\(line)\n".utf8))
             (written, writtenAt) = (line, now)
         }
