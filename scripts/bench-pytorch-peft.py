@@ -10,9 +10,14 @@ can be run one after the other on the same machine:
 
     python3 scripts/bench-pytorch-peft.py --arch gpt2 --layers 4 --width 256 --seq 128 --batch 16
 
+With --compare-dora, as `lorakit bench train --compare-dora`: a LoRA and a DoRA model of one base
+take steps in turn, and DoRA's overhead is the median over the pairs of DoRA's step time over
+LoRA's, so that a neighbour slowing the machine for a while slows both sides alike.
+
 Needs torch, transformers and peft (`pip install torch peft transformers`); not part of the build.
 """
 import argparse
+import statistics
 import time
 
 import torch
@@ -51,37 +56,60 @@ def main():
     add_shape_arguments(parser)
     parser.add_argument("--method", choices=["lora", "loha", "lokr", "vblora", "randlora"], default="lora")
     parser.add_argument("--dora", action="store_true", help="LoRA with use_dora=True (lorakit bench train --dora)")
+    parser.add_argument("--compare-dora", action="store_true", help="LoRA and DoRA steps in turn; DoRA's overhead over LoRA")
     args = parser.parse_args()
-    if args.dora and args.method != "lora":
-        parser.error("--dora needs --method lora")
+    if (args.dora or args.compare_dora) and args.method != "lora":
+        parser.error("--dora and --compare-dora need --method lora")
 
-    torch.manual_seed(0)
-    model, targets = build(args)
-    if args.method == "lora":
-        config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets, fan_in_fan_out=args.arch == "gpt2",
-                            use_dora=args.dora)
-    elif args.method == "vblora":
-        config = VBLoRAConfig(r=16, target_modules=targets)
-    elif args.method == "randlora":
-        config = RandLoraConfig(r=16, randlora_alpha=32, target_modules=targets)
-    else:
-        config = (LoHaConfig if args.method == "loha" else LoKrConfig)(r=16, alpha=32, target_modules=targets)
-    model = get_peft_model(model, config)
-    model.train()
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    ids = torch.randint(0, args.vocab, (args.batch, args.seq))
+    ids = torch.randint(0, args.vocab, (args.batch, args.seq), generator=torch.Generator().manual_seed(1))
+    shape = f"{args.arch}: {args.layers} layers, width {args.width}, seq {args.seq}, batch {args.batch}"
+    versions = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     warmup = 2
-    for step in range(warmup + args.steps):
-        if step == warmup:
-            start = time.perf_counter()
-        loss = model(input_ids=ids, labels=ids).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    seconds = time.perf_counter() - start
-    print(f"{args.arch}: {args.layers} layers, width {args.width}, seq {args.seq}, batch {args.batch}, {args.method}{' (DoRA)' if args.dora else ''} r=16, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+    if args.compare_dora:
+        lora, dora = Run(args, use_dora=False), Run(args, use_dora=True)
+        for _ in range(warmup):
+            lora.step(ids), dora.step(ids)
+        pairs = [(lora.step(ids), dora.step(ids)) for _ in range(args.steps)]
+        ratios = sorted(d / l for l, d in pairs)
+        print(f"{shape}, lora r=16 and lora (DoRA) r=16 in turn, {versions}")
+        print(f"DoRA overhead {100 * (statistics.median(ratios) - 1):.1f}% (median of {len(ratios)} step pairs; "
+              f"quartiles {100 * (ratios[len(ratios) // 4] - 1):.1f}% to {100 * (ratios[3 * len(ratios) // 4] - 1):.1f}%); "
+              f"LoRA step {1000 * statistics.median(l for l, _ in pairs):.0f} ms, DoRA step {1000 * statistics.median(d for _, d in pairs):.0f} ms")
+        return
+    run = Run(args, use_dora=args.dora)
+    for _ in range(warmup):
+        run.step(ids)
+    seconds = sum(run.step(ids) for _ in range(args.steps))
+    print(f"{shape}, {args.method}{' (DoRA)' if args.dora else ''} r=16, {versions}")
     print(f"{args.steps * args.batch * args.seq / seconds:.0f} tokens/s over {args.steps} steps (after {warmup} warm-up)")
+
+
+class Run:
+    """A seeded model with the benchmark's adapter and its AdamW optimizer; `step` returns its seconds."""
+
+    def __init__(self, args, use_dora):
+        torch.manual_seed(0)
+        model, targets = build(args)
+        if args.method == "lora":
+            config = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets, fan_in_fan_out=args.arch == "gpt2",
+                                use_dora=use_dora)
+        elif args.method == "vblora":
+            config = VBLoRAConfig(r=16, target_modules=targets)
+        elif args.method == "randlora":
+            config = RandLoraConfig(r=16, randlora_alpha=32, target_modules=targets)
+        else:
+            config = (LoHaConfig if args.method == "loha" else LoKrConfig)(r=16, alpha=32, target_modules=targets)
+        self.model = get_peft_model(model, config)
+        self.model.train()
+        self.optimizer = torch.optim.AdamW([p for p in self.model.parameters() if p.requires_grad], lr=1e-4)
+
+    def step(self, ids):
+        start = time.perf_counter()
+        loss = self.model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -49,6 +49,26 @@ public struct TrainBenchmark {
     }
 
     public func run() throws -> Result {
+        let (trainer, peft) = try makeTrainer(model)
+        let tally = GemmTally()
+        let opProfile = profile ? OpProfile() : nil
+        let clock = StepClock(warmup: warmup, steps: steps, tally: tally, profile: opProfile)
+        trainer.stepHook = clock
+        try GemmTally.$current.withValue(tally) {
+            try OpProfile.$current.withValue(opProfile) { try trainer.run { _ in } }
+        }
+        let seconds = clock.timedSeconds
+        let counts = peft.trainableParameterCounts
+        return Result(tokensPerSecond: Double(steps * batch * model.sequence) / seconds,
+                      gemmGFlops: Double(clock.timedFlops) / seconds / 1e9,
+                      peakGFlops: Self.blasPeak(), trainableParameters: counts.trainable, totalParameters: counts.total,
+                      peakResidentMiB: ProcessMemory.residentMiB()?.peak ?? 0, residentTrendMiB: clock.residentTrend,
+                      profile: opProfile)
+    }
+
+    /// The real trainer on `model` with its adapter, for `warmup + steps` steps of one random batch
+    /// (AdamW, lr 1e-4, constant), and the adapted model.
+    func makeTrainer(_ model: BenchmarkModel) throws -> (Trainer, PeftModel) {
         let base = try model.build()
         let peft = try PeftModel(model: base, config: model.adapterConfig())
         let recipe = try Recipe(yaml: """
@@ -65,20 +85,7 @@ public struct TrainBenchmark {
         let examples = TrainingExamples(tokenizedIds: model.randomIds(batch: batch), attentionMask: nil, labels: nil)
         let trainer = try Trainer(model: base, parameterGroups: [TrainableGroup(name: "all", parameters: try peft.trainableParameters.map { try $0.parameter.value() })],
                                   recipe: recipe, train: examples, evaluation: nil, padId: 0)
-        let tally = GemmTally()
-        let opProfile = profile ? OpProfile() : nil
-        let clock = StepClock(warmup: warmup, steps: steps, tally: tally, profile: opProfile)
-        trainer.stepHook = clock
-        try GemmTally.$current.withValue(tally) {
-            try OpProfile.$current.withValue(opProfile) { try trainer.run { _ in } }
-        }
-        let seconds = clock.timedSeconds
-        let counts = peft.trainableParameterCounts
-        return Result(tokensPerSecond: Double(steps * batch * model.sequence) / seconds,
-                      gemmGFlops: Double(clock.timedFlops) / seconds / 1e9,
-                      peakGFlops: Self.blasPeak(), trainableParameters: counts.trainable, totalParameters: counts.total,
-                      peakResidentMiB: ProcessMemory.residentMiB()?.peak ?? 0, residentTrendMiB: clock.residentTrend,
-                      profile: opProfile)
+        return (trainer, peft)
     }
 
     /// `cblas_sgemm` GFLOP/s at 2048², best of eight (a neighbour on a shared machine can slow any single run).

@@ -97,6 +97,8 @@ struct Bench: ParsableCommand {
         var method = "lora"
         @Flag(help: "LoRA with DoRA (use_dora), to compare its cost with plain LoRA's.")
         var dora = false
+        @Flag(help: "Time LoRA and DoRA steps in turn, in one process, and print DoRA's overhead over LoRA (the median over the step pairs).")
+        var compareDora = false
         @Option(help: "Timed steps (after the warm-up steps).")
         var steps = 10
         @Flag(help: "Also print the time per operation, forward and backward.")
@@ -110,13 +112,20 @@ struct Bench: ParsableCommand {
             Bench.printKernel()
             var model = try shape.model()
             guard model.useMethod(named: method) else { throw ValidationError("--method must be one of \(BenchmarkModel.methods.map(\.name).joined(separator: ", ")), got \(method)") }
-            if dora, model.method != .lora { throw ValidationError("--dora needs --method lora, got \(method)") }
+            if dora || compareDora, model.method != .lora { throw ValidationError("--dora and --compare-dora need --method lora, got \(method)") }
+            if compareDora, dora || profile { throw ValidationError("--compare-dora times both sides itself: leave out --dora and --profile") }
+            if compareDora, steps < 1 { throw ValidationError("--compare-dora needs at least one timed step, got --steps \(steps)") }
             model.useDora = dora
             var benchmark = TrainBenchmark(model: model, batch: shape.batch, steps: steps)
             benchmark.profile = profile
             benchmark.gradientCheckpointing = gradientCheckpointing
             benchmark.warmup = warmup
-            print(TrainBenchmark.format(try benchmark.run(), benchmark))
+            if compareDora {
+                let comparison = DoraOverheadBenchmark(training: benchmark)
+                print(DoraOverheadBenchmark.format(try comparison.run(), comparison))
+            } else {
+                print(TrainBenchmark.format(try benchmark.run(), benchmark))
+            }
         }
     }
 

@@ -66,6 +66,8 @@ import Testing
         ("train_lora_llama", []), ("train_lora_gpt2", []), ("train_dora_llama", []), ("train_loraplus_llama", []),
         ("train_adalora_llama_orth", ["update_and_allocate: false"]), ("train_loha_llama", []), ("train_lokr_llama", []),
         ("train_vblora_llama", []), ("train_randlora_llama", []), ("train_lora_llama_trainable_tokens", []),
+        // Made by scripts/make-dora-train-case.py: rows enough for DoRA's fused GEMMs, on both weight layouts.
+        ("train_dora_llama_rows", []), ("train_dora_gpt2_rows", []),
     ]
 
     @Test(arguments: trainStepCases)

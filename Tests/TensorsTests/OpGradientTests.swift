@@ -175,6 +175,18 @@ import Testing
         try check([result, base, s]) { try Tensor.doraOutput(result: $0[0], base: $0[1], lora: nil, s: $0[2], scaling: 1.5) }
     }
 
+    /// The fused DoRA layer's gradients for x, h, B and s (the weight is frozen), on both layouts;
+    /// s keeps away from zero, which the op does not take.
+    @Test(arguments: [WeightLayout.outIn, .inOut])
+    func doraLinear(_ layout: WeightLayout) throws {
+        let x = P.parameter([2, 3, 4], seed: 40), h = P.parameter([2, 3, 2], seed: 41), b = P.parameter([5, 2], seed: 42)
+        let s = P.parameter([5], seed: 43)
+        s.withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = abs($0[i]) + 0.5 } }
+        var generator = RandomGenerator(seed: 44)
+        let weight = Tensor.normal(layout == .outIn ? [5, 4] : [4, 5], generator: &generator)
+        try check([x, h, b, s]) { try Tensor.doraLinear($0[0], weight: weight, layout: layout, h: $0[1], b: $0[2], s: $0[3], scaling: 1.5) }
+    }
+
     @Test func topKMix() throws {
         let logits = P.parameter([2, 3, 6], seed: 31, scale: 3), bank = P.parameter([6, 5], seed: 32)
         try check([logits, bank], step: 1e-3) { try $0[0].topKMix(bank: $0[1], k: 3) }

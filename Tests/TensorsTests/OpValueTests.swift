@@ -215,6 +215,38 @@ import Testing
         close(try Tensor.doraOutput(result: result, base: base, lora: nil, s: s, scaling: 3).scalars, [2, 1.5, 5, 3])
     }
 
+    /// The fused DoRA layer gives the composed form's output and gradients, `s ⊙ (x Wᵀ + scaling · h Bᵀ)`
+    /// by `linear`, `matmul` and `doraOutput`, on both layouts; with enough rows that the sums of s's
+    /// gradient are split over the cores, and 37 outputs, which leave a partial block of lanes.
+    @Test(arguments: [WeightLayout.outIn, .inOut])
+    func doraLinearEqualsTheComposedForm(_ layout: WeightLayout) throws {
+        var generator = RandomGenerator(seed: 91)
+        let (rows, inFeatures, out, r) = (1000, 21, 37, 3)
+        let inputs = [[rows, inFeatures], [rows, r], [out, r], [out]].map { shape in
+            let t = Tensor.normal(shape, generator: &generator)
+            t.requiresGrad = true
+            return t
+        }
+        inputs[3].withUnsafeMutableBufferPointer { for i in $0.indices { $0[i] = abs($0[i]) + 0.5 } }
+        let weight = Tensor.normal(layout == .outIn ? [out, inFeatures] : [inFeatures, out], generator: &generator)
+        let outputGradient = Tensor.normal([rows, out], generator: &generator)
+        func gradients(_ f: () throws -> Tensor) throws -> [[Float]] {
+            for input in inputs { input.grad = nil }
+            let y = try f()
+            try (y * outputGradient).sum().backward()
+            return [y.scalars] + inputs.map { $0.grad?.scalars ?? [] }
+        }
+        let (x, h, b, s) = (inputs[0], inputs[1], inputs[2], inputs[3])
+        let fused = try gradients { try Tensor.doraLinear(x, weight: weight, layout: layout, h: h, b: b, s: s, scaling: 1.5) }
+        let composed = try gradients {
+            let lora = try h.matmul(b, transposeOther: true)
+            return try Tensor.doraOutput(result: x.linear(weight: weight, layout: layout), base: x.linear(weight: weight, layout: layout),
+                                         lora: lora, s: s, scaling: 1.5)
+        }
+        for (f, c) in zip(fused, composed) { close(f, c, 1e-3) }
+        #expect(throws: TensorError.self) { try Tensor.doraLinear(x, weight: weight, layout: layout, h: b, b: h, s: s, scaling: 1) }
+    }
+
     /// The fused DoRA weight norm equals the composed `‖W + scaling · B A‖` per output row, for
     /// both weight layouts and a row count that is not a multiple of the 16-row blocks.
     @Test func doraWeightNormEqualsTheComposedNorm() throws {

@@ -86,8 +86,11 @@ public final class Dropout: Module, TensorLayer {
         return copy
     }
 
+    /// Whether `forward` returns its input itself: in evaluation mode, or with probability 0.
+    public var isIdentity: Bool { !isTraining || probability == 0 }
+
     public func forward(_ x: Tensor) throws -> Tensor {
-        guard isTraining, probability > 0 else { return x }
+        guard !isIdentity else { return x }
         return try x.dropout(probability: probability, generator: &generator)
     }
 }
