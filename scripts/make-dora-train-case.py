@@ -12,13 +12,16 @@ layouts:
 
 Each folder holds base/ (the pristine model), adapter/ (the randomised adapter before training),
 inputs.safetensors, case.json and expected.safetensors with `grad.*` (after the first backward),
-`after3.*` (after 3 AdamW steps), `losses` and `loss`, as train_dora_llama records them.
+`after3.*` (after 3 AdamW steps), `losses` and `loss`, as train_dora_llama records them, and the
+untrained adapter's outputs in eval mode as the merge cases record them (`logits_adapted`,
+`logits_base`, `logits_merged`, `merged.*`), so that inference takes the same path.
 
     python3 scripts/make-dora-train-case.py [--out Tests/Fixtures] [--seed 0]
 
 Needs torch, transformers and peft (0.21.2). Two runs give identical folders.
 """
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -52,6 +55,23 @@ def gpt2():
                           use_dora=True))
 
 
+def forward_outputs(model, batch):
+    """The untrained adapter in eval mode: `logits_adapted`, `logits_base` (adapters disabled), and on a
+    copy merged with merge_and_unload, `logits_merged` and each wrapped module's `merged.*.weight`."""
+    inputs = {key: batch[key] for key in ("input_ids", "attention_mask")}
+    model.eval()
+    with torch.no_grad():
+        expected = {"logits_adapted": model(**inputs).logits.clone()}
+        with model.disable_adapter():
+            expected["logits_base"] = model(**inputs).logits.clone()
+        wrapped = [name for name, module in model.base_model.model.named_modules() if hasattr(module, "lora_magnitude_vector")]
+        merged = copy.deepcopy(model).merge_and_unload()
+        expected["logits_merged"] = merged(**inputs).logits.clone()
+        state = merged.state_dict()
+        expected.update({f"merged.{name}.weight": state[f"{name}.weight"].clone() for name in wrapped})
+    return expected
+
+
 def make(spec, seed, root):
     folder = os.path.join(root, spec["name"])
     shutil.rmtree(folder, ignore_errors=True)
@@ -73,11 +93,12 @@ def make(spec, seed, root):
 
     ids = torch.randint(3, model.config.vocab_size, (4, 16), generator=torch.Generator().manual_seed(seed + 2))
     batch = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "labels": ids.clone()}
+    expected = forward_outputs(model, batch)
     trainable = {name: parameter for name, parameter in model.named_parameters() if parameter.requires_grad}
     optimizer = torch.optim.AdamW(trainable.values(), lr=OPTIMIZER["lr"], betas=tuple(OPTIMIZER["betas"]), eps=OPTIMIZER["eps"],
                                   weight_decay=OPTIMIZER["weight_decay"])
     model.train()
-    expected, losses = {}, []
+    losses = []
     saved_name = lambda name: name.replace(".default", "").replace("lora_magnitude_vector.weight", "lora_magnitude_vector")
     for step in range(STEPS):
         optimizer.zero_grad()

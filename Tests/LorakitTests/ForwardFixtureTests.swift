@@ -11,7 +11,9 @@ import Testing
                             "base_llama_rope_llama3", "base_llama_rope_yarn", "base_llama_rope_linear"]
     static let loraCases = ["lora_qwen2_all_linear", "lora_qwen3_all_linear", "lora_mistral_all_linear",
                             "lora_gemma3_all_linear", "lora_phi3_all_linear",
-                            "merge_loha_llama", "merge_lokr_llama"]
+                            "merge_loha_llama", "merge_lokr_llama",
+                            // Made by scripts/make-dora-train-case.py: rows enough for DoRA's fused GEMMs in inference too.
+                            "train_dora_llama_rows", "train_dora_gpt2_rows"]
 
     @Test(arguments: baseCases)
     func baseLogitsAndHiddenStates(_ name: String) throws {
