@@ -8,7 +8,8 @@ GEMMs instead (`Tensor.doraLinear`). These cases replay that path against PEFT, 
 layouts:
 
 * train_dora_llama_rows: LLaMA, q_proj/v_proj/o_proj (nn.Linear, `[out, in]`), 4 x 16 tokens;
-* train_dora_gpt2_rows: GPT-2, c_attn/c_proj (transformers' Conv1D, `[in, out]`, fan_in_fan_out).
+* train_dora_gpt2_rows: GPT-2, c_attn/c_proj (transformers' Conv1D, `[in, out]`, fan_in_fan_out, with
+  a bias: the base's biases are drawn at random, not GPT-2's zeros).
 
 Each folder holds base/ (the pristine model), adapter/ (the randomised adapter before training),
 inputs.safetensors, case.json and expected.safetensors with `grad.*` (after the first backward),
@@ -77,7 +78,14 @@ def make(spec, seed, root):
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
     torch.manual_seed(seed)
-    spec["cls"](spec["config"]).save_pretrained(os.path.join(folder, "base"))
+    pristine = spec["cls"](spec["config"])
+    with torch.no_grad():
+        # GPT-2 starts its biases at zero; random ones make the bias's part of DoRA's gradient count.
+        biases = torch.Generator().manual_seed(seed + 3)
+        for _, parameter in sorted(pristine.named_parameters()):
+            if parameter.dim() == 1 and not torch.all(parameter == 1):
+                parameter.copy_(torch.randn(parameter.shape, generator=biases) * 0.1)
+    pristine.save_pretrained(os.path.join(folder, "base"))
     model = spec["cls"].from_pretrained(os.path.join(folder, "base"), attn_implementation="eager")
     model.name_or_path = ""
     model = get_peft_model(model, LoraConfig(**spec["lora"]))

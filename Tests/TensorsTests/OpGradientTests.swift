@@ -175,8 +175,8 @@ import Testing
         try check([result, base, s]) { try Tensor.doraOutput(result: $0[0], base: $0[1], lora: nil, s: $0[2], scaling: 1.5) }
     }
 
-    /// The fused DoRA layer's gradients for x, h, B and s (the weight is frozen), on both layouts;
-    /// s keeps away from zero, which the op does not take.
+    /// The fused DoRA layer's gradients for x, h, B, s and the bias (the weight is frozen), on both
+    /// layouts, with and without a bias; s keeps away from zero, which the op does not take.
     @Test(arguments: [WeightLayout.outIn, .inOut])
     func doraLinear(_ layout: WeightLayout) throws {
         let x = P.parameter([2, 3, 4], seed: 40), h = P.parameter([2, 3, 2], seed: 41), b = P.parameter([5, 2], seed: 42)
@@ -185,6 +185,10 @@ import Testing
         var generator = RandomGenerator(seed: 44)
         let weight = Tensor.normal(layout == .outIn ? [5, 4] : [4, 5], generator: &generator)
         try check([x, h, b, s]) { try Tensor.doraLinear($0[0], weight: weight, layout: layout, h: $0[1], b: $0[2], s: $0[3], scaling: 1.5) }
+        let bias = P.parameter([5], seed: 45)
+        try check([x, h, b, s, bias]) {
+            try Tensor.doraLinear($0[0], weight: weight, bias: $0[4], layout: layout, h: $0[1], b: $0[2], s: $0[3], scaling: 1.5)
+        }
     }
 
     @Test func topKMix() throws {

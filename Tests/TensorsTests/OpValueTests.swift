@@ -215,14 +215,16 @@ import Testing
         close(try Tensor.doraOutput(result: result, base: base, lora: nil, s: s, scaling: 3).scalars, [2, 1.5, 5, 3])
     }
 
-    /// The fused DoRA layer gives the composed form's output and gradients, `s ⊙ (x Wᵀ + scaling · h Bᵀ)`
-    /// by `linear`, `matmul` and `doraOutput`, on both layouts; with enough rows that the sums of s's
-    /// gradient are split over the cores, and 37 outputs, which leave a partial block of lanes.
-    @Test(arguments: [WeightLayout.outIn, .inOut])
-    func doraLinearEqualsTheComposedForm(_ layout: WeightLayout) throws {
+    /// The fused DoRA layer gives the composed form's output and gradients,
+    /// `s ⊙ (x Wᵀ + scaling · h Bᵀ) + bias` by `linear`, `matmul` and `doraOutput` (PEFT's
+    /// `result + (s − 1) ⊙ (result − bias) + scaling · s ⊙ lora`), on both layouts, with and without a
+    /// bias; with enough rows that the sums of s's gradient are split over the cores, and 37 outputs,
+    /// which leave a partial block of lanes.
+    @Test(arguments: [WeightLayout.outIn, .inOut], [false, true])
+    func doraLinearEqualsTheComposedForm(_ layout: WeightLayout, _ withBias: Bool) throws {
         var generator = RandomGenerator(seed: 91)
         let (rows, inFeatures, out, r) = (1000, 21, 37, 3)
-        let inputs = [[rows, inFeatures], [rows, r], [out, r], [out]].map { shape in
+        let inputs = [[rows, inFeatures], [rows, r], [out, r], [out], [out]].map { shape in
             let t = Tensor.normal(shape, generator: &generator)
             t.requiresGrad = true
             return t
@@ -236,11 +238,11 @@ import Testing
             try (y * outputGradient).sum().backward()
             return [y.scalars] + inputs.map { $0.grad?.scalars ?? [] }
         }
-        let (x, h, b, s) = (inputs[0], inputs[1], inputs[2], inputs[3])
-        let fused = try gradients { try Tensor.doraLinear(x, weight: weight, layout: layout, h: h, b: b, s: s, scaling: 1.5) }
+        let (x, h, b, s, bias) = (inputs[0], inputs[1], inputs[2], inputs[3], withBias ? inputs[4] : nil)
+        let fused = try gradients { try Tensor.doraLinear(x, weight: weight, bias: bias, layout: layout, h: h, b: b, s: s, scaling: 1.5) }
         let composed = try gradients {
             let lora = try h.matmul(b, transposeOther: true)
-            return try Tensor.doraOutput(result: x.linear(weight: weight, layout: layout), base: x.linear(weight: weight, layout: layout),
+            return try Tensor.doraOutput(result: x.linear(weight: weight, bias: bias, layout: layout), base: x.linear(weight: weight, layout: layout),
                                          lora: lora, s: s, scaling: 1.5)
         }
         for (f, c) in zip(fused, composed) { close(f, c, 1e-3) }

@@ -1,48 +1,55 @@
 extension Tensor {
-    /// DoRA's whole output for a layer with no bias and no dropout, `s ⊙ (x Wᵀ + scaling · h Bᵀ)`
-    /// with `h = A x` (`[..., r]`), `b` `[out, r]` and `s` `[out]` (magnitude over the detached weight
-    /// norm), computed as the layer's own two GEMMs with `s` folded into their weights:
-    /// `y = x (s ⊙ W)ᵀ + h (scaling · s ⊙ B)ᵀ`. The frozen weight `W` is in `layout`.
+    /// DoRA's whole output for a layer with no dropout, `s ⊙ (x Wᵀ + scaling · h Bᵀ) + bias` with
+    /// `h = A x` (`[..., r]`), `b` `[out, r]`, `s` `[out]` (magnitude over the detached weight norm)
+    /// and the layer's optional bias `[out]`, computed as the layer's own two GEMMs with `s` folded
+    /// into their weights: `y = bias + x (s ⊙ W)ᵀ + h (scaling · s ⊙ B)ᵀ`. The frozen weight `W` is in
+    /// `layout`. (PEFT adds `(s − 1) ⊙ (base(x) − bias) + scaling · s ⊙ lora` to `base(x)`: the same.)
     ///
     /// Folding `s` into the weights leaves no `[..., out]` pass in the forward, and in the backward
     /// none is written: `dx = g (s ⊙ W)`, `dh = g (scaling · s ⊙ B)` and `dB = scaling · s ⊙ (gᵀ h)`
-    /// are the GEMMs LoRA makes anyway, and `ds = Σ_rows g ⊙ y / s` reads the output and its gradient
-    /// once. The scaled weight is kept for the backward, where the composed form keeps an output-sized
-    /// base result. Every `s` must be
-    /// nonzero (the output carries no trace of the rows it zeroes) and `W` must not train; callers
-    /// use `doraOutput` otherwise.
-    public static func doraLinear(_ x: Tensor, weight: Tensor, layout: WeightLayout, h: Tensor, b: Tensor, s: Tensor,
+    /// are the GEMMs LoRA makes anyway, and `ds = Σ_rows g ⊙ (y − bias) / s` (with the bias's
+    /// gradient `Σ_rows g`) reads the output and its gradient once. The scaled weight is kept for the
+    /// backward, where the composed form keeps an output-sized base result. Every `s` must be nonzero
+    /// (the output carries no trace of the rows it zeroes) and `W` must not train; callers use
+    /// `doraOutput` otherwise.
+    public static func doraLinear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, layout: WeightLayout, h: Tensor, b: Tensor, s: Tensor,
                                   scaling: Float) throws -> Tensor {
         let (outFeatures, inFeatures) = layout == .outIn ? (weight.shape[0], weight.shape[1]) : (weight.shape[1], weight.shape[0])
         let r = b.shape.last ?? 0
-        guard weight.rank == 2, b.rank == 2, b.shape[0] == outFeatures, s.shape == [outFeatures], x.rank >= 1, x.shape.last == inFeatures,
-              h.shape == Array(x.shape.dropLast()) + [r] else {
-            throw TensorError.shapeMismatch(op: "doraLinear", shapes: [x.shape, weight.shape, h.shape, b.shape, s.shape],
-                                            reason: "expected x [..., in], a weight [out, in] (or [in, out]), h [..., r], b [out, r] and s [out]")
+        guard weight.rank == 2, b.rank == 2, b.shape[0] == outFeatures, s.shape == [outFeatures], bias.map({ $0.shape == [outFeatures] }) ?? true,
+              x.rank >= 1, x.shape.last == inFeatures, h.shape == Array(x.shape.dropLast()) + [r] else {
+            throw TensorError.shapeMismatch(op: "doraLinear", shapes: [x.shape, weight.shape, h.shape, b.shape, s.shape, bias?.shape ?? []],
+                                            reason: "expected x [..., in], a weight [out, in] (or [in, out]), h [..., r], b [out, r], s [out] and a bias [out]")
         }
         let rows = x.count / Swift.max(inFeatures, 1)
         let base = LinearProduct(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, layout: layout)
         let update = LinearProduct(rows: rows, inFeatures: r, outFeatures: outFeatures, layout: .outIn)
-        // y = x (s ⊙ W)ᵀ, then y += h (scaling · s ⊙ B)ᵀ in the same storage.
         let (scaledWeight, scaledB) = (weight.scaledOutputs(by: s, layout: layout), b.scaledOutputs(by: s, layout: .outIn, times: scaling))
         scaledB.requiresGrad = b.requiresGrad  // so that its pullback makes B's gradient (this tensor is on no tape)
+        // y = bias + x (s ⊙ W)ᵀ, then y += h (scaling · s ⊙ B)ᵀ in the same storage.
         let y = x.withUnsafeBufferPointer { px in h.withUnsafeBufferPointer { ph in
             Tensor.make(shape: Array(x.shape.dropLast()) + [outFeatures]) { py in
+                if let bias {
+                    bias.withUnsafeBufferPointer { pb in
+                        for row in 0 ..< rows { (py.baseAddress! + row * outFeatures).update(from: pb.baseAddress!, count: outFeatures) }
+                    }
+                }
                 scaledWeight.withUnsafeBufferPointer { w in
                     Kernels.gemm(transposeB: layout == .outIn, m: rows, n: outFeatures, k: inFeatures, a: px.baseAddress!, b: w.baseAddress!,
-                                 c: py.baseAddress!)
+                                 beta: bias == nil ? 0 : 1, c: py.baseAddress!)
                 }
                 scaledB.withUnsafeBufferPointer { pb in
                     Kernels.gemm(transposeB: true, m: rows, n: outFeatures, k: r, a: ph.baseAddress!, b: pb.baseAddress!, beta: 1, c: py.baseAddress!)
                 }
             }
         } }
-        return record(y, op: "dora_linear", inputs: [x, h, b, s]) { g, inputSum in
+        return record(y, op: "dora_linear", inputs: [x, h, b, s] + (bias.map { [$0] } ?? [])) { g, inputSum in
             let dx = base.pullback(g, input: x, weight: scaledWeight, bias: nil, addingInputGradientTo: inputSum)[0]
             let lora = update.pullback(g, input: h, weight: scaledB, bias: nil)
             let db = lora[1].map { $0.scaledOutputs(by: s, layout: .outIn, times: scaling) }
-            let ds = s.requiresGrad ? Kernels.columnDots(g, y, rows: rows, columns: outFeatures, dividedBy: s) : nil
-            return [dx, lora[0], db, ds]
+            let sums = s.requiresGrad || bias?.requiresGrad == true
+                ? Kernels.doraGradientSums(g, y, rows: rows, columns: outFeatures, s: s, bias: bias) : nil
+            return [dx, lora[0], db, s.requiresGrad ? sums?.s : nil] + (bias.map { $0.requiresGrad ? [sums?.bias] : [nil] } ?? [])
         }
     }
 
@@ -70,31 +77,32 @@ extension Tensor {
 }
 
 extension Kernels {
-    /// `Σ_rows a ⊙ b / s` for row-major `rows x columns` tensors `a` and `b` and `s` `[columns]`: the
-    /// dot product of each column pair, divided by that column's `s`. Column blocks go to the cores,
-    /// so each sums entries of its own, row by row, sixteen lanes at a time.
-    static func columnDots(_ a: Tensor, _ b: Tensor, rows: Int, columns: Int, dividedBy s: Tensor) -> Tensor {
-        let out = Tensor.zeros([columns])
-        out.withUnsafeMutableBufferPointer { po in a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in s.withUnsafeBufferPointer { ps in
-            let (o, a, b, s) = (po.baseAddress!, pa.baseAddress!, pb.baseAddress!, ps.baseAddress!)
-            func block(_ block: Range<Int>) {
-                for row in 0 ..< rows {
-                    var j = block.lowerBound
-                    while j < block.upperBound {
-                        let (n, at) = (Swift.min(16, block.upperBound - j), row * columns + j)
-                        storeLanes(loadLanes(o + j, n) + loadLanes(a + at, n) * loadLanes(b + at, n), o + j, n)
-                        j += 16
+    /// The gradients of DoRA's `s` and of the layer's bias from the output gradient `g` and the
+    /// output `y = s ⊙ z + bias`, row-major `rows x columns`: per column, `Σ_rows g ⊙ (y − bias) / s`
+    /// (that is, `Σ g ⊙ z`) and `Σ_rows g` (zero without a bias). Column blocks go to the cores, so
+    /// each sums entries of its own, row by row, sixteen lanes at a time.
+    static func doraGradientSums(_ g: Tensor, _ y: Tensor, rows: Int, columns: Int, s: Tensor, bias: Tensor?) -> (s: Tensor, bias: Tensor) {
+        let (dots, sums) = (Tensor.zeros([columns]), Tensor.zeros([columns]))
+        dots.withUnsafeMutableBufferPointer { pd in sums.withUnsafeMutableBufferPointer { pu in
+            g.withUnsafeBufferPointer { pg in y.withUnsafeBufferPointer { py in s.withUnsafeBufferPointer { ps in bias.withOptionalPointer { bias in
+                let (d, u, g, y, s) = (pd.baseAddress!, pu.baseAddress!, pg.baseAddress!, py.baseAddress!, ps.baseAddress!)
+                func block(_ block: Range<Int>) {
+                    for row in 0 ..< rows {
+                        var j = block.lowerBound
+                        while j < block.upperBound {
+                            let (n, at) = (Swift.min(16, block.upperBound - j), row * columns + j)
+                            let gv = loadLanes(g + at, n)
+                            storeLanes(loadLanes(d + j, n) + gv * loadLanes(y + at, n), d + j, n)
+                            if bias != nil { storeLanes(loadLanes(u + j, n) + gv, u + j, n) }
+                            j += 16
+                        }
                     }
+                    // Σ g ⊙ (y − bias) = Σ g ⊙ y − bias ⊙ Σ g
+                    for j in block { d[j] = (d[j] - (bias?[j] ?? 0) * u[j]) / s[j] }
                 }
-                var j = block.lowerBound
-                while j < block.upperBound {
-                    let n = Swift.min(16, block.upperBound - j)
-                    storeLanes(loadLanes(o + j, n) / loadLanes(s + j, n), o + j, n)
-                    j += 16
-                }
-            }
-            if rows * columns < Parallel.minimumWork { block(0 ..< columns) } else { Parallel.forBlocks(of: columns, alignedTo: 16, block) }
-        } } } }
-        return out
+                if rows * columns < Parallel.minimumWork { block(0 ..< columns) } else { Parallel.forBlocks(of: columns, alignedTo: 16, block) }
+            } } } }
+        } }
+        return (dots, sums)
     }
 }

@@ -114,19 +114,19 @@ public final class LoraLinear: Module, TensorLayer, AdapterLayer {
 
     /// DoRA's output as the layer's own two GEMMs with the magnitude folded into their weights
     /// (`Tensor.doraLinear`), when that is the layer's whole forward: one active DoRA adapter, not
-    /// merged, no dropout, no bias on the layer or on B, a float32 base weight that does not train,
-    /// and at least as many token rows as input features, so that the scaled weight it makes (and
-    /// keeps for the backward) is no larger than the output pass and saved base output it replaces.
-    /// Nil otherwise, and for a zero magnitude, whose rows the fused backward cannot see.
+    /// merged, no dropout, no bias on B, a float32 base weight that does not train, and at least as
+    /// many token rows as input features, so that the scaled weight it makes (and keeps for the
+    /// backward) is no larger than the output pass and saved base output it replaces. Nil
+    /// otherwise, and for a zero magnitude, whose rows the fused backward cannot see.
     private func soleDoraForward(_ x: Tensor) throws -> Tensor? {
         guard !adaptersDisabled, !isMerged, activeAdapters.count == 1, arrowRouters[activeAdapters[0]] == nil,
               let adapter = adapters[activeAdapters[0]], let magnitude = adapter.magnitude, adapter.dropout.isIdentity,
-              bias == nil, adapter.b.bias == nil, let baseWeight = weight.tensor, !baseWeight.requiresGrad,
+              adapter.b.bias == nil, let baseWeight = weight.tensor, !baseWeight.requiresGrad,
               x.count / Swift.max(inFeatures, 1) >= inFeatures else { return nil }
         let s = try magnitude.weight.value() / doraWeightNorm(adapter)
         guard s.withUnsafeBufferPointer({ !$0.contains(0) }) else { return nil }
-        return try Tensor.doraLinear(x, weight: baseWeight, layout: layout, h: adapter.a.forward(x), b: adapter.b.weight.value(), s: s,
-                                     scaling: adapter.scaling)
+        return try Tensor.doraLinear(x, weight: baseWeight, bias: bias?.value(), layout: layout, h: adapter.a.forward(x),
+                                     b: adapter.b.weight.value(), s: s, scaling: adapter.scaling)
     }
 
     /// `‖W + scaling · B A‖` over each output row, detached (`Tensor.doraWeightNorm`).
