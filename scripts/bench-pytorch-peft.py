@@ -68,7 +68,8 @@ def main():
     if args.compare_dora:
         lora, dora = Run(args, use_dora=False), Run(args, use_dora=True)
         for _ in range(warmup):
-            lora.step(ids), dora.step(ids)
+            lora.step(ids)
+            dora.step(ids)
         pairs = [(lora.step(ids), dora.step(ids)) for _ in range(args.steps)]
         ratios = sorted(d / l for l, d in pairs)
         print(f"{shape}, lora r=16 and lora (DoRA) r=16 in turn, {versions}")

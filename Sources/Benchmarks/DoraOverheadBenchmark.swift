@@ -90,6 +90,7 @@ public struct DoraOverheadBenchmark {
 
     public static func format(_ r: Result, _ b: DoraOverheadBenchmark) -> String {
         let m = b.training.model, ratios = r.ratios
+        guard !ratios.isEmpty else { return "no step pairs were timed (the runs ended within their \(b.training.warmup) warm-up steps)" }
         func percent(_ ratio: Double) -> String { String(format: "%.1f%%", 100 * (ratio - 1)) }
         func ms(_ seconds: [Double]) -> String { String(format: "%.0f ms", 1000 * Result.median(seconds)) }
         return """
