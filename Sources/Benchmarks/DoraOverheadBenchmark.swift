@@ -91,11 +91,11 @@ public struct DoraOverheadBenchmark {
     public static func format(_ r: Result, _ b: DoraOverheadBenchmark) -> String {
         let m = b.training.model, ratios = r.ratios
         guard !ratios.isEmpty else { return "no step pairs were timed (the runs ended within their \(b.training.warmup) warm-up steps)" }
-        func percent(_ ratio: Double) -> String { String(format: "%.1f%%", 100 * (ratio - 1)) }
+        func percent(_ fraction: Double) -> String { String(format: "%.1f%%", 100 * fraction) }
         func ms(_ seconds: [Double]) -> String { String(format: "%.0f ms", 1000 * Result.median(seconds)) }
         return """
         \(m.architecture.rawValue): \(m.layers) layers, width \(m.width), seq \(m.sequence), batch \(b.training.batch), lora r=\(m.rank) on \(m.targets.joined(separator: ",")), with and without DoRA, in turn
-        DoRA overhead \(percent(1 + r.overhead)) (median of \(ratios.count) step pairs; quartiles \(percent(ratios[ratios.count / 4])) to \(percent(ratios[3 * ratios.count / 4]))); LoRA step \(ms(r.loraSeconds)), DoRA step \(ms(r.doraSeconds))
+        DoRA overhead \(percent(r.overhead)) (median of \(ratios.count) step pairs; quartiles \(percent(ratios[ratios.count / 4] - 1)) to \(percent(ratios[3 * ratios.count / 4] - 1))); LoRA step \(ms(r.loraSeconds)), DoRA step \(ms(r.doraSeconds))
         """
     }
 }
